@@ -1,0 +1,58 @@
+// swift-tools-version:6.1
+// repro: regenerate a paper's figures, deterministically, from pipeline.yaml.
+import PackageDescription
+
+let package = Package(
+    name: "repro",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "repro", targets: ["repro"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // GSL, through a system-library target (pkg-config `gsl`, Debian libgsl-dev).
+        .systemLibrary(name: "CGSL", pkgConfig: "gsl", providers: [.apt(["libgsl-dev"])]),
+        .target(name: "GSL", dependencies: ["CGSL"]),
+
+        // The DAG runner: knows nothing of the science.
+        .target(name: "Engine", dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
+
+        // The science.
+        .target(name: "Theory", dependencies: ["GSL"]),
+        .target(name: "Particles", dependencies: ["Theory"]),
+        .target(name: "Flows"),
+        .target(name: "Plot"),
+
+        // Digests of the sources this binary was built from (code part of stage keys).
+        .executableTarget(name: "source-digest", path: "Sources/source-digest"),
+        .plugin(name: "SourceDigestPlugin", capability: .buildTool(), dependencies: ["source-digest"]),
+        .target(name: "BuildInfo", plugins: ["SourceDigestPlugin"]),
+
+        // Stage kinds: the only module that knows both the engine and the science.
+        .target(name: "Stages", dependencies: ["Engine", "Theory", "Particles", "Flows", "Plot", "BuildInfo"]),
+        .executableTarget(name: "repro", dependencies: [
+            "Stages", "Engine",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Benchmarks and examples: executables that print measured numbers.
+        .executableTarget(name: "engine-bench", dependencies: ["Engine"], path: "Benchmarks/engine-bench"),
+        .executableTarget(name: "theory-bench", dependencies: ["Theory"], path: "Benchmarks/theory-bench"),
+        .executableTarget(name: "plot-examples", dependencies: ["Plot"], path: "Benchmarks/plot-examples"),
+
+        .testTarget(name: "EngineTests", dependencies: ["Engine"]),
+        .testTarget(name: "GSLTests", dependencies: ["GSL"]),
+        .testTarget(name: "TheoryTests", dependencies: ["Theory", "GSL"]),
+        .testTarget(name: "ParticlesTests", dependencies: ["Particles", "Theory"]),
+        .testTarget(name: "FlowsTests", dependencies: ["Flows"]),
+        .testTarget(name: "PlotTests", dependencies: ["Plot"]),
+        .testTarget(name: "CLITests", dependencies: ["repro", "Stages", "Engine"]),
+    ]
+)

@@ -1,0 +1,36 @@
+import Foundation
+import PackagePlugin
+
+/// Generates `SourceDigests.swift`: the SHA-256 of every source file of the
+/// package, as this binary was built from them. Stage keys use these digests
+/// as "the code behind a kind", and `repro` compares them with the files on
+/// disk to detect a stale binary.
+@main
+struct SourceDigestPlugin: BuildToolPlugin {
+    func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
+        let root = context.package.directoryURL
+        var inputs: [URL] = []
+        for module in context.package.targets {
+            guard module.name != target.name else { continue }  // our own output would be circular
+            if let source = module as? SourceModuleTarget {
+                inputs += source.sourceFiles.filter { $0.type == .source || $0.type == .header }.map(\.url)
+            } else {
+                inputs += Self.files(under: module.directoryURL)
+            }
+        }
+        inputs.append(root.appendingPathComponent("Package.swift"))
+        let output = context.pluginWorkDirectoryURL.appendingPathComponent("SourceDigests.swift")
+        return [.buildCommand(
+            displayName: "Hashing sources for stage keys",
+            executable: try context.tool(named: "source-digest").url,
+            arguments: [root.path, output.path] + inputs.map(\.path),
+            inputFiles: inputs,
+            outputFiles: [output])]
+    }
+
+    /// Files of a target that SwiftPM does not list (system-library targets).
+    static func files(under dir: URL) -> [URL] {
+        guard let e = FileManager.default.enumerator(at: dir, includingPropertiesForKeys: nil) else { return [] }
+        return e.compactMap { $0 as? URL }.filter { !$0.hasDirectoryPath && !$0.lastPathComponent.hasPrefix(".") }
+    }
+}

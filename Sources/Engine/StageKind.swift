@@ -1,0 +1,119 @@
+import Foundation
+
+/// A kind of stage (`ode`, `figure`, `shell`, ...): the code that turns a
+/// stage's params and inputs into its outputs. Kinds are registered by name in
+/// a `KindRegistry`; the engine knows nothing else about them.
+///
+/// Contract: `run` must be a pure function of (params, input bytes, the
+/// kind's code): same inputs, same output bytes, whatever the machine load,
+/// `-j`, or time of day. It writes only the paths `context.output(_:)` gives.
+public protocol StageKind: Sendable {
+    /// The name used as `kind:` in pipeline.yaml.
+    var name: String { get }
+    /// One line for `repro kinds` and error messages.
+    var summary: String { get }
+    /// Source files or directories (relative to the package root, e.g.
+    /// "Sources/Theory") whose content determines this kind's outputs. Their
+    /// digest is part of every key of this kind, so editing them reruns exactly
+    /// this kind's stages and their dependents.
+    var codePaths: [String] { get }
+    /// Reads and checks every parameter before any stage runs; throws
+    /// `ParamError` naming the parameter. Parameters it never reads are
+    /// reported as unknown.
+    func validate(_ params: Params, stage: StageInfo) throws
+    /// Produces the declared outputs.
+    func run(_ context: StageContext) throws
+}
+
+/// What a kind may know about a stage at validation time.
+public struct StageInfo: Sendable {
+    public let name: String
+    public let deps: [String]
+    public let outs: [String]
+    public init(name: String, deps: [String], outs: [String]) {
+        self.name = name
+        self.deps = deps
+        self.outs = outs
+    }
+}
+
+/// The world of one running stage: its params, where to read inputs and
+/// write outputs, and a channel for progress and log lines.
+public final class StageContext: Sendable {
+    public let info: StageInfo
+    public let params: Params
+    /// Project root: inputs are read relative to it.
+    public let root: URL
+    /// Staging directory: outputs are written here and moved into place only
+    /// when the stage succeeds.
+    public let staging: URL
+    /// Worker threads the stage may use for its own parallel work (the `-j`
+    /// value). Results must not depend on it.
+    public let parallelism: Int
+    private let reporter: @Sendable (StageEvent) -> Void
+    private let cancelled: @Sendable () -> Bool
+
+    public init(info: StageInfo, params: Params, root: URL, staging: URL, parallelism: Int,
+                reporter: @escaping @Sendable (StageEvent) -> Void,
+                cancelled: @escaping @Sendable () -> Bool) {
+        self.info = info
+        self.params = params
+        self.root = root
+        self.staging = staging
+        self.parallelism = max(1, parallelism)
+        self.reporter = reporter
+        self.cancelled = cancelled
+    }
+
+    public var name: String { info.name }
+
+    /// The file to read for a declared dependency.
+    public func input(_ path: String) throws -> URL {
+        guard info.deps.contains(path) else {
+            throw StageFailure("reads '\(path)', which is not among its deps: declare it in pipeline.yaml")
+        }
+        return root.appendingPathComponent(path)
+    }
+
+    /// The file to write for a declared output (its directory is created).
+    public func output(_ path: String) throws -> URL {
+        guard info.outs.contains(path) else {
+            throw StageFailure("writes '\(path)', which is not among its outs: declare it in pipeline.yaml")
+        }
+        let url = staging.appendingPathComponent(path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Progress of a long stage, 0...1, with an optional short note.
+    public func progress(_ fraction: Double, _ note: String = "") {
+        reporter(.progress(fraction: min(max(fraction, 0), 1), note: note))
+    }
+
+    /// A line for the stage's log (shown prefixed by the stage name).
+    public func log(_ line: String) { reporter(.log(line)) }
+
+    public var isCancelled: Bool { cancelled() }
+
+    /// Throws `StageCancelled` if the run is being interrupted (Ctrl-C).
+    public func checkCancellation() throws {
+        if cancelled() { throw StageCancelled() }
+    }
+}
+
+public enum StageEvent: Sendable {
+    case progress(fraction: Double, note: String)
+    case log(String)
+}
+
+/// A stage failed for a reason its kind explains (no file/line: the engine
+/// adds the stage name).
+public struct StageFailure: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+public struct StageCancelled: Error, Sendable {
+    public init() {}
+}

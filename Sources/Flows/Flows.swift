@@ -1,0 +1,1 @@
+// The Flows module; see ../../README.md and shared/design.md.

@@ -1,0 +1,1 @@
+// The GSL module; see ../../README.md and shared/design.md.

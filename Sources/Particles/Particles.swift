@@ -1,0 +1,1 @@
+// The Particles module; see ../../README.md and shared/design.md.

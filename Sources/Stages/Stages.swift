@@ -1,0 +1,6 @@
+import Engine
+
+/// Every stage kind this binary knows.
+public enum StageKinds {
+    public static var all: [any StageKind] { [] }
+}

@@ -1,0 +1,1 @@
+// The Theory module; see ../../README.md and shared/design.md.

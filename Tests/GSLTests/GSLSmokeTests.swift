@@ -1,0 +1,6 @@
+import XCTest
+@testable import GSL
+
+final class GSLSmokeTests: XCTestCase {
+    func testModuleLinks() { XCTAssertTrue(true) }
+}
