@@ -24,10 +24,11 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
 
-        // The science.
-        .target(name: "Theory", dependencies: ["GSL"]),
-        .target(name: "Particles", dependencies: ["Theory"]),
-        .target(name: "Flows"),
+        // The science. `Random` is the project's own seeded RNG, shared by all of it.
+        .target(name: "Random"),
+        .target(name: "Theory", dependencies: ["GSL", "Random"]),
+        .target(name: "Particles", dependencies: ["Theory", "Random"]),
+        .target(name: "Flows", dependencies: ["Random"]),
         .target(name: "Plot"),
 
         // Digests of the sources this binary was built from (code part of stage keys).
@@ -48,6 +49,7 @@ let package = Package(
         .executableTarget(name: "plot-examples", dependencies: ["Plot"], path: "Benchmarks/plot-examples"),
 
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
+        .testTarget(name: "RandomTests", dependencies: ["Random"]),
         .testTarget(name: "GSLTests", dependencies: ["GSL"]),
         .testTarget(name: "TheoryTests", dependencies: ["Theory", "GSL"]),
         .testTarget(name: "ParticlesTests", dependencies: ["Particles", "Theory"]),
