@@ -46,6 +46,8 @@ let package = Package(
         // Benchmarks and examples: executables that print measured numbers.
         .executableTarget(name: "engine-bench", dependencies: ["Engine"], path: "Benchmarks/engine-bench"),
         .executableTarget(name: "theory-bench", dependencies: ["Theory"], path: "Benchmarks/theory-bench"),
+        .executableTarget(name: "particles-bench", dependencies: ["Particles"], path: "Benchmarks/particles-bench"),
+        .executableTarget(name: "flow-bench", dependencies: ["Flows"], path: "Benchmarks/flow-bench"),
         .executableTarget(name: "plot-examples", dependencies: ["Plot"], path: "Benchmarks/plot-examples"),
 
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
