@@ -1,11 +1,11 @@
 import Foundation
 import Synchronization
 
-/// Child processes started by stages (the `shell` kind), so that an
-/// interrupt can stop them: each runs in its own process group, and
-/// `terminateAll` sends SIGTERM to every group.
+/// Child processes started by the stages of one run (the `shell` kind), so
+/// that an interrupt can stop them: each runs in its own process group, and
+/// `terminateAll` sends SIGTERM to every group, including any started later.
 public final class ChildProcesses: Sendable {
-    public static let shared = ChildProcesses()
+    public init() {}
     private let pids = Mutex<Set<pid_t>>([])
     private let stopping = Atomic<Bool>(false)
 

@@ -177,7 +177,12 @@ public struct Pipeline: Sendable {
             state[v] = 1
             stack.append(v)
             for u in upstream[v] where stuck.contains(u) {
-                if state[u] == 1, let at = stack.firstIndex(of: u) { return Array(stack[at...]).reversed() }
+                if state[u] == 1, let at = stack.firstIndex(of: u) {
+                    // In data-flow order, starting from the earliest-declared stage.
+                    let cycle = Array(stack[at...].reversed())
+                    let first = cycle.firstIndex(of: cycle.min()!)!
+                    return Array(cycle[first...] + cycle[..<first])
+                }
                 if state[u] == nil, let c = dfs(u) { return c }
             }
             stack.removeLast()

@@ -10,6 +10,7 @@ public final class Runner: Sendable {
     let reporter: any RunReporter
     let hasher: FileHasher
     private let cancelled = Atomic<Bool>(false)
+    let processes = ChildProcesses()
 
     public init(project: Project, options: RunOptions, reporter: any RunReporter) {
         self.project = project
@@ -22,7 +23,7 @@ public final class Runner: Sendable {
     /// stop (child processes get SIGTERM), finished work is kept.
     public func cancel() {
         cancelled.store(true, ordering: .releasing)
-        ChildProcesses.shared.terminateAll()
+        processes.terminateAll()
     }
 
     public var isCancelled: Bool { cancelled.load(ordering: .acquiring) }

@@ -57,7 +57,7 @@ public struct ShellKind: StageKind {
         defer { try? fm.removeItem(at: log) }
         let stdoutFile = try cfg.stdout.map { try ctx.output($0) } ?? log
         let status = try Subprocess.run(cfg.argv, cwd: ctx.staging, extraEnv: cfg.env, stdout: stdoutFile, stderr: log,
-                                        cancelled: { ctx.isCancelled })
+                                        processes: ctx.processes)
         if ctx.isCancelled { throw StageCancelled() }
         guard status == 0 else {
             let tail = (try? String(contentsOf: log, encoding: .utf8)).map { Self.tail($0, lines: 15) } ?? ""

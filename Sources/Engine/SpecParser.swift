@@ -8,13 +8,14 @@ public enum SpecParser {
     static let stageKeys = ["deps", "desc", "kind", "matrix", "outs", "params"]
 
     /// YAML 1.2 core-schema scalars: only true/false are booleans (no
-    /// yes/no/on/off surprises), no octal or sexagesimal integers, no timestamps.
+    /// yes/no/on/off surprises), decimal integers only (010 is 10, not octal),
+    /// no sexagesimal numbers, no timestamps.
     static let resolver: Resolver = {
         // The patterns are constants; failing to compile them is a programming error.
         try! Resolver.basic
             .appending(.bool, "^(?:true|True|TRUE|false|False|FALSE)$")
-            .appending(.int, "^[-+]?(?:0|[1-9][0-9_]*)$")
-            .appending(.float, "^(?:[-+]?(?:[0-9][0-9_]*)(?:\\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|[-+]?\\.[0-9_]+(?:[eE][-+]?[0-9]+)?|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$")
+            .appending(.int, "^[-+]?[0-9]+$")
+            .appending(.float, "^(?:[-+]?(?:\\.[0-9]+|[0-9]+(?:\\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$")
             .appending(.null, "^(?:~|null|Null|NULL|)$")
     }()
 
@@ -208,7 +209,7 @@ public enum SpecParser {
         mutating func value(_ node: Node, path: String, keys: inout [String: SourceLocation]) -> Value? {
             switch node {
             case .scalar(let s):
-                switch Tag.Name(rawValue: s.tag.rawValue) {
+                switch Tag.Name(rawValue: node.tag.rawValue) {
                 case .null: return .null
                 case .bool: return .bool(s.string.lowercased() == "true")
                 case .int:

@@ -78,7 +78,7 @@ struct StageJob: Sendable {
         let reporter = runner.reporter
         let ctx = StageContext(
             info: StageInfo(name: name, deps: stage.spec.deps, outs: stage.spec.outs), params: Params(stage.spec.params),
-            root: project.root, staging: staging, parallelism: runner.options.jobs,
+            root: project.root, staging: staging, parallelism: runner.options.jobs, processes: runner.processes,
             reporter: { event in
                 switch event {
                 case .progress(let f, let note): reporter.progress(name, fraction: f, note: note)

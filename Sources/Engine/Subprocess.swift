@@ -5,7 +5,7 @@ import Foundation
 enum Subprocess {
     /// Runs to completion; returns the exit status (128 + signal if killed).
     static func run(_ argv: [String], cwd: URL, extraEnv: [(String, String)], stdout: URL, stderr: URL,
-                    cancelled: () -> Bool) throws -> Int32 {
+                    processes: ChildProcesses) throws -> Int32 {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -44,13 +44,12 @@ enum Subprocess {
         guard rc == 0 else {
             throw StageFailure("cannot start '\(argv[0])': \(String(cString: strerror(rc))) (is it installed and on PATH?)")
         }
-        ChildProcesses.shared.register(pid)
-        defer { ChildProcesses.shared.unregister(pid) }
+        processes.register(pid)
+        defer { processes.unregister(pid) }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
             guard errno == EINTR else { throw StageFailure("waitpid failed: \(String(cString: strerror(errno)))") }
         }
-        _ = cancelled
         let termsig = status & 0x7f
         return termsig == 0 ? (status >> 8) & 0xff : 128 + termsig
     }
