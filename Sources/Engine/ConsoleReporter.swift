@@ -129,7 +129,7 @@ public final class ConsoleReporter: RunReporter {
         var lines: [String] = []
         let shown = s.results.filter { $0.outcome != .upToDate }
         if !shown.isEmpty && shown.count <= 60 && !s.results.contains(where: { $0.outcome == .wouldRun || $0.outcome == .wouldRestore }) {
-            let w = min(60, shown.map(\.name.count).max() ?? 10)
+            let w = max(5, min(60, shown.map(\.name.count).max() ?? 10))
             lines.append("")
             lines.append("stage".padding(toLength: w, withPad: " ", startingAt: 0) + "  result        time")
             for r in shown {

@@ -71,7 +71,6 @@ public struct ShellKind: StageKind {
     }
 
     static func tail(_ s: String, lines: Int) -> String {
-        s.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines + 1).map { "    | " + $0 }.joined(separator: "\n")
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        s.split(separator: "\n").suffix(lines).map { "    | " + $0 }.joined(separator: "\n")
     }
 }

@@ -30,7 +30,7 @@ struct StageJob: Sendable {
         let planner = Planner(project: project, hasher: runner.hasher, force: runner.options.force)
         let ev = planner.evaluate(index, code: code, produced: produced, previous: previous)
         var reasons = ev.reasons
-        let staging = project.tmpDir.appendingPathComponent("\(index)-\(stage.name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })")
+        let staging = project.tmpDir.appendingPathComponent("\(index)-" + String(stage.name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" }))
         defer { try? FileManager.default.removeItem(at: staging) }
         do {
             switch ev.decision {
