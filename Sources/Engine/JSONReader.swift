@@ -4,9 +4,13 @@
 public struct JSONReader {
     private let bytes: [UInt8]
     private var i = 0
+    private var rawKeys: Set<String> = []
 
-    public static func parse(_ text: String) throws -> Value {
+    /// - Parameter rawKeys: object keys whose values are returned unparsed, as
+    ///   `.string(their exact JSON text)` (the lock's canonical params).
+    public static func parse(_ text: String, rawKeys: Set<String> = []) throws -> Value {
         var r = JSONReader(bytes: Array(text.utf8))
+        r.rawKeys = rawKeys
         r.skipSpace()
         let v = try r.value()
         r.skipSpace()
@@ -25,7 +29,11 @@ public struct JSONReader {
     private func fail(_ m: String) -> SyntaxError { SyntaxError(offset: i, message: m) }
 
     private mutating func skipSpace() {
-        while i < bytes.count, [0x20, 0x0a, 0x0d, 0x09].contains(bytes[i]) { i += 1 }
+        while i < bytes.count {
+            let c = bytes[i]
+            guard c == 0x20 || c == 0x0a || c == 0x0d || c == 0x09 else { return }
+            i += 1
+        }
     }
 
     private mutating func expect(_ s: String) throws {
@@ -49,7 +57,13 @@ public struct JSONReader {
                 skipSpace()
                 try expect(":")
                 skipSpace()
-                obj[k] = try value()
+                if rawKeys.contains(k) {
+                    let start = i
+                    _ = try value()
+                    obj[k] = .string(String(decoding: bytes[start..<i], as: UTF8.self))
+                } else {
+                    obj[k] = try value()
+                }
                 skipSpace()
                 guard i < bytes.count else { throw fail("unterminated object") }
                 if bytes[i] == UInt8(ascii: ",") { i += 1; continue }

@@ -51,14 +51,14 @@ public struct LockFile: Sendable, Equatable {
     }
 
     static func parse(_ text: String) throws -> LockFile {
-        guard case .object(let root) = try JSONReader.parse(text) else { throw FormatError(description: "not an object") }
+        guard case .object(let root) = try JSONReader.parse(text, rawKeys: ["params"]) else { throw FormatError(description: "not an object") }
         guard root["version"] == .int(1) else { throw FormatError(description: "unknown version") }
         guard case .object(let stages)? = root["stages"] else { throw FormatError(description: "no stages") }
         var lock = LockFile()
         for (name, v) in stages.entries {
             guard case .object(let e) = v,
                   case .string(let key)? = e["key"], case .string(let kind)? = e["kind"], case .string(let code)? = e["code"],
-                  case .object(let params)? = e["params"], case .object(let deps)? = e["deps"],
+                  case .string(let params)? = e["params"], case .object(let deps)? = e["deps"],
                   case .array(let outOrder)? = e["out_order"], case .object(let outs)? = e["outs"]
             else { throw FormatError(description: "stage '\(name)' is incomplete") }
             let depOrder: [String]
@@ -78,7 +78,7 @@ public struct LockFile: Sendable, Equatable {
                 outList.append((p, Output(sha256: sha, size: Int64(size))))
                 outPaths.append(p)
             }
-            let fields = KeyFields(kind: kind, code: code, params: Value.object(params).canonicalJSON, deps: fieldDeps, outs: outPaths)
+            let fields = KeyFields(kind: kind, code: code, params: params, deps: fieldDeps, outs: outPaths)
             lock.stages[name] = Entry(key: key, fields: fields, outs: outList)
         }
         return lock

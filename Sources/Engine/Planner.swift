@@ -30,7 +30,7 @@ struct Planner {
         for (d, p) in zip(stage.spec.deps, stage.producers) {
             if let o = produced[d] { deps.append(.init(path: d, sha256: o.sha256)); continue }
             let digest: FileHasher.Digest?
-            do { digest = try hasher.digest(of: project.root.appendingPathComponent(d)) } catch {
+            do { digest = try hasher.digest(atPath: project.path(d)) } catch {
                 return Evaluation(decision: .missingInput("cannot read input '\(d)': \(error)"), reasons: [])
             }
             guard let digest else {
@@ -39,7 +39,7 @@ struct Planner {
             }
             deps.append(.init(path: d, sha256: digest.sha256))
         }
-        let fields = KeyFields(kind: stage.spec.kind, code: code, params: Value.object(stage.spec.params).canonicalJSON,
+        let fields = KeyFields(kind: stage.spec.kind, code: code, params: stage.canonicalParams,
                                deps: deps, outs: stage.spec.outs)
         let key = fields.key
         var reasons: [String]
@@ -48,7 +48,7 @@ struct Planner {
         } else if let previous, previous.key == key {
             var problems: [String] = []
             for (path, out) in previous.outs {
-                let onDisk = try? hasher.digest(of: project.root.appendingPathComponent(path))
+                let onDisk = try? hasher.digest(atPath: project.path(path))
                 if onDisk == nil { problems.append("output \(path) is missing") } else if onDisk?.sha256 != out.sha256 { problems.append("output \(path) was modified") }
             }
             if problems.isEmpty { return Evaluation(fields: fields, key: key, decision: .upToDate(previous.outs), reasons: []) }

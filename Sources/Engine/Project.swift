@@ -8,6 +8,11 @@ public struct Project: Sendable {
     public let registry: KindRegistry
     public let code: CodeDigests
 
+    /// Absolute path of a project-relative path (string concatenation: URL's
+    /// path operations dominate a no-op run's profile otherwise).
+    public func path(_ relative: String) -> String { rootPath + "/" + relative }
+    private var rootPath: String { root.path }
+
     public var reproDir: URL { root.appendingPathComponent(".repro") }
     public var tmpDir: URL { reproDir.appendingPathComponent("tmp") }
     public var lockURL: URL { root.appendingPathComponent(LockFile.fileName) }
