@@ -19,6 +19,8 @@ public struct Pipeline: Sendable {
     /// declared first comes first.
     public let stages: [Stage]
     public let file: String
+    /// The `executor:` block of the pipeline file.
+    public let executorConfig: Value.Object
     private let indexByName: [String: Int]
     /// Indices of stages that read each stage's outputs, sorted.
     public let downstream: [[Int]]
@@ -138,7 +140,7 @@ public struct Pipeline: Sendable {
                   upstream: upstream[i].map { position[$0] }.sorted())
         }
         let downstream = order.map { i in down[i].map { position[$0] }.sorted() }
-        return Pipeline(stages: stages, file: spec.file,
+        return Pipeline(stages: stages, file: spec.file, executorConfig: spec.executor,
                         indexByName: Dictionary(uniqueKeysWithValues: stages.enumerated().map { ($1.name, $0) }),
                         downstream: downstream)
     }

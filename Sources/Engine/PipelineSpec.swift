@@ -3,6 +3,9 @@
 public struct PipelineSpec: Sendable {
     public var file: String
     public var stages: [StageSpec]
+    /// The `executor:` block (see `SlurmConfig`), empty if absent.
+    public var executor: Value.Object = .init()
+    public var executorLocation: SourceLocation?
 }
 
 public struct StageSpec: Sendable {
@@ -15,6 +18,8 @@ public struct StageSpec: Sendable {
     public var deps: [String]
     public var outs: [String]
     public var description: String?
+    /// Scheduler resources (`resources:`), used by the Slurm executor.
+    public var resources: Value.Object = .init()
     public var locations: Locations
 
     public struct Locations: Sendable {

@@ -5,8 +5,14 @@ public struct RunOptions: Sendable {
     public var force: Bool
     public var dryRun: Bool
     public var allowStale: Bool
+    public var executor: any StageExecutor
+    /// Threads a stage may use for its own parallel work (default: `jobs`).
+    public var threadsPerStage: Int?
 
-    public init(jobs: Int = 1, keepGoing: Bool = false, force: Bool = false, dryRun: Bool = false, allowStale: Bool = false) {
+    public init(jobs: Int = 1, keepGoing: Bool = false, force: Bool = false, dryRun: Bool = false, allowStale: Bool = false,
+                executor: any StageExecutor = LocalExecutor(), threadsPerStage: Int? = nil) {
+        self.executor = executor
+        self.threadsPerStage = threadsPerStage
         self.jobs = max(1, jobs)
         self.keepGoing = keepGoing
         self.force = force

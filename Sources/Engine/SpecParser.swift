@@ -4,8 +4,9 @@ import Yams
 /// Parses pipeline.yaml into a `PipelineSpec`, expanding matrices. Reports
 /// every problem it finds with file, line and column.
 public enum SpecParser {
-    static let topKeys = ["stages", "version"]
-    static let stageKeys = ["deps", "desc", "kind", "matrix", "outs", "params"]
+    static let topKeys = ["executor", "stages", "version"]
+    static let stageKeys = ["deps", "desc", "kind", "matrix", "outs", "params", "resources"]
+    static let resourceKeys = ["cpus_per_task", "mem", "partition", "time"]
 
     /// Tags are resolved by `plainScalar` below, not by Yams's regex rules
     /// (which cost ~0.2 ms per scalar, most of a 500-stage pipeline's load time).
@@ -20,8 +21,25 @@ public enum SpecParser {
         }
         var p = Parser(file: file)
         let stages = p.parseRoot(root)
+        var spec = PipelineSpec(file: file, stages: stages)
+        if let node = root?.mapping?["executor"] {
+            var keys: [String: SourceLocation] = [:]
+            if case .object(let o)? = p.value(node, path: "executor", keys: &keys) {
+                spec.executor = o
+                spec.executorLocation = p.loc(node)
+                for k in o.keys where !SlurmConfig.keys.contains(k) {
+                    p.errors.append(PipelineError("unknown key '\(k)' in executor", at: keys["executor.\(k)"] ?? p.loc(node),
+                                                  hint: "allowed keys: \(SlurmConfig.keys.joined(separator: ", "))"))
+                }
+                do { _ = try SlurmConfig(Params(o, path: "executor")) } catch let e as ParamError {
+                    p.errors.append(PipelineError("executor: \(e.message) (\(e.key))", at: keys[e.key] ?? p.loc(node)))
+                }
+            } else {
+                p.errors.append(PipelineError("'executor' must be a mapping", at: p.loc(node)))
+            }
+        }
         if !p.errors.isEmpty { throw PipelineErrors(p.errors) }
-        return PipelineSpec(file: file, stages: stages)
+        return spec
     }
 
     static func yamlError(_ e: YamlError, file: String) -> PipelineError {
@@ -127,10 +145,22 @@ public enum SpecParser {
             let deps = stringList(map["deps"], what: "deps", stage: name)
             let outs = stringList(map["outs"], what: "outs", stage: name)
             let desc = map["desc"]?.string
+            var resources = Value.Object()
+            if let rn = map["resources"] {
+                var ignored: [String: SourceLocation] = [:]
+                if case .object(let o)? = value(rn, path: "resources", keys: &ignored) {
+                    resources = o
+                    for k in o.keys where !SpecParser.resourceKeys.contains(k) {
+                        error("unknown key '\(k)' in resources of stage '\(name)'", rn, hint: "allowed keys: \(SpecParser.resourceKeys.joined(separator: ", "))")
+                    }
+                } else {
+                    error("'resources' of stage '\(name)' must be a mapping", rn)
+                }
+            }
 
             var template = StageSpec(
                 name: name, baseName: name, kind: kind, params: params,
-                deps: deps.map(\.0), outs: outs.map(\.0), description: desc,
+                deps: deps.map(\.0), outs: outs.map(\.0), description: desc, resources: resources,
                 locations: .init(stage: loc(key), kind: loc(kindNode), params: map["params"].map(loc),
                                  paramKeys: paramKeys, deps: deps.map(\.1), outs: outs.map(\.1)))
             guard let matrixNode = map["matrix"] else {

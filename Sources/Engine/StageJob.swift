@@ -78,7 +78,7 @@ struct StageJob: Sendable {
         let reporter = runner.reporter
         let ctx = StageContext(
             info: StageInfo(name: name, deps: stage.spec.deps, outs: stage.spec.outs), params: Params(stage.spec.params),
-            root: project.root, staging: staging, parallelism: runner.options.jobs, processes: runner.processes,
+            root: project.root, staging: staging, parallelism: runner.options.threadsPerStage ?? runner.options.jobs, processes: runner.processes,
             reporter: { event in
                 switch event {
                 case .progress(let f, let note): reporter.progress(name, fraction: f, note: note)
@@ -86,7 +86,7 @@ struct StageJob: Sendable {
                 }
             },
             cancelled: { [runner] in runner.isCancelled })
-        try stage.kind.run(ctx)
+        try runner.options.executor.execute(stage, context: ctx, project: project)
         var outs: [(path: String, output: LockFile.Output)] = []
         for path in stage.spec.outs {
             let url = staging.appendingPathComponent(path)

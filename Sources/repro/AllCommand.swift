@@ -11,6 +11,6 @@ struct All: ParsableCommand {
 
     func run() throws {
         let project = try projectOptions.load()
-        try flags.execute(project, selection: Array(project.pipeline.stages.indices))
+        try flags.execute(project, selection: Array(project.pipeline.stages.indices), projectFile: projectOptions.file)
     }
 }

@@ -28,6 +28,6 @@ struct Run: ParsableCommand {
     func run() throws {
         let project = try projectOptions.load()
         let selection = try reporting { try project.pipeline.select(stages, upstreamToo: !noDeps, downstreamToo: downstream) }
-        try flags.execute(project, selection: selection)
+        try flags.execute(project, selection: selection, projectFile: projectOptions.file)
     }
 }

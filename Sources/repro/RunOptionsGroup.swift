@@ -5,8 +5,11 @@ import Synchronization
 
 /// Options shared by `all` and `run`, and the run itself.
 struct RunFlags: ParsableArguments {
-    @Option(name: .shortAndLong, help: "Stages to run at once (default: number of cores). Outputs are identical for any value.")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .shortAndLong, help: "Stages to run at once (default: number of cores; with Slurm, jobs in the queue at once: 64). Outputs are identical for any value.")
+    var jobs: Int?
+
+    @Option(help: "Where stages run: local (this process) or slurm (one batch job per stage; settings in pipeline.yaml's executor: block). Default: the executor block's type, else local.")
+    var executor: String?
 
     @Flag(help: "After a failure, keep running the stages that do not depend on it.")
     var keepGoing = false
@@ -24,14 +27,22 @@ struct RunFlags: ParsableArguments {
     var quiet = false
 
     func validate() throws {
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if let executor, !["local", "slurm"].contains(executor) { throw ValidationError("--executor must be local or slurm") }
     }
 
-    func execute(_ project: Project, selection: [Int]) throws {
+    func execute(_ project: Project, selection: [Int], projectFile: String) throws {
         let reporter = ConsoleReporter(quiet: quiet)
-        let runner = Runner(project: project,
-                            options: RunOptions(jobs: jobs, keepGoing: keepGoing, force: force, dryRun: dryRun, allowStale: allowStale),
-                            reporter: reporter)
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let configured = project.pipeline.executorConfig["type"].flatMap { if case .string(let s) = $0 { s } else { nil } }
+        var options = RunOptions(jobs: jobs ?? cores, keepGoing: keepGoing, force: force, dryRun: dryRun, allowStale: allowStale)
+        if (executor ?? configured ?? "local") == "slurm" {
+            let config = try reporting { try SlurmConfig(Params(project.pipeline.executorConfig, path: "executor")) }
+            options.executor = SlurmExecutor(config: config, pipelineFile: projectFile)
+            options.jobs = jobs ?? 64
+            options.threadsPerStage = config.cpusPerTask ?? 1
+        }
+        let runner = Runner(project: project, options: options, reporter: reporter)
         let interrupts = InterruptHandler { runner.cancel() }
         let summary = try reporting { try runner.run(selection) }
         withExtendedLifetime(interrupts) {}
