@@ -52,7 +52,7 @@ enum Examples {
         fig[0, 0].band(t, lower: am.map { $0 - 0.06 }, upper: am.map { $0 + 0.06 }, color: Palette.okabeIto[1])
         fig[0, 0].hline(0)
         fig[0, 0].vline(30, style: LineStyle(color: .gray, width: 0.8, dash: .dotted))
-        fig[0, 0].text("escape", x: 31.5, y: -0.75, color: .darkGray)
+        fig[0, 0].text("one mean escapes", x: 32, y: 0.62, color: .darkGray)
         fig[0, 0].xLabel = "time $t$"
         fig[0, 0].yLabel = "overlap $\\alpha_{k} = m_{k}\\cdot\\mu/|\\mu|^{2}$"
         fig[0, 0].title = "$|\\mu| = 2$: transient alignment"
@@ -73,7 +73,6 @@ enum Examples {
         fig[0, 1].xLabel = "dimension $d$"
         fig[0, 1].yLabel = "$P_{\\mathrm{collapse}}$"
         fig[0, 1].title = "trainable weights"
-        fig[0, 1].legend = .lowerRight
         return fig
     }
 

@@ -139,6 +139,7 @@ struct FigureRenderer {
                 let p = plans[i]
                 plans[i].cellLeft = colX[p.col].cell
                 plans[i].rect = Rect(x: colX[p.col].plot, y: rowY[p.row], width: plotW, height: plotH)
+                plans[i].rowTop = rowY[p.row]
                 if round == 2 {
                     if p.panel.equalAspect { applyEqualAspect(&plans[i]) }
                     try chooseTicks(&plans[i], width: plans[i].rect.width, height: plans[i].rect.height)

@@ -77,12 +77,15 @@ enum LegendRenderer {
             let x = r.maxX + 6 + (plan.colorScale != nil ? colorbarExtent(plan, theme) : 0)
             return at(x, r.minY)
         case .best:
-            // matplotlib's order of preference; the first with the least data under it wins.
+            // matplotlib's nine positions in its order of preference, then the quarter heights;
+            // the first with the least data under it wins (later ones pay a small penalty).
+            let q1 = top + (bottom - top) / 4, q3 = top + 3 * (bottom - top) / 4
             let candidates = [at(right, top), at(left, top), at(left, bottom), at(right, bottom),
-                              at(right, cy), at(left, cy), at(cx, bottom), at(cx, top), at(cx, cy)]
+                              at(right, cy), at(left, cy), at(cx, bottom), at(cx, top), at(cx, cy),
+                              at(right, q1), at(left, q1), at(right, q3), at(left, q3)]
             var best = candidates[0], bestScore = Double.infinity
-            for c in candidates {
-                let s = obstacles.score(c.insetBy(-2))
+            for (k, c) in candidates.enumerated() {
+                let s = obstacles.score(c.insetBy(-2)) + (k >= 4 ? 4 : 0) + (k >= 9 ? 4 : 0)
                 if s < bestScore { best = c; bestScore = s }
             }
             return best

@@ -6,15 +6,18 @@ struct Obstacles: Sendable {
     var points: [Point] = []
     var areas: [Rect] = []
 
-    /// How much of `box` the data cover: segments crossing it, points in it, area overlap.
+    /// How much of `box` the data cover: length of lines inside it (points), 8 per marker
+    /// inside it, and a large penalty per area overlapped (heat maps, fills, text).
     func score(_ box: Rect) -> Double {
         var s = 0.0
-        for (a, b) in segments where Clip.segment(a, b, box) != nil { s += 1 }
-        for p in points where box.contains(p) { s += 1 }
+        for (a, b) in segments {
+            if let (p, q) = Clip.segment(a, b, box) { s += 1 + ((q.x - p.x) * (q.x - p.x) + (q.y - p.y) * (q.y - p.y)).squareRoot() }
+        }
+        for p in points where box.contains(p) { s += 8 }
         for r in areas {
             let w = Swift.min(r.maxX, box.maxX) - Swift.max(r.minX, box.minX)
             let h = Swift.min(r.maxY, box.maxY) - Swift.max(r.minY, box.minY)
-            if w > 0 && h > 0 { s += w * h / Swift.max(1, box.width * box.height) * 1000 }
+            if w > 0 && h > 0 { s += w * h }
         }
         return s
     }
@@ -85,7 +88,7 @@ struct MarkRenderer {
                 defer { run = [] }
                 guard run.count >= 2 else { return }
                 let poly = run.map { Point($0.0, $0.2) } + run.reversed().map { Point($0.0, $0.1) }
-                for p in poly { obstacles.points.append(p) }
+                for (a, b) in zip(poly, poly.dropFirst()) { obstacles.segments.append((a, b)) }
                 let clipped = Clip.polygon(poly, to: clipBox)
                 if clipped.count >= 3 { d.polyline(Simplify.dedup(clipped), closed: true) }
             }

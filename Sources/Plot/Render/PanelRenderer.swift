@@ -116,13 +116,24 @@ struct PanelRenderer {
             TextRenderer.write(text, x: x, y: r.midY, fontSize: t.labelFontSize, anchor: .middle,
                                color: t.textColor, rotate: -90, into: &w)
         }
-        if let title = p.title {
-            TextRenderer.write(RichText(title), x: r.midX, y: r.minY - 6, fontSize: t.titleFontSize,
-                               anchor: .middle, color: t.textColor, into: &w)
-        }
+        let letterBaseline = plan.rowTop - 6
+        var letterRight = -Double.infinity
         if let letter = plan.letter {
-            TextRenderer.write(RichText(letter), x: plan.cellLeft, y: r.minY - 6, fontSize: t.letterFontSize,
+            TextRenderer.write(RichText(letter), x: plan.cellLeft, y: letterBaseline, fontSize: t.letterFontSize,
                                anchor: .start, color: t.textColor, bold: true, into: &w)
+            letterRight = plan.cellLeft + FontMetrics.width(letter, fontSize: t.letterFontSize, bold: true)
+        }
+        if let title = p.title {
+            // Centred over the plot, unless that would run into the panel letter.
+            let text = RichText(title)
+            let width = FontMetrics.width(text, fontSize: t.titleFontSize)
+            let baseline = r.minY - 6
+            var x = r.midX
+            if Swift.abs(baseline - letterBaseline) < t.letterFontSize && x - width / 2 < letterRight + 5 {
+                x = letterRight + 5 + width / 2
+            }
+            TextRenderer.write(text, x: x, y: baseline, fontSize: t.titleFontSize,
+                               anchor: .middle, color: t.textColor, into: &w)
         }
     }
 }

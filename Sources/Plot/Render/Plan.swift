@@ -13,6 +13,8 @@ struct PanelPlan: Sendable {
 
     var rect = Rect(x: 0, y: 0, width: 1, height: 1)
     var cellLeft = 0.0
+    /// Top of the plot area before an equal-aspect shrink: letters align to it across a row.
+    var rowTop = 0.0
     var xTicks = AxisTicks(ticks: [], multiplier: nil)
     var yTicks = AxisTicks(ticks: [], multiplier: nil)
     var colorbarTicks: AxisTicks?

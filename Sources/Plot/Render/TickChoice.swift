@@ -8,7 +8,8 @@ enum TickChoice {
             let inside = custom.filter { scale.accepts($0) && $0 >= Swift.min(lo, hi) - 1e-12 * Swift.abs(hi - lo) && $0 <= Swift.max(lo, hi) + 1e-12 * Swift.abs(hi - lo) }
             return AxisTicks(ticks: inside.sorted().map { Tick(value: $0, label: label(for: $0, scale: scale)) }, multiplier: nil)
         }
-        var n = Swift.max(2, Swift.min(horizontal ? 9 : 8, Int(length / (horizontal ? 42 : 26))))
+        // Start from about one label per 30 pt (x) or 22 pt (y) and thin out until labels clear.
+        var n = Swift.max(2, Swift.min(horizontal ? 10 : 9, Int(length / (horizontal ? 30 : 22))))
         while true {
             let t = try locate(scale: scale, lo: lo, hi: hi, n: n)
             if n <= 2 || !collides(t, scale: scale, lo: lo, hi: hi, length: length, horizontal: horizontal, fontSize: fontSize) {

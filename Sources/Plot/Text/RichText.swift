@@ -5,10 +5,13 @@
 /// - `\alpha` … `\omega`, `\Gamma` … `\Omega` (and `\varepsilon`, `\vartheta`, `\varphi`), and
 ///   `\pm \times \cdot \infty \leq \geq \approx \sim \propto \neq \ell \partial \nabla \to
 ///   \leftarrow \in \langle \rangle \sqrt \sum \int \|`, `\degree`, `\prime`.
-/// - `$…$`: math mode: Latin letters are italic and `-` is a minus sign (U+2212).
+/// - `$…$`: math mode: Latin letters are italic and `-` is a minus sign (U+2212), as it is in
+///   any sub- or superscript (`10^{-3}`).
 ///   `\mathrm{…}` / `\text{…}` are upright inside math, `\mathbf{…}` is bold.
 /// - Escapes: `\\ \$ \_ \^ \{ \} \% \& \#`; `\,` is a thin space. Braces group and vanish.
 /// - An unknown command is kept literally (`\foo` prints as `\foo`).
+/// - Spaces are kept as typed, except that in math mode a space between a symbol command and a
+///   letter only separates them (`$x\cdot e$` is "x·e"; `$\mu = 3$` stays "μ = 3").
 ///
 /// Everything else is literal text; XML escaping happens at output.
 public struct RichText: Sendable, Equatable {
@@ -48,6 +51,11 @@ public struct RichText: Sendable, Equatable {
         "leftarrow": "←", "leftrightarrow": "↔", "in": "∈", "langle": "⟨", "rangle": "⟩",
         "sqrt": "√", "sum": "∑", "int": "∫", "|": "‖", "degree": "°", "prime": "′",
         "ldots": "…", "dots": "…", "minus": "\u{2212}", "bullet": "•",
+    ]
+
+    static let relations: Set<String> = [
+        "leq", "le", "geq", "ge", "approx", "sim", "simeq", "propto", "neq", "ne", "to", "rightarrow",
+        "leftarrow", "leftrightarrow", "in", "pm", "times",
     ]
 
     private struct Style: Equatable {
@@ -101,7 +109,7 @@ public struct RichText: Sendable, Equatable {
                     parseArgument(child)
                 case "\\":
                     parseCommand(st)
-                case "-" where math:
+                case "-" where math || st.shift != 0:
                     i += 1
                     emit("\u{2212}", st)
                 default:
@@ -123,7 +131,7 @@ public struct RichText: Sendable, Equatable {
             } else {
                 let c = s[i]
                 i += 1
-                if c == "-" && math { emit("\u{2212}", st); return }
+                if c == "-" && (math || st.shift != 0) { emit("\u{2212}", st); return }
                 let isLetter = (c >= "a" && c <= "z") || (c >= "A" && c <= "Z")
                 emit(String(c), st, letterItalic: isLetter)
             }
@@ -158,7 +166,11 @@ public struct RichText: Sendable, Equatable {
                 parseArgument(child)
             default:
                 if let sym = RichText.symbols[name] {
-                    emit(sym, st)   // unlike TeX, a following space is kept: "\\alpha x" is "α x"
+                    emit(sym, st)
+                    // In math mode a space between a command and a letter only separates the two
+                    // (`$x\cdot e$` is "x·e"); other spaces are kept (`$\mu = 3$` is "μ = 3").
+                    // Relations (`\propto`, `\approx`, …) keep their space.
+                    if math, i + 1 < s.count, s[i] == " ", isLetter(s[i + 1]), !RichText.relations.contains(name) { i += 1 }
                 } else {
                     emit("\\" + name, st)
                 }
