@@ -77,12 +77,17 @@ final class SVGTests: XCTestCase {
     }
 
     /// Each fixture rasterises through rsvg-convert (Debian librsvg2-bin; CI installs it).
+    /// `PLOT_DUMP_DIR=/some/dir` keeps the SVGs and PNGs there for looking at.
     func testRasterisesWithRsvgConvert() throws {
         guard let rsvg = which("rsvg-convert") else {
             if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail("rsvg-convert missing in CI") }
             throw XCTSkip("rsvg-convert not installed")
         }
-        let dir = try tempDir()
+        var dir = try tempDir()
+        if let keep = ProcessInfo.processInfo.environment["PLOT_DUMP_DIR"] {
+            dir = URL(fileURLWithPath: keep, isDirectory: true)
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        }
         for (name, make) in Fixtures.all {
             let svgURL = dir.appendingPathComponent(name + ".svg"), png = dir.appendingPathComponent(name + ".png")
             try Data(try make().svg().utf8).write(to: svgURL)

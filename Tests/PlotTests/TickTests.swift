@@ -141,3 +141,12 @@ final class TickTests: XCTestCase {
         XCTAssertEqual(Fixed.scaled(5, digits: 3), "0.005")
     }
 }
+
+extension TickTests {
+    func testCustomTickLabelsShareDecimals() {
+        XCTAssertEqual(TickChoice.labels(for: [0, 0.2, 0.4, 1, 1.2], scale: .linear), ["0.0", "0.2", "0.4", "1.0", "1.2"])
+        XCTAssertEqual(TickChoice.labels(for: [-1, 0, 2], scale: .linear), ["\u{2212}1", "0", "2"])
+        XCTAssertEqual(TickChoice.labels(for: [0.01, 0.1, 1], scale: .log), ["10^{\u{2212}2}", "10^{\u{2212}1}", "10^{0}"])
+        XCTAssertEqual(TickChoice.labels(for: [2, 4, 8], scale: .log), ["2", "4", "8"])
+    }
+}

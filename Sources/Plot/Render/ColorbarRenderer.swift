@@ -28,9 +28,10 @@ struct ColorbarRenderer {
         w.open("g", [("id", "colorbar\(plan.index)")])
         if let levels = cs.levels {
             let n = levels.count - 1
-            w.open("g", [("shape-rendering", "crispEdges")])
+            w.open("g", [])
             for k in 0..<n {
-                guard let ya = axis(levels[k]), let yb = axis(levels[k + 1]) else { continue }
+                guard let ya = axis(levels[k]), var yb = axis(levels[k + 1]) else { continue }
+                if k + 1 < n { yb -= 0.3 }   // overlap the next block: no seam
                 w.leaf("rect", [("x", Fixed.format(b.x)), ("y", Fixed.format(Swift.min(ya, yb))),
                                 ("width", Fixed.format(b.width)), ("height", Fixed.format(Swift.abs(ya - yb))),
                                 ("fill", cs.colormap((Double(k) + 0.5) / Double(n)).hex)])

@@ -170,7 +170,7 @@ struct FigureRenderer {
         if let cs = p.colorScale {
             if let levels = cs.levels, levels.count <= 12 {
                 let scale = Scale.linear
-                var t = AxisTicks(ticks: levels.map { Tick(value: $0, label: TickChoice.label(for: $0, scale: scale)) }, multiplier: nil)
+                var t = AxisTicks(ticks: zip(levels, TickChoice.labels(for: levels, scale: scale)).map { Tick(value: $0, label: $1) }, multiplier: nil)
                 if TickChoice.collides(t, scale: scale, lo: cs.lo, hi: cs.hi, length: height, horizontal: false, fontSize: theme.tickFontSize) {
                     t = try TickChoice.ticks(scale: scale, lo: cs.lo, hi: cs.hi, custom: nil, length: height, horizontal: false, fontSize: theme.tickFontSize)
                 }

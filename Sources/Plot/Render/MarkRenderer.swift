@@ -251,15 +251,20 @@ struct MarkRenderer {
         let px = g.xEdges.map { xm($0)! }, py = g.yEdges.map { ym($0)! }
         obstacles.areas.append(Rect(x: Swift.min(px.first!, px.last!), y: Swift.min(py.first!, py.last!),
                                     width: Swift.abs(px.last! - px.first!), height: Swift.abs(py.last! - py.first!)))
-        w.open("g", [("shape-rendering", "crispEdges")])
+        // Cells overlap the next cell (drawn later) by a hair, so anti-aliased edges leave no
+        // light seams; the outer edges of the grid stay exact.
+        let overlap = 0.3
+        w.open("g", [])
         for j in 0..<g.ny {
             var i = 0
             while i < g.nx {
                 guard let c = cs.color(h.z[j][i]) else { i += 1; continue }
                 var k = i + 1
                 while k < g.nx, cs.color(h.z[j][k]) == c { k += 1 }
-                let x0 = Swift.min(px[i], px[k]), x1 = Swift.max(px[i], px[k])
-                let y0 = Swift.min(py[j], py[j + 1]), y1 = Swift.max(py[j], py[j + 1])
+                var x0 = Swift.min(px[i], px[k]), x1 = Swift.max(px[i], px[k])
+                var y0 = Swift.min(py[j], py[j + 1]), y1 = Swift.max(py[j], py[j + 1])
+                if k < g.nx { if px[k] > px[i] { x1 += overlap } else { x0 -= overlap } }
+                if j + 1 < g.ny { if py[j + 1] > py[j] { y1 += overlap } else { y0 -= overlap } }
                 w.leaf("rect", [("x", Fixed.format(x0)), ("y", Fixed.format(y0)), ("width", Fixed.format(x1 - x0)),
                                 ("height", Fixed.format(y1 - y0)), ("fill", c.hex)])
                 i = k

@@ -6,7 +6,8 @@ enum TickChoice {
                       horizontal: Bool, fontSize: Double) throws -> AxisTicks {
         if let custom {
             let inside = custom.filter { scale.accepts($0) && $0 >= Swift.min(lo, hi) - 1e-12 * Swift.abs(hi - lo) && $0 <= Swift.max(lo, hi) + 1e-12 * Swift.abs(hi - lo) }
-            return AxisTicks(ticks: inside.sorted().map { Tick(value: $0, label: label(for: $0, scale: scale)) }, multiplier: nil)
+            let values = inside.sorted()
+            return AxisTicks(ticks: zip(values, labels(for: values, scale: scale)).map { Tick(value: $0, label: $1) }, multiplier: nil)
         }
         // Start from about one label per 30 pt (x) or 22 pt (y) and thin out until labels clear.
         var n = Swift.max(2, Swift.min(horizontal ? 10 : 9, Int(length / (horizontal ? 30 : 22))))
@@ -40,6 +41,18 @@ enum TickChoice {
             return true
         }
         return false
+    }
+
+    /// Labels for user-given tick values: powers of ten as 10ⁿ on log axes; otherwise exact
+    /// decimals sharing one number of decimals (0.5, 1.0, 1.5 — not 0.5, 1, 1.5).
+    static func labels(for values: [Double], scale: Scale) -> [String] {
+        let single = values.map { label(for: $0, scale: scale) }
+        let decimals = single.filter { !$0.contains("^") }.map { s in s.split(separator: ".").dropFirst().first?.count ?? 0 }.max() ?? 0
+        return zip(values, single).map { v, s in
+            if s.contains("^") || decimals == 0 { return s }
+            let text = Fixed.scaled(Int((v * TickLocator.pow10(decimals)).rounded()), digits: decimals, keepTrailingZeros: true)
+            return text.hasPrefix("-") ? "\u{2212}" + text.dropFirst() : text
+        }
     }
 
     /// A label for a user-given tick value: 10ⁿ on log axes, else the shortest exact decimal
