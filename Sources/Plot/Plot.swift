@@ -21,6 +21,11 @@
 /// let svg: String = try fig.svg()        // byte-identical for identical input
 /// ```
 ///
+/// Panels are reached by subscript (`fig[row, col]`, a mutable value) or with a closure
+/// (`fig.panel(1, 0) { p in p.contour(x: xs, y: ys, z: density, levels: [0.1, 0.5]) }`);
+/// `fig.shareX`/`fig.shareY` share ranges across a column/row, `fig.theme` overrides fonts,
+/// sizes, palette (Okabe–Ito by default) and colormap (viridis).
+///
 /// Text everywhere takes a small TeX-like markup (`RichText`): `\alpha_{+}`, `|\mu|^{2}`,
 /// `10^{-3}`, `$…$` for math italics. Non-finite data (and values ≤ 0 on log axes) are skipped
 /// — a line breaks, a marker or cell is not drawn; malformed input makes `svg()` throw a
