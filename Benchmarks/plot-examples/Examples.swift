@@ -9,6 +9,7 @@ enum Examples {
         ("log-axes", logAxes),
         ("markers-errorbars", markersAndErrorBars),
         ("heatmap-contours", heatmapAndContours),
+        ("histogram-2d", histogram2D),
         ("density-grid", densityGrid),
         ("awkward-ranges", awkwardRanges),
     ]
@@ -185,6 +186,40 @@ enum Examples {
         fig[0, 1].yLabel = "$x\\cdot e_{2}$"
         fig[0, 1].colorbarLabel = "density $q(x)$"
         fig[0, 1].title = "filled contours"
+        return fig
+    }
+
+    /// A 2-D histogram of samples (a density estimated from samples, as for a flow's marginal):
+    /// 80 × 60 cells, drawn as one embedded PNG, with a log colour norm and × at the modes.
+    static func histogram2D() -> Figure {
+        var fig = Figure(width: 504, height: 220, rows: 1, cols: 2)
+        var rng = SplitMix64(state: 2024)
+        let nx = 80, ny = 60
+        let xEdges = linspace(-6, 6, nx + 1), yEdges = linspace(-4.5, 4.5, ny + 1)
+        var counts = [[Double]](repeating: [Double](repeating: 0, count: nx), count: ny)
+        for k in 0..<60_000 {
+            let mode = k % 10 < 8 ? 3.0 : -3.0
+            let x = mode + rng.normal() * (mode > 0 ? 0.8 : 0.6), y = rng.normal() * 1.1 + 0.15 * x
+            let i = Int(((x + 6) / 12 * Double(nx)).rounded(.down)), j = Int(((y + 4.5) / 9 * Double(ny)).rounded(.down))
+            if i >= 0 && i < nx && j >= 0 && j < ny { counts[j][i] += 1 }
+        }
+        let density = counts.map { row in row.map { $0 == 0 ? Double.nan : $0 / 60_000 / (0.15 * 0.15) } }
+        fig[0, 0].heatmap(x: xEdges, y: yEdges, z: density, norm: .log)
+        fig[0, 0].scatter([-3, 3], [0, 0], marker: Marker(.cross, size: 7, color: .black, lineWidth: 1.5))
+        fig[0, 0].equalAspect = true
+        fig[0, 0].xLabel = "$x\\cdot e/|\\mu|$ (×3)"
+        fig[0, 0].yLabel = "$x\\cdot e_{2}$"
+        fig[0, 0].colorbarLabel = "density (empty bins blank)"
+        fig[0, 0].title = "2-D histogram, log colour scale"
+
+        let centres = (0..<nx).map { (xEdges[$0] + xEdges[$0 + 1]) / 2 }
+        let marginal = (0..<nx).map { i in (0..<ny).reduce(0.0) { $0 + counts[$1][i] } / 60_000 / 0.15 }
+        fig[0, 1].step(centres, marginal, label: "histogram", mode: .mid)
+        fig[0, 1].line(centres, centres.map { 0.8 * Foundation.exp(-($0 - 3) * ($0 - 3) / 1.28) / (0.8 * (2 * Double.pi).squareRoot())
+                                               + 0.2 * Foundation.exp(-($0 + 3) * ($0 + 3) / 0.72) / (0.6 * (2 * Double.pi).squareRoot()) },
+                       label: "exact marginal", style: LineStyle(color: .black, width: 1, dash: .dashed))
+        fig[0, 1].xLabel = "$x\\cdot e$"
+        fig[0, 1].yLabel = "marginal density"
         return fig
     }
 

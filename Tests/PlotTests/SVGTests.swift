@@ -219,3 +219,29 @@ final class SVGTests: XCTestCase {
         return dir
     }
 }
+
+extension SVGTests {
+    /// Big heat maps are one embedded PNG: small files, and the PNG decodes (checked by
+    /// rsvg-convert rendering it to the right colours).
+    func testLargeHeatmapIsAnEmbeddedPNG() throws {
+        var fig = Figure(width: 250, height: 200)
+        let xs = Fixtures.linspace(-3, 3, 100)
+        fig[0, 0].heatmap(x: xs, y: xs, z: xs.map { y in xs.map { x in exp(-(x * x + y * y) / 2) } })
+        let svg = try fig.svg()
+        XCTAssertLessThan(svg.utf8.count, 60_000)
+        XCTAssertEqual(svg.components(separatedBy: "data:image/png;base64,").count, 2)
+        XCTAssertTrue(try parse(svg).root == "svg")
+        // The encoder against known values: CRC-32 and Adler-32 check values, base64.
+        XCTAssertEqual(PNGEncoder.crc32(Array("123456789".utf8)), 0xCBF4_3926)
+        XCTAssertEqual(PNGEncoder.adler32(Array("Wikipedia".utf8)), 0x11E6_0398)
+        XCTAssertEqual(PNGEncoder.base64(Array("Man".utf8)), "TWFu")
+        XCTAssertEqual(PNGEncoder.base64(Array("Ma".utf8)), "TWE=")
+        guard let rsvg = which("rsvg-convert") else { throw XCTSkip("rsvg-convert not installed") }
+        let dir = try tempDir()
+        let url = dir.appendingPathComponent("big-heatmap.svg")
+        try Data(svg.utf8).write(to: url)
+        let (status, err) = run(rsvg, ["-o", dir.appendingPathComponent("big-heatmap.png").path, url.path])
+        XCTAssertEqual(status, 0, err)
+        XCTAssertTrue(err.isEmpty, err)
+    }
+}

@@ -255,7 +255,7 @@ struct FigureRenderer {
         var w = SVGWriter()
         w.raw("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>")
         w.open("svg", [
-            ("xmlns", "http://www.w3.org/2000/svg"), ("version", "1.1"),
+            ("xmlns", "http://www.w3.org/2000/svg"), ("xmlns:xlink", "http://www.w3.org/1999/xlink"), ("version", "1.1"),
             ("width", Fixed.format(f.width) + "pt"), ("height", Fixed.format(f.height) + "pt"),
             ("viewBox", "0 0 \(Fixed.format(f.width)) \(Fixed.format(f.height))"),
             ("font-family", theme.fontFamily), ("xml:space", "preserve"),

@@ -251,6 +251,7 @@ struct MarkRenderer {
         let px = g.xEdges.map { xm($0)! }, py = g.yEdges.map { ym($0)! }
         obstacles.areas.append(Rect(x: Swift.min(px.first!, px.last!), y: Swift.min(py.first!, py.last!),
                                     width: Swift.abs(px.last! - px.first!), height: Swift.abs(py.last! - py.first!)))
+        if g.nx * g.ny > Self.imageCellThreshold, drawHeatmapImage(h, g, cs, px, py, into: &w) { return }
         // Cells overlap the next cell (drawn later) by a hair, so anti-aliased edges leave no
         // light seams; the outer edges of the grid stay exact.
         let overlap = 0.3
@@ -271,6 +272,40 @@ struct MarkRenderer {
             }
         }
         w.close()
+    }
+
+    /// Heat maps with more cells than this, on evenly spaced cells, are drawn as one embedded
+    /// PNG image (nearest-neighbour scaling) instead of `<rect>`s.
+    static let imageCellThreshold = 1024
+
+    /// Draws the heat map as an embedded PNG when its cells are evenly spaced in figure
+    /// coordinates; returns false (draw rects instead) otherwise.
+    private func drawHeatmapImage(_ h: Heatmap, _ g: HeatmapGeometry, _ cs: ColorScale, _ px: [Double], _ py: [Double],
+                                  into w: inout SVGWriter) -> Bool {
+        func even(_ e: [Double]) -> Bool {
+            let d = e[1] - e[0]
+            return zip(e, e.dropFirst()).allSatisfy { Swift.abs(($1 - $0) - d) <= 1e-6 * Swift.abs(d) + 1e-9 }
+        }
+        guard even(px), even(py) else { return false }
+        let flipX = px[1] < px[0], flipY = py[1] > py[0]   // image rows run top to bottom
+        var rgba = [UInt8](repeating: 0, count: g.nx * g.ny * 4)
+        for row in 0..<g.ny {
+            let j = flipY ? row : g.ny - 1 - row
+            for col in 0..<g.nx {
+                let i = flipX ? g.nx - 1 - col : col
+                guard let c = cs.color(h.z[j][i]) else { continue }   // transparent
+                let k = (row * g.nx + col) * 4
+                rgba[k] = c.r; rgba[k + 1] = c.g; rgba[k + 2] = c.b; rgba[k + 3] = 255
+            }
+        }
+        let png = PNGEncoder.encode(width: g.nx, height: g.ny, rgba: rgba)
+        let x0 = Swift.min(px.first!, px.last!), x1 = Swift.max(px.first!, px.last!)
+        let y0 = Swift.min(py.first!, py.last!), y1 = Swift.max(py.first!, py.last!)
+        w.leaf("image", [("x", Fixed.format(x0)), ("y", Fixed.format(y0)), ("width", Fixed.format(x1 - x0)),
+                         ("height", Fixed.format(y1 - y0)), ("preserveAspectRatio", "none"),
+                         ("image-rendering", "optimizeSpeed"),
+                         ("xlink:href", "data:image/png;base64," + PNGEncoder.base64(png))])
+        return true
     }
 
     /// The contour levels: given, or nice values spanning the data (filled: covering it;
