@@ -57,10 +57,9 @@ public struct Inspector: Sendable {
         // Kind-specific checks (e.g. claims that must hold), on outputs that match the lock.
         let badStages = Set(mismatches.map(\.stage))
         for stage in project.pipeline.stages where !badStages.contains(stage.name) {
-            let outs = Dictionary(uniqueKeysWithValues: stage.spec.outs.map { ($0, project.root.appendingPathComponent($0)) })
             let info = StageInfo(name: stage.name, deps: stage.spec.deps, outs: stage.spec.outs)
             do {
-                for problem in try stage.kind.verify(outputs: outs, stage: info, params: Params(stage.spec.params)) {
+                for problem in try stage.kind.verify(root: project.root, stage: info, params: Params(stage.spec.params)) {
                     mismatches.append(Mismatch(stage: stage.name, path: nil, problem: problem))
                 }
             } catch {

@@ -31,14 +31,15 @@ public protocol StageKind: Sendable {
     /// then become part of its own key. Default: false.
     var recordsProvenance: Bool { get }
     /// Extra checks `repro verify` runs on the stage's committed outputs
-    /// (e.g. claims that must hold); returns problems, empty if none.
-    func verify(outputs: [String: URL], stage: StageInfo, params: Params) throws -> [String]
+    /// (e.g. claims that must hold), with paths relative to the project
+    /// `root`; returns problems, empty if none.
+    func verify(root: URL, stage: StageInfo, params: Params) throws -> [String]
 }
 
 extension StageKind {
     public func codePaths(for params: Params) -> [String] { codePaths }
     public var recordsProvenance: Bool { false }
-    public func verify(outputs: [String: URL], stage: StageInfo, params: Params) throws -> [String] { [] }
+    public func verify(root: URL, stage: StageInfo, params: Params) throws -> [String] { [] }
 }
 
 /// A stage this one reads from, as shown to kinds that record provenance.

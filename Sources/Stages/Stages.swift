@@ -1,6 +1,12 @@
 import Engine
 
-/// Every stage kind this binary knows.
+/// Every stage kind this binary knows (besides the engine's generic `shell`).
 public enum StageKinds {
-    public static var all: [any StageKind] { [] }
+    public static var all: [any StageKind] {
+        [
+            FigureKind(),
+            ClaimsKind(),
+            GalleryKind(),
+        ]
+    }
 }
