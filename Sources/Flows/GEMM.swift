@@ -1,0 +1,229 @@
+/// Dense matrix products for the conditioners, register-blocked and packed.
+///
+/// C[m×n] = A[m×k] · B[k×n] (+ bias[n] per row), where A and B are read through
+/// element strides, so transposes cost nothing: (rowStride, colStride) =
+/// (ld, 1) is row-major, (1, ld) its transpose. C is row-major with leading
+/// dimension `ldc`.
+///
+/// Determinism: every C[i, j] is one accumulator, starting at 0 and fused-
+/// multiply-adding A[i, p]·B[p, j] for p = 0, 1, ..., k-1 in that order, then
+/// the bias. Tiles, packing and padding (zeros, whose products add exactly 0)
+/// never change that order, and no thread splits a product. Fused multiply-add
+/// is exactly rounded by IEEE 754, so the bits are the same whether it compiles
+/// to a hardware FMA (x86-64-v3) or to libm's `fma` (baseline x86-64): compiler
+/// flags change the speed, never the results.
+public enum GEMM {
+    /// Micro-tile: MR rows × NR columns held in 6 SIMD8 accumulators (12 ymm
+    /// registers with AVX2, leaving room for the B row and a broadcast).
+    public static let mr = 6
+    public static let nr = 8
+
+    /// Doubles of packing scratch needed for a product of these sizes.
+    public static func scratchSize(m: Int, n: Int, k: Int) -> Int {
+        let mp = (m + mr - 1) / mr * mr, np = (n + nr - 1) / nr * nr
+        return (mp + np) * max(k, 1)
+    }
+
+    public struct Operand {
+        public var base: UnsafePointer<Double>
+        public var rowStride: Int
+        public var colStride: Int
+        @inlinable public init(_ base: UnsafePointer<Double>, rowStride: Int, colStride: Int) {
+            self.base = base
+            self.rowStride = rowStride
+            self.colStride = colStride
+        }
+        /// A row-major matrix with leading dimension `ld`.
+        @inlinable public static func rows(_ p: UnsafePointer<Double>, ld: Int) -> Operand {
+            Operand(p, rowStride: ld, colStride: 1)
+        }
+        /// The transpose of a row-major matrix with leading dimension `ld`.
+        @inlinable public static func transposed(_ p: UnsafePointer<Double>, ld: Int) -> Operand {
+            Operand(p, rowStride: 1, colStride: ld)
+        }
+    }
+
+    /// What to do with each finished tile before it is stored.
+    public enum Epilogue {
+        case none
+        /// C = tanh(A·B + bias).
+        case tanh
+        /// C = max(A·B + bias, 0).
+        case relu
+        /// C = (A·B) ⊙ (1 - G²), G row-major m×n with leading dimension ldc:
+        /// the backward pass through a tanh whose outputs are G.
+        case tanhGrad(UnsafePointer<Double>)
+        /// C = (A·B) ⊙ 1[G > 0]: the backward pass through a ReLU with outputs G.
+        case reluGrad(UnsafePointer<Double>)
+    }
+
+    /// C = epilogue(A·B + bias). `scratch` must hold `scratchSize(m:n:k:)` doubles.
+    public static func multiply(
+        m: Int, n: Int, k: Int, a: Operand, b: Operand, bias: UnsafePointer<Double>? = nil,
+        c: UnsafeMutablePointer<Double>, ldc: Int, epilogue: Epilogue = .none,
+        scratch: UnsafeMutablePointer<Double>
+    ) {
+        if m == 0 || n == 0 { return }
+        let mBlocks = (m + mr - 1) / mr, nPanels = (n + nr - 1) / nr
+        let ap = scratch, bp = scratch + mBlocks * mr * k
+        packA(m: m, k: k, a: a, into: ap)
+        packB(n: n, k: k, b: b, into: bp)
+        for ib in 0..<mBlocks {
+            let i0 = ib * mr, rows = min(mr, m - i0)
+            let apanel = UnsafePointer(ap + ib * mr * k)
+            for jb in 0..<nPanels {
+                let j0 = jb * nr, cols = min(nr, n - j0)
+                var t = kernel(k: k, a: apanel, b: UnsafePointer(bp + jb * nr * k))
+                if let bias {
+                    var bv = SIMD8<Double>()
+                    for j in 0..<cols { bv[j] = bias[j0 + j] }
+                    t.add(bv)
+                }
+                store(&t, rows: rows, cols: cols, c: c, ldc: ldc, offset: i0 * ldc + j0, epilogue: epilogue)
+            }
+        }
+    }
+
+    /// The six rows of a tile.
+    struct Tile {
+        var r0, r1, r2, r3, r4, r5: SIMD8<Double>
+        @inline(__always) mutating func add(_ v: SIMD8<Double>) {
+            r0 += v; r1 += v; r2 += v; r3 += v; r4 += v; r5 += v
+        }
+        @inline(__always) subscript(i: Int) -> SIMD8<Double> {
+            get {
+                switch i {
+                case 0: r0
+                case 1: r1
+                case 2: r2
+                case 3: r3
+                case 4: r4
+                default: r5
+                }
+            }
+            set {
+                switch i {
+                case 0: r0 = newValue
+                case 1: r1 = newValue
+                case 2: r2 = newValue
+                case 3: r3 = newValue
+                case 4: r4 = newValue
+                default: r5 = newValue
+                }
+            }
+        }
+    }
+
+    /// One MR×NR tile over k: a panel is k rows of MR (resp. NR) consecutive doubles.
+    @inline(__always)
+    static func kernel(k: Int, a: UnsafePointer<Double>, b: UnsafePointer<Double>) -> Tile {
+        var c0 = SIMD8<Double>(), c1 = SIMD8<Double>(), c2 = SIMD8<Double>()
+        var c3 = SIMD8<Double>(), c4 = SIMD8<Double>(), c5 = SIMD8<Double>()
+        let braw = UnsafeRawPointer(b)
+        var pa = a
+        for p in 0..<k {
+            let bv = braw.loadUnaligned(fromByteOffset: p &* 64, as: SIMD8<Double>.self)
+            c0 = c0.addingProduct(SIMD8(repeating: pa[0]), bv)
+            c1 = c1.addingProduct(SIMD8(repeating: pa[1]), bv)
+            c2 = c2.addingProduct(SIMD8(repeating: pa[2]), bv)
+            c3 = c3.addingProduct(SIMD8(repeating: pa[3]), bv)
+            c4 = c4.addingProduct(SIMD8(repeating: pa[4]), bv)
+            c5 = c5.addingProduct(SIMD8(repeating: pa[5]), bv)
+            pa += 6
+        }
+        return Tile(r0: c0, r1: c1, r2: c2, r3: c3, r4: c4, r5: c5)
+    }
+
+    @inline(__always)
+    static func store(_ t: inout Tile, rows: Int, cols: Int, c: UnsafeMutablePointer<Double>, ldc: Int,
+                      offset: Int, epilogue: Epilogue) {
+        switch epilogue {
+        case .none: break
+        case .tanh:
+            for r in 0..<rows { t[r] = FastMath.tanh(t[r]) }
+        case .relu:
+            for r in 0..<rows { t[r] = t[r].replacing(with: 0, where: t[r] .< 0) }
+        case .tanhGrad(let g):
+            for r in 0..<rows {
+                let gv = load(g + offset + r * ldc, cols)
+                t[r] = t[r] * (1 - gv * gv)
+            }
+        case .reluGrad(let g):
+            for r in 0..<rows {
+                let gv = load(g + offset + r * ldc, cols)
+                t[r] = t[r].replacing(with: 0, where: gv .<= 0)
+            }
+        }
+        let c = c + offset
+        if cols == nr {
+            for r in 0..<rows {
+                UnsafeMutableRawPointer(c + r * ldc).storeBytes(of: t[r], as: SIMD8<Double>.self)
+            }
+        } else {
+            for r in 0..<rows {
+                let v = t[r]
+                for j in 0..<cols { c[r * ldc + j] = v[j] }
+            }
+        }
+    }
+
+    @inline(__always)
+    static func load(_ p: UnsafePointer<Double>, _ cols: Int) -> SIMD8<Double> {
+        if cols == nr { return UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Double>.self) }
+        var v = SIMD8<Double>()
+        for j in 0..<cols { v[j] = p[j] }
+        return v
+    }
+
+    /// A → blocks of MR rows, each stored p-major: ap[(block·k + p)·MR + r].
+    static func packA(m: Int, k: Int, a: Operand, into ap: UnsafeMutablePointer<Double>) {
+        let mBlocks = (m + mr - 1) / mr
+        let rs = a.rowStride, cs = a.colStride
+        for ib in 0..<mBlocks {
+            let i0 = ib * mr, rows = min(mr, m - i0)
+            let dst = ap + ib * mr * k
+            if rows == mr && cs == 1 {
+                let s = a.base + i0 * rs
+                for p in 0..<k {
+                    let d = dst + p * mr
+                    d[0] = s[p]; d[1] = s[rs + p]; d[2] = s[2 * rs + p]
+                    d[3] = s[3 * rs + p]; d[4] = s[4 * rs + p]; d[5] = s[5 * rs + p]
+                }
+            } else if rows == mr && rs == 1 {
+                // Transposed source: six consecutive doubles per p.
+                for p in 0..<k {
+                    let d = dst + p * mr, s = a.base + i0 + p * cs
+                    d[0] = s[0]; d[1] = s[1]; d[2] = s[2]; d[3] = s[3]; d[4] = s[4]; d[5] = s[5]
+                }
+            } else {
+                for p in 0..<k {
+                    let d = dst + p * mr, s = a.base + i0 * rs + p * cs
+                    for r in 0..<rows { d[r] = s[r * rs] }
+                    for r in rows..<mr { d[r] = 0 }
+                }
+            }
+        }
+    }
+
+    /// B → panels of NR columns, each stored p-major: bp[(panel·k + p)·NR + j].
+    static func packB(n: Int, k: Int, b: Operand, into bp: UnsafeMutablePointer<Double>) {
+        let nPanels = (n + nr - 1) / nr
+        let rs = b.rowStride, cs = b.colStride
+        for jb in 0..<nPanels {
+            let j0 = jb * nr, cols = min(nr, n - j0)
+            let dst = bp + jb * nr * k
+            if cols == nr && cs == 1 {
+                for p in 0..<k {
+                    let v = UnsafeRawPointer(b.base + p * rs + j0).loadUnaligned(as: SIMD8<Double>.self)
+                    UnsafeMutableRawPointer(dst + p * nr).storeBytes(of: v, as: SIMD8<Double>.self)
+                }
+            } else {
+                for p in 0..<k {
+                    let d = dst + p * nr, s = b.base + p * rs + j0 * cs
+                    for j in 0..<cols { d[j] = s[j * cs] }
+                    for j in cols..<nr { d[j] = 0 }
+                }
+            }
+        }
+    }
+}
