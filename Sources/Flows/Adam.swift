@@ -10,8 +10,11 @@ public final class Adam {
         public var epsilon: Double
         /// Rescale the gradient to this L2 norm when it is larger (nil: never).
         public var clipNorm: Double?
+        /// Linear decay of the learning rate to 0 at this step (nil: constant).
+        public var decaySteps: Int?
         public init(learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
-                    epsilon: Double = 1e-8, clipNorm: Double? = nil) {
+                    epsilon: Double = 1e-8, clipNorm: Double? = nil, decaySteps: Int? = nil) {
+            self.decaySteps = decaySteps
             self.learningRate = learningRate
             self.beta1 = beta1
             self.beta2 = beta2
@@ -43,7 +46,9 @@ public final class Adam {
             if norm > clip { scale = clip / norm }
         }
         let b1 = config.beta1, b2 = config.beta2
-        let c1 = 1 / (1 - beta1t), c2 = 1 / (1 - beta2t), lr = config.learningRate, eps = config.epsilon
+        var lr = config.learningRate
+        if let t = config.decaySteps, t > 0 { lr *= max(0, 1 - Double(steps - 1) / Double(t)) }
+        let c1 = 1 / (1 - beta1t), c2 = 1 / (1 - beta2t), eps = config.epsilon
         let mp = m.pointer, vp = v.pointer
         for i in 0..<m.count {
             let gi = g[i] * scale

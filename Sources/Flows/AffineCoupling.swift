@@ -220,7 +220,7 @@ public final class CouplingCache {
     let s: Buffer
     let e: Buffer
 
-    init(_ layer: AffineCoupling, capacity r: Int) {
+    public init(_ layer: AffineCoupling, capacity r: Int) {
         condIn = Buffer(r * layer.k)
         hidden = layer.widths.dropFirst().dropLast().map { Buffer(r * $0) }
         out = Buffer(r * 2 * layer.m)
@@ -229,10 +229,24 @@ public final class CouplingCache {
     }
 }
 
-/// Scratch shared by all layers' backward passes.
+/// Scratch shared by all layers' passes.
 public final class BackwardBuffers {
-    let a: Buffer, b: Buffer, scratch: Buffer
+    let a: Buffer, b: Buffer
+    public let scratch: Buffer
+
+    /// Enough for `layer` on up to `capacity` rows.
+    public convenience init(_ layer: AffineCoupling, capacity r: Int) {
+        var s = 1
+        for j in 0..<layer.denseCount {
+            let a = layer.widths[j], b = layer.widths[j + 1]
+            s = max(s, GEMM.scratchSize(m: r, n: b, k: a), GEMM.scratchSize(m: a, n: b, k: r),
+                    GEMM.scratchSize(m: r, n: a, k: b))
+        }
+        self.init(capacity: r, maxWidth: layer.widths.max()!, scratch: s)
+    }
+
     init(capacity r: Int, maxWidth: Int, scratch: Int) {
+        precondition(r >= 1 && maxWidth >= 1)
         a = Buffer(r * maxWidth)
         b = Buffer(r * maxWidth)
         self.scratch = Buffer(scratch)

@@ -81,20 +81,35 @@ public struct RealNVP: Sendable {
 
     static let log2pi = Foundation.log(2 * Double.pi)
 
-    /// log q(x) for `count` points (row-major count × d), through the inverse
-    /// chain, `ws.capacity` rows at a time.
+    /// z = T⁻¹(x) for `count` points (row-major count × d) and the per-point
+    /// log|det ∂z/∂x|, `ws.capacity` rows at a time.
+    public func inverse(points: UnsafePointer<Double>, count: Int, params: UnsafePointer<Double>,
+                        workspace ws: FlowWorkspace, base z: UnsafeMutablePointer<Double>,
+                        logDet: UnsafeMutablePointer<Double>) {
+        let d = dim, buf = ws.states[0].pointer, ld = ws.logDet.pointer
+        var start = 0
+        while start < count {
+            let n = min(ws.capacity, count - start)
+            if points + start * d != UnsafePointer(buf) { buf.update(from: points + start * d, count: n * d) }
+            ld.update(repeating: 0, count: n)
+            for l in stride(from: layers.count - 1, through: 0, by: -1) {
+                layers[l].inverse(rows: n, x: buf, z: buf, logDet: ld, params: params, cache: ws.caches[l],
+                                  scratch: ws.back.scratch.pointer)
+            }
+            if z + start * d != buf { (z + start * d).update(from: buf, count: n * d) }
+            if logDet + start != ld { (logDet + start).update(from: ld, count: n) }
+            start += n
+        }
+    }
+
+    /// log q(x) = log N(T⁻¹(x)) + log|det ∂T⁻¹/∂x| for `count` points.
     public func logDensity(points: UnsafePointer<Double>, count: Int, params: UnsafePointer<Double>,
                            workspace ws: FlowWorkspace, into out: UnsafeMutablePointer<Double>) {
         let d = dim, buf = ws.states[0].pointer, ld = ws.logDet.pointer
         var start = 0
         while start < count {
             let n = min(ws.capacity, count - start)
-            buf.update(from: points + start * d, count: n * d)
-            ld.update(repeating: 0, count: n)
-            for l in stride(from: layers.count - 1, through: 0, by: -1) {
-                layers[l].inverse(rows: n, x: buf, z: buf, logDet: ld, params: params, cache: ws.caches[l],
-                                  scratch: ws.back.scratch.pointer)
-            }
+            inverse(points: points + start * d, count: n, params: params, workspace: ws, base: buf, logDet: ld)
             for b in 0..<n { out[start + b] = baseLogDensity(buf + b * d) + ld[b] }
             start += n
         }
