@@ -1,1 +1,109 @@
-print("not implemented yet")
+// flow-bench: reverse-KL training steps per second of RealNVP, and the GFLOP/s
+// they imply. Build and run in release:
+//
+//     swift build -c release --product flow-bench && .build/release/flow-bench
+//
+// Options: --seconds S (per measurement, default 3), --threads T (also run T
+// independent seeds at once, default 2), --config I (only configuration I),
+// --steps N (only train N steps of the
+// configurations and print a digest of the parameters: compare builds).
+import Dispatch
+import Flows
+import Foundation
+import Synchronization
+
+struct Config {
+    var name: String
+    var dim: Int
+    var hidden: Int
+}
+
+let configs = [
+    Config(name: "d=2,  8 couplings, 2x64,  batch 512", dim: 2, hidden: 64),
+    Config(name: "d=32, 8 couplings, 2x128, batch 512", dim: 32, hidden: 128),
+]
+let batch = 512
+
+struct Options {
+    var seconds = 3.0, threads = 2, digestSteps: Int?, only: Int?
+    init() {
+        var args = CommandLine.arguments.dropFirst()
+        while let a = args.popFirst() {
+            switch a {
+            case "--seconds": seconds = Double(args.popFirst()!)!
+            case "--threads": threads = Int(args.popFirst()!)!
+            case "--steps": digestSteps = Int(args.popFirst()!)!
+            case "--config": only = Int(args.popFirst()!)!
+            default: print("unknown option \(a)"); exit(2)
+            }
+        }
+    }
+}
+let options = Options()
+let threads = options.threads, digestSteps = options.digestSteps
+
+func trainer(_ c: Config, seed: UInt64) -> ReverseKLTrainer {
+    let arch = FlowArchitecture(dim: c.dim, couplingLayers: 8, hidden: [c.hidden, c.hidden], lastLayerScale: 0.01)
+    let flow = RealNVP(arch, maskSeed: seed)
+    return ReverseKLTrainer(flow: flow, target: .symmetric(dim: c.dim, mu: 4),
+                            config: TrainingConfig(batch: batch), seed: seed)
+}
+
+/// Flops of one training step: forward, ∂W (same count), ∂input (same, less
+/// the first coupling's first layer, whose input gradient is not needed).
+func stepFlops(_ t: ReverseKLTrainer) -> Double {
+    let f = t.flow.denseFlops(rows: batch)
+    let l0 = t.flow.layers[0]
+    return 3 * f - 2 * Double(batch * l0.widths[0] * l0.widths[1])
+}
+
+func digest(_ b: Buffer) -> String {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for i in 0..<b.count { h = (h ^ b[i].bitPattern) &* 0x0000_0100_0000_01b3 }
+    return String(h, radix: 16)
+}
+
+/// Steps per second of one trainer over about `seconds`.
+func measure(_ t: ReverseKLTrainer, seconds: Double) -> Double {
+    for _ in 0..<10 { t.trainStep() }  // warm-up
+    let start = DispatchTime.now().uptimeNanoseconds
+    var steps = 0, elapsed = 0.0
+    repeat {
+        for _ in 0..<10 { t.trainStep() }
+        steps += 10
+        elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+    } while elapsed < seconds
+    return Double(steps) / elapsed
+}
+
+if let n = digestSteps {
+    for c in configs {
+        let t = trainer(c, seed: 1)
+        for _ in 0..<n { t.trainStep() }
+        print("\(c.name): params digest after \(n) steps: \(digest(t.params))")
+    }
+    exit(0)
+}
+
+print("flow-bench: RealNVP reverse-KL training, double precision")
+for (ci, c) in configs.enumerated() where options.only == nil || options.only == ci {
+    let t = trainer(c, seed: 1)
+    let flops = stepFlops(t)
+    let sps = measure(t, seconds: options.seconds)
+    print("\(c.name): \(t.flow.paramCount) params, \(String(format: "%.1f", flops / 1e6)) MFLOP/step")
+    print("  1 thread : \(String(format: "%7.1f", sps)) steps/s  \(String(format: "%5.1f", sps * flops / 1e9)) GFLOP/s")
+    if threads > 1 {
+        // T independent seeds at once: aggregate throughput (each seed's result
+        // is the same as when run alone: no work is split inside a step).
+        let rates = Mutex<[Double]>([])
+        let trainers = (0..<threads).map { trainer(c, seed: UInt64(1 + $0)) }
+        nonisolated(unsafe) let ts = trainers
+        let secs = options.seconds
+        DispatchQueue.concurrentPerform(iterations: threads) { i in
+            let r = measure(ts[i], seconds: secs)
+            rates.withLock { $0.append(r) }
+        }
+        let total = rates.withLock { $0.reduce(0, +) }
+        print("  \(threads) threads: \(String(format: "%7.1f", total)) steps/s  \(String(format: "%5.1f", total * flops / 1e9)) GFLOP/s (aggregate, \(threads) seeds)")
+    }
+}

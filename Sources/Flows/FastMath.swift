@@ -45,18 +45,41 @@ public enum FastMath {
         return s.addingProduct(s, p)
     }
 
-    /// tanh(x) = sign(x)·E/(E + 2), E = expm1(2|x|): no cancellation near 0.
-    /// NaN propagates.
+    /// tanh(a), a = |x|: with 2a = k·ln2 + r and e^r = N(r)/N(-r), N the
+    /// [6/6] Padé numerator of exp (error < 2e-19 for |r| ≤ ln2/2), written
+    /// N(±r) = Q(r²) ± r·S(r²):
+    ///
+    ///     tanh a = (2^k N(r) - N(-r)) / (2^k N(r) + N(-r))
+    ///            = ((2^k - 1) Q + (2^k + 1) rS) / ((2^k + 1) Q + (2^k - 1) rS)
+    ///
+    /// One division, and no cancellation near 0 (k = 0 gives rS/Q). NaN propagates.
     @inline(__always)
     public static func tanh(_ x: SIMD8<Double>) -> SIMD8<Double> {
-        var a = x.replacing(with: -x, where: x .< 0)
+        let negative = x .< 0
+        var a = x.replacing(with: -x, where: negative)
         let big = a .> 22  // tanh(22) rounds to 1
         a.replace(with: 0, where: big)
-        let (s, p) = reduce(a + a)
-        let expm1 = (s - 1).addingProduct(s, p)  // 2^k·(1 + p) - 1; s - 1 is exact here
-        var t = expm1 / (expm1 + 2)
-        t.replace(with: 1, where: big)
-        return t.replacing(with: -t, where: x .< 0)
+        let u = a + a
+        let t = u * log2e + magic
+        let k = t - magic
+        var r = u.addingProduct(-k, SIMD8(repeating: ln2hi))
+        r = r.addingProduct(-k, SIMD8(repeating: ln2lo))
+        let kbits = unsafeBitCast(t, to: SIMD8<UInt64>.self) &- magic.bitPattern
+        let s = unsafeBitCast((kbits &+ 1023) &<< 52, to: SIMD8<Double>.self)
+        let r2 = r * r
+        // N(r) = 1 + r/2 + 5r²/44 + r³/66 + r⁴/792 + r⁵/15840 + r⁶/665280
+        var q = SIMD8<Double>(repeating: 1.0 / 792).addingProduct(r2, SIMD8(repeating: 1.0 / 665_280))
+        q = SIMD8(repeating: 5.0 / 44).addingProduct(r2, q)
+        q = SIMD8(repeating: 1).addingProduct(r2, q)
+        var sp = SIMD8<Double>(repeating: 1.0 / 66).addingProduct(r2, SIMD8(repeating: 1.0 / 15_840))
+        sp = SIMD8(repeating: 0.5).addingProduct(r2, sp)
+        let rs = r * sp
+        let sm1 = s - 1, sp1 = s + 1  // exact for k ≤ 52; beyond, tanh rounds to 1 anyway
+        let num = (sm1 * q).addingProduct(sp1, rs)
+        let den = (sp1 * q).addingProduct(sm1, rs)
+        var th = num / den
+        th.replace(with: 1, where: big)
+        return th.replacing(with: -th, where: negative)
     }
 
     /// Applies `f` to `n` doubles in place, eight at a time (the tail padded

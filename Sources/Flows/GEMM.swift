@@ -18,10 +18,10 @@ public enum GEMM {
     public static let mr = 6
     public static let nr = 8
 
-    /// Doubles of packing scratch needed for a product of these sizes.
+    /// Doubles of packing scratch needed for a product of these sizes (B only:
+    /// A is read in place, its elements being broadcast anyway).
     public static func scratchSize(m: Int, n: Int, k: Int) -> Int {
-        let mp = (m + mr - 1) / mr * mr, np = (n + nr - 1) / nr * nr
-        return (mp + np) * max(k, 1)
+        (n + nr - 1) / nr * nr * max(k, 1)
     }
 
     public struct Operand {
@@ -65,15 +65,18 @@ public enum GEMM {
     ) {
         if m == 0 || n == 0 { return }
         let mBlocks = (m + mr - 1) / mr, nPanels = (n + nr - 1) / nr
-        let ap = scratch, bp = scratch + mBlocks * mr * k
-        packA(m: m, k: k, a: a, into: ap)
+        let bp = scratch
         packB(n: n, k: k, b: b, into: bp)
         for ib in 0..<mBlocks {
             let i0 = ib * mr, rows = min(mr, m - i0)
-            let apanel = UnsafePointer(ap + ib * mr * k)
+            // Rows past the edge repeat the last one (computed, never stored).
+            var rowOffsets = SIMD8<Int>()
+            for r in 0..<mr { rowOffsets[r] = min(r, rows - 1) * a.rowStride }
+            let ablock = a.base + i0 * a.rowStride
             for jb in 0..<nPanels {
                 let j0 = jb * nr, cols = min(nr, n - j0)
-                var t = kernel(k: k, a: apanel, b: UnsafePointer(bp + jb * nr * k))
+                var t = kernel(k: k, a: ablock, rows: rowOffsets, colStride: a.colStride,
+                               b: UnsafePointer(bp + jb * nr * k))
                 if let bias {
                     var bv = SIMD8<Double>()
                     for j in 0..<cols { bv[j] = bias[j0 + j] }
@@ -114,22 +117,25 @@ public enum GEMM {
         }
     }
 
-    /// One MR×NR tile over k: a panel is k rows of MR (resp. NR) consecutive doubles.
+    /// One MR×NR tile over k. Row r of A starts at a + rows[r] and steps by
+    /// colStride; the B panel is k rows of NR consecutive doubles.
     @inline(__always)
-    static func kernel(k: Int, a: UnsafePointer<Double>, b: UnsafePointer<Double>) -> Tile {
+    static func kernel(k: Int, a: UnsafePointer<Double>, rows: SIMD8<Int>, colStride cs: Int,
+                       b: UnsafePointer<Double>) -> Tile {
         var c0 = SIMD8<Double>(), c1 = SIMD8<Double>(), c2 = SIMD8<Double>()
         var c3 = SIMD8<Double>(), c4 = SIMD8<Double>(), c5 = SIMD8<Double>()
         let braw = UnsafeRawPointer(b)
+        let o1 = rows[1], o2 = rows[2], o3 = rows[3], o4 = rows[4], o5 = rows[5]
         var pa = a
         for p in 0..<k {
             let bv = braw.loadUnaligned(fromByteOffset: p &* 64, as: SIMD8<Double>.self)
             c0 = c0.addingProduct(SIMD8(repeating: pa[0]), bv)
-            c1 = c1.addingProduct(SIMD8(repeating: pa[1]), bv)
-            c2 = c2.addingProduct(SIMD8(repeating: pa[2]), bv)
-            c3 = c3.addingProduct(SIMD8(repeating: pa[3]), bv)
-            c4 = c4.addingProduct(SIMD8(repeating: pa[4]), bv)
-            c5 = c5.addingProduct(SIMD8(repeating: pa[5]), bv)
-            pa += 6
+            c1 = c1.addingProduct(SIMD8(repeating: pa[o1]), bv)
+            c2 = c2.addingProduct(SIMD8(repeating: pa[o2]), bv)
+            c3 = c3.addingProduct(SIMD8(repeating: pa[o3]), bv)
+            c4 = c4.addingProduct(SIMD8(repeating: pa[o4]), bv)
+            c5 = c5.addingProduct(SIMD8(repeating: pa[o5]), bv)
+            pa += cs
         }
         return Tile(r0: c0, r1: c1, r2: c2, r3: c3, r4: c4, r5: c5)
     }
@@ -173,36 +179,6 @@ public enum GEMM {
         var v = SIMD8<Double>()
         for j in 0..<cols { v[j] = p[j] }
         return v
-    }
-
-    /// A → blocks of MR rows, each stored p-major: ap[(block·k + p)·MR + r].
-    static func packA(m: Int, k: Int, a: Operand, into ap: UnsafeMutablePointer<Double>) {
-        let mBlocks = (m + mr - 1) / mr
-        let rs = a.rowStride, cs = a.colStride
-        for ib in 0..<mBlocks {
-            let i0 = ib * mr, rows = min(mr, m - i0)
-            let dst = ap + ib * mr * k
-            if rows == mr && cs == 1 {
-                let s = a.base + i0 * rs
-                for p in 0..<k {
-                    let d = dst + p * mr
-                    d[0] = s[p]; d[1] = s[rs + p]; d[2] = s[2 * rs + p]
-                    d[3] = s[3 * rs + p]; d[4] = s[4 * rs + p]; d[5] = s[5 * rs + p]
-                }
-            } else if rows == mr && rs == 1 {
-                // Transposed source: six consecutive doubles per p.
-                for p in 0..<k {
-                    let d = dst + p * mr, s = a.base + i0 + p * cs
-                    d[0] = s[0]; d[1] = s[1]; d[2] = s[2]; d[3] = s[3]; d[4] = s[4]; d[5] = s[5]
-                }
-            } else {
-                for p in 0..<k {
-                    let d = dst + p * mr, s = a.base + i0 * rs + p * cs
-                    for r in 0..<rows { d[r] = s[r * rs] }
-                    for r in rows..<mr { d[r] = 0 }
-                }
-            }
-        }
     }
 
     /// B → panels of NR columns, each stored p-major: bp[(panel·k + p)·NR + j].
