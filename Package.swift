@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "Random"),
         .target(name: "Theory", dependencies: ["GSL", "Random"]),
         .target(name: "Particles", dependencies: ["Theory", "Random"]),
-        .target(name: "Flows", dependencies: ["Random"]),
+        .target(name: "Flows", dependencies: ["Random"], swiftSettings: [.unsafeFlags(["-Xcc", "-march=x86-64-v3"])]),
         .target(name: "Plot"),
 
         // Digests of the sources this binary was built from (code part of stage keys).
