@@ -63,17 +63,31 @@ func digest(_ b: Buffer) -> String {
     return String(h, radix: 16)
 }
 
-/// Steps per second of one trainer over about `seconds`.
-func measure(_ t: ReverseKLTrainer, seconds: Double) -> Double {
+/// CPU time of the calling thread: on a shared machine, wall time also counts
+/// the time other processes hold the core.
+func threadCPUSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+/// Steps per second of one trainer over about `seconds`: by wall time and by
+/// the thread's CPU time.
+func measure(_ t: ReverseKLTrainer, seconds: Double) -> (wall: Double, cpu: Double) {
     for _ in 0..<10 { t.trainStep() }  // warm-up
-    let start = DispatchTime.now().uptimeNanoseconds
+    let start = DispatchTime.now().uptimeNanoseconds, cpu0 = threadCPUSeconds()
     var steps = 0, elapsed = 0.0
     repeat {
         for _ in 0..<10 { t.trainStep() }
         steps += 10
         elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
     } while elapsed < seconds
-    return Double(steps) / elapsed
+    return (Double(steps) / elapsed, Double(steps) / (threadCPUSeconds() - cpu0))
+}
+
+func loadAverage() -> String {
+    (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3)
+        .joined(separator: " ") ?? "?"
 }
 
 if let n = digestSteps {
@@ -85,17 +99,18 @@ if let n = digestSteps {
     exit(0)
 }
 
-print("flow-bench: RealNVP reverse-KL training, double precision")
+print("flow-bench: RealNVP reverse-KL training, double precision (load average \(loadAverage()))")
 for (ci, c) in configs.enumerated() where options.only == nil || options.only == ci {
     let t = trainer(c, seed: 1)
     let flops = stepFlops(t)
     let sps = measure(t, seconds: options.seconds)
     print("\(c.name): \(t.flow.paramCount) params, \(String(format: "%.1f", flops / 1e6)) MFLOP/step")
-    print("  1 thread : \(String(format: "%7.1f", sps)) steps/s  \(String(format: "%5.1f", sps * flops / 1e9)) GFLOP/s")
+    print("  1 thread : \(String(format: "%7.1f", sps.wall)) steps/s  \(String(format: "%5.1f", sps.wall * flops / 1e9)) GFLOP/s"
+          + "   (per CPU second: \(String(format: "%7.1f", sps.cpu)) steps/s, \(String(format: "%5.1f", sps.cpu * flops / 1e9)) GFLOP/s)")
     if threads > 1 {
         // T independent seeds at once: aggregate throughput (each seed's result
         // is the same as when run alone: no work is split inside a step).
-        let rates = Mutex<[Double]>([])
+        let rates = Mutex<[(wall: Double, cpu: Double)]>([])
         let trainers = (0..<threads).map { trainer(c, seed: UInt64(1 + $0)) }
         nonisolated(unsafe) let ts = trainers
         let secs = options.seconds
@@ -103,7 +118,7 @@ for (ci, c) in configs.enumerated() where options.only == nil || options.only ==
             let r = measure(ts[i], seconds: secs)
             rates.withLock { $0.append(r) }
         }
-        let total = rates.withLock { $0.reduce(0, +) }
-        print("  \(threads) threads: \(String(format: "%7.1f", total)) steps/s  \(String(format: "%5.1f", total * flops / 1e9)) GFLOP/s (aggregate, \(threads) seeds)")
+        let total = rates.withLock { $0.reduce(0) { $0 + $1.wall } }
+        print("  \(threads) threads: \(String(format: "%7.1f", total)) steps/s  \(String(format: "%5.1f", total * flops / 1e9)) GFLOP/s (aggregate of \(threads) seeds, wall time)")
     }
 }

@@ -84,6 +84,10 @@ public enum GEMM {
                 }
                 store(&t, rows: rows, cols: cols, c: c, ldc: ldc, offset: i0 * ldc + j0, epilogue: epilogue)
             }
+            if case .tanh = epilogue {
+                // The block's rows are still in L1.
+                for r in 0..<rows { FastMath.tanh(c + (i0 + r) * ldc, count: n) }
+            }
         }
     }
 
@@ -146,7 +150,7 @@ public enum GEMM {
         switch epilogue {
         case .none: break
         case .tanh:
-            for r in 0..<rows { t[r] = FastMath.tanh(t[r]) }
+            break  // a separate vectorised pass, after the product (see `multiply`)
         case .relu:
             for r in 0..<rows { t[r] = t[r].replacing(with: 0, where: t[r] .< 0) }
         case .tanhGrad(let g):
