@@ -7,6 +7,10 @@
 // independent seeds at once, default 2), --config I (only configuration I),
 // --steps N (only train N steps of the
 // configurations and print a digest of the parameters: compare builds).
+//
+// A training step allocates nothing once the trainer exists: the heap totals
+// of `valgrind .build/release/flow-bench --steps 3 --config 0` and of
+// `--steps 13` are the same (379 allocations each, all at set-up).
 import Dispatch
 import Flows
 import Foundation
@@ -91,7 +95,7 @@ func loadAverage() -> String {
 }
 
 if let n = digestSteps {
-    for c in configs {
+    for (ci, c) in configs.enumerated() where options.only == nil || options.only == ci {
         let t = trainer(c, seed: 1)
         for _ in 0..<n { t.trainStep() }
         print("\(c.name): params digest after \(n) steps: \(digest(t.params))")
