@@ -5,8 +5,8 @@
 //
 // Options: --seconds S (per measurement, default 3), --threads T (also run T
 // independent seeds at once, default 2), --config I (only configuration I),
-// --steps N (only train N steps of the
-// configurations and print a digest of the parameters: compare builds).
+// --steps N (only train N steps of the configurations and print a digest of
+// the parameters: compare builds), --collapse D C S (fig6's setting, below).
 //
 // A training step allocates nothing once the trainer exists: the heap totals
 // of `valgrind .build/release/flow-bench --steps 3 --config 0` and of
@@ -30,6 +30,7 @@ let batch = 512
 
 struct Options {
     var seconds = 3.0, threads = 2, digestSteps: Int?, only: Int?
+    var collapse: (d: Int, c: Double, seeds: Int)?
     init() {
         var args = CommandLine.arguments.dropFirst()
         while let a = args.popFirst() {
@@ -38,6 +39,8 @@ struct Options {
             case "--threads": threads = Int(args.popFirst()!)!
             case "--steps": digestSteps = Int(args.popFirst()!)!
             case "--config": only = Int(args.popFirst()!)!
+            case "--collapse":
+                collapse = (Int(args.popFirst()!)!, Double(args.popFirst()!)!, Int(args.popFirst()!)!)
             default: print("unknown option \(a)"); exit(2)
             }
         }
@@ -92,6 +95,25 @@ func measure(_ t: ReverseKLTrainer, seconds: Double) -> (wall: Double, cpu: Doub
 func loadAverage() -> String {
     (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3)
         .joined(separator: " ") ?? "?"
+}
+
+// --collapse D C S: figures.md's fig6 setting (8 couplings, 2x64 tanh, batch
+// 256, Adam 1e-3, 1500 steps, |μ| = 4) at dimension D, init scale C, seeds
+// 1...S on `--threads` threads: the final mode masses.
+if let (d, c, n) = options.collapse {
+    let exp = FlowExperiment(
+        architecture: FlowArchitecture(dim: d, couplingLayers: 8, hidden: [64, 64], lastLayerScale: c),
+        target: .symmetric(dim: d, mu: 4), training: TrainingConfig(batch: 256), steps: 1500, logEvery: 250)
+    let t0 = DispatchTime.now().uptimeNanoseconds
+    let results = try exp.runAll(seeds: (1...n).map(UInt64.init), threads: threads)
+    var collapsed = 0
+    for r in results {
+        let m = r.log.map { min($0.metrics.massPlus, 1 - $0.metrics.massPlus) }
+        if m.last! < 0.1 { collapsed += 1 }
+        print("seed \(r.seed): min mass by step \(r.log.map(\.step)): \(m.map { String(format: "%.3f", $0) }), KL \(String(format: "%.3f", r.log.last!.metrics.kl.mean))")
+    }
+    print("d=\(d) c=\(c): \(collapsed)/\(n) collapsed (min mass < 0.1), \(String(format: "%.1f", Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)) s")
+    exit(0)
 }
 
 if let n = digestSteps {
