@@ -4,43 +4,40 @@ import Foundation
 import Synchronization
 
 /// Stage kind `flow`: RealNVP normalizing flows trained by reverse KL on the
-/// two-Gaussian target of model.md, one run per seed (seeds in parallel, same
-/// bytes for any -j).
+/// two-Gaussian target of model.md (modes ±mu·e₁), one run per seed, seeds in
+/// parallel on ctx.parallelism threads with the same bytes for any -j.
 ///
-///     - name: flows-d16-far
+/// Params (defaults in brackets):
+///   d, mu                 dimension (≥ 2), |μ| (> 0)
+///   rho [0.5], sigma_p2 [1]   target weight of the + mode, mode variance
+///   seeds                 list of seed numbers, one run each (e.g. [1, 2, 3])
+///   layers [8], hidden [[64, 64]], activation [tanh | relu]
+///   init_scale [0.01]     c: the conditioners' last layers start ~ N(0, c²/H)
+///   steps [1500], batch [256], lr [1e-3], lr_decay [none | linear], clip_norm [none]
+///   beta0 [1], temper_steps [0]   power tempering p^β, β: beta0 → 1 linearly
+///   log_every [10], eval_samples [4096]   metrics on a fixed evaluation batch
+///   snapshots [[]], snapshot_samples [0]  steps at which to keep samples ...
+///   grid {lo, hi, n}      ... and, for d = 2, log q on an n×n grid
+///
+///     - name: fig6-flows-d16-far
 ///       kind: flow
-///       params:
-///         d: 16                 # dimension
-///         mu: 4                 # |μ|: modes ±mu·e₁ (first coordinate axis)
-///         rho: 0.5              # weight of the + mode          (default 0.5)
-///         sigma_p2: 1           # variance of each mode         (default 1)
-///         seeds: [1, 2, 3]      # one run each
-///         layers: 8             # coupling layers               (default 8)
-///         hidden: [64, 64]      # conditioner widths            (default [64, 64])
-///         activation: tanh      # tanh | relu                   (default tanh)
-///         init_scale: 3         # c: last layer ~ N(0, c²/H)    (default 0.01)
-///         steps: 1500           #                               (default 1500)
-///         batch: 256            #                               (default 256)
-///         lr: 0.001             # Adam                          (default 1e-3)
-///         lr_decay: none        # none | linear (to 0 at `steps`) (default none)
-///         clip_norm: 100        # optional global gradient-norm clip
-///         beta0: 1              # power tempering p^β, β from beta0 ...   (default 1)
-///         temper_steps: 0       # ... to 1 linearly over these steps    (default 0: off)
-///         log_every: 10         # metrics every k steps         (default 10)
-///         eval_samples: 4096    # fixed evaluation batch        (default 4096)
-///         snapshots: [0, 1500]  # steps for samples/densities   (default [])
-///         snapshot_samples: 2000  # samples kept per snapshot   (default 0)
-///         grid: {lo: -7, hi: 7, n: 141}  # d = 2: log q on a grid at snapshots
-///       outs:
-///         - artifacts/flows/d16-far-metrics.csv   # always (name ends in metrics.csv)
-///         - artifacts/flows/d16-far-samples.csv   # iff snapshot_samples > 0
-///         - artifacts/flows/d2-density.csv        # iff grid (name ends in density.csv)
+///       params: {d: 16, mu: 4, seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], init_scale: 3,
+///                snapshots: [1500], snapshot_samples: 4096}
+///       outs: [artifacts/flows/d16-far-metrics.csv, artifacts/flows/d16-far-samples.csv]
+///     - name: fig1-flow-d2
+///       kind: flow
+///       params: {d: 2, mu: 3, seeds: [1], snapshots: [0, 100, 500, 1500],
+///                grid: {lo: -6, hi: 6, n: 121}}
+///       outs: [artifacts/flows/d2-metrics.csv, artifacts/flows/d2-density.csv]
 ///
-/// metrics.csv: seed, step, beta, kl, kl_se, mass_plus, min_mass, alpha_plus,
-/// alpha_minus, batch_loss, batch_loss_se (metrics on the evaluation batch
-/// before the step's update; the batch loss is empty at the last step).
-/// samples.csv: seed, step, x1, x2 (first two coordinates; x1 along μ).
-/// density.csv: seed, step, x1, x2, log_q, q.
+/// Outputs are told apart by how their names end:
+///   …metrics.csv (always): seed, step, beta, kl, kl_se, mass_plus, min_mass,
+///     alpha_plus, alpha_minus, batch_loss, batch_loss_se — every log_every
+///     steps and at the last, on the evaluation batch before that step's
+///     update (batch_loss: the training batch of that step; empty at the last).
+///   …samples.csv (iff snapshot_samples > 0): seed, step, x1, x2 — the first
+///     two coordinates (x1 along μ) of the evaluation batch's images.
+///   …density.csv (iff grid): seed, step, x1, x2, log_q, q.
 public struct FlowStage: StageKind {
     public init() {}
     public var name: String { "flow" }
