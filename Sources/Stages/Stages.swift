@@ -2,7 +2,5 @@ import Engine
 
 /// Every stage kind this binary knows.
 public enum StageKinds {
-    public static var all: [any StageKind] { [
-        FlowStage(),
-    ] }
+    public static var all: [any StageKind] { [FlowStage()] }
 }
