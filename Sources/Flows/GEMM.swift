@@ -1,4 +1,7 @@
-/// Dense matrix products for the conditioners, register-blocked and packed.
+/// Dense matrix products for the conditioners: a 6×8 register-blocked
+/// micro-kernel over B packed into 8-column panels; A is read in place (its
+/// elements are broadcast one at a time, so packing it buys nothing at these
+/// sizes, which live in L1/L2).
 ///
 /// C[m×n] = A[m×k] · B[k×n] (+ bias[n] per row), where A and B are read through
 /// element strides, so transposes cost nothing: (rowStride, colStride) =
@@ -7,8 +10,8 @@
 ///
 /// Determinism: every C[i, j] is one accumulator, starting at 0 and fused-
 /// multiply-adding A[i, p]·B[p, j] for p = 0, 1, ..., k-1 in that order, then
-/// the bias. Tiles, packing and padding (zeros, whose products add exactly 0)
-/// never change that order, and no thread splits a product. Fused multiply-add
+/// the bias. Tiles, packing and padding (B's zero columns; A's edge rows
+/// repeat a real row and are never stored) never change that order, and no thread splits a product. Fused multiply-add
 /// is exactly rounded by IEEE 754, so the bits are the same whether it compiles
 /// to a hardware FMA (x86-64-v3) or to libm's `fma` (baseline x86-64): compiler
 /// flags change the speed, never the results.
