@@ -11,10 +11,11 @@
 /// Determinism: every C[i, j] is one accumulator, starting at 0 and fused-
 /// multiply-adding A[i, p]·B[p, j] for p = 0, 1, ..., k-1 in that order, then
 /// the bias. Tiles, packing and padding (B's zero columns; A's edge rows
-/// repeat a real row and are never stored) never change that order, and no thread splits a product. Fused multiply-add
-/// is exactly rounded by IEEE 754, so the bits are the same whether it compiles
-/// to a hardware FMA (x86-64-v3) or to libm's `fma` (baseline x86-64): compiler
-/// flags change the speed, never the results.
+/// repeat a real row and are never stored) never change that order, and no
+/// thread splits a product. Fused multiply-add is exactly rounded by IEEE 754,
+/// so the bits are the same whether it compiles to a hardware FMA (x86-64-v3)
+/// or to libm's `fma` (baseline x86-64): compiler flags change the speed,
+/// never the results.
 public enum GEMM {
     /// Micro-tile: MR rows × NR columns held in 6 SIMD8 accumulators (12 ymm
     /// registers with AVX2, leaving room for the B row and a broadcast).
