@@ -4,6 +4,7 @@ import Engine
 public enum StageKinds {
     public static var all: [any StageKind] {
         [
+            FlowStage(),
             FigureKind(),
             ClaimsKind(),
             GalleryKind(),
