@@ -3,19 +3,34 @@ import XCTest
 @testable import Theory
 
 final class ExploreTests: XCTestCase {
-    func testExploreRegimes() throws {
+    func testExplorePanels() throws {
         guard ProcessInfo.processInfo.environment["EXPLORE"] != nil else { return }
-        let gi = GaussianIntegrals()
-        for S in [0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0] {
-            var eh = 0.0, es = 0.0
-            for M in stride(from: -30.0, through: 30.0, by: 0.37) {
-                let rs = try GaussianIntegralsTests.reference(M, S, GaussianIntegrals.logistic)
-                let rd = try GaussianIntegralsTests.reference(M, S, GaussianIntegralsTests.sigmaPrime)
-                let h = gi.hermite(M, S, true), p = gi.split(M, S, true)
-                eh = max(eh, abs(h.sigma - rs), abs(h.dSigma - rd))
-                es = max(es, abs(p.sigma - rs), abs(p.dSigma - rd))
+        let configs: [[(Double, Double, Int)]] = [
+            [(0, 2, 8), (2, 6, 8), (6, 12, 8), (12, 20, 8), (20, 30, 4)],
+            [(0, 2, 8), (2, 7, 8), (7, 16, 8), (16, 30, 4)],
+            [(0, 2.5, 8), (2.5, 9, 8), (9, 30, 8)],
+            [(0, 2, 8), (2, 8, 8), (8, 30, 8)],
+            [(0, 2, 8), (2, 10, 8), (10, 30, 4)],
+        ]
+        var refs: [String: (Double, Double, Double)] = [:]
+        for cfg in configs {
+            let gi = GaussianIntegrals(panels: cfg, widePanels: cfg)
+            var worst = 0.0, at = ""
+            for S in [3.5, 3.7, 4.0, 5.0, 8.0, 15, 40] {
+                for M in stride(from: -45.0 - 8 * S, through: 45.0 + 8 * S, by: 0.37 * max(1, S / 3)) {
+                    let key = "\(M),\(S)"
+                    if refs[key] == nil {
+                        refs[key] = (try GaussianIntegralsTests.reference(M, S, GaussianIntegrals.logistic),
+                                     try GaussianIntegralsTests.reference(M, S, GaussianIntegrals.softplus),
+                                     try GaussianIntegralsTests.reference(M, S, GaussianIntegralsTests.sigmaPrime))
+                    }
+                    let r = refs[key]!
+                    let v = gi.split(M, S, true)
+                    let e = max(abs(v.sigma - r.0), abs(v.softplus - r.1), abs(v.dSigma - r.2))
+                    if e > worst { worst = e; at = key }
+                }
             }
-            print("S=\(S) hermite \(eh) split \(es)")
+            print("nodes \(cfg.map(\.2).reduce(0, +)) worst \(worst) at \(at)")
         }
     }
 }
