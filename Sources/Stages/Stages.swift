@@ -2,5 +2,10 @@ import Engine
 
 /// Every stage kind this binary knows.
 public enum StageKinds {
-    public static var all: [any StageKind] { [] }
+    public static var all: [any StageKind] {
+        [
+            ODEStage(),
+            SweepStage(),
+        ]
+    }
 }
