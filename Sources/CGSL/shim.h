@@ -28,4 +28,6 @@ static inline const gsl_multiroot_fdfsolver_type *repro_multiroot_hybridsj(void)
 static inline const gsl_multiroot_fdfsolver_type *repro_multiroot_newton(void) { return gsl_multiroot_fdfsolver_newton; }
 static inline const gsl_multiroot_fsolver_type *repro_multiroot_hybrids(void) { return gsl_multiroot_fsolver_hybrids; }
 
+static inline const gsl_integration_fixed_type *repro_fixed_hermite(void) { return gsl_integration_fixed_hermite; }
+
 #endif

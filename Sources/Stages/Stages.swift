@@ -4,7 +4,14 @@ import Engine
 public enum StageKinds {
     public static var all: [any StageKind] {
         [
+            // Theory: the overlap ODE of model.md.
+            ODEStage(),
+            SweepStage(),
+            FixedPointStage(),
+            ODEEventStage(),
+            // Normalizing flows.
             FlowStage(),
+            // Figures, claims, gallery.
             FigureKind(),
             ClaimsKind(),
             GalleryKind(),

@@ -1,1 +1,0 @@
-// The GSL module; see ../../README.md and shared/design.md.

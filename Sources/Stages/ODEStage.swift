@@ -1,0 +1,79 @@
+import Engine
+import Foundation
+import Theory
+
+/// Kind `ode`: trajectories of the closed overlap system (model.md), one
+/// tidy CSV with a row per (d, seed, t). Params: see `ModelParams`; `d` may
+/// be a list; `init.mode: random` runs every seed (in parallel; rows in
+/// (d, seed) order whatever the scheduling).
+///
+///     - name: ode-fig2a
+///       kind: ode
+///       outs: [artifacts/fig2/ode-mu2.csv]
+///       params:
+///         target: {mu: 2.0}
+///         d: 1000
+///         weights: fixed
+///         init: {mode: fixed, m_plus: [1.0], m_minus: [0.5], orth2: [999, 999]}
+///         time: {grid: linear, end: 200, points: 401}
+public struct ODEStage: StageKind {
+    public init() {}
+    public let name = "ode"
+    public let summary = "trajectories of the overlap ODE (alphas, overlaps, w, KL, mode masses) on a time grid"
+    public let codePaths = ["Sources/Stages/ODEStage.swift", "Sources/Stages/ModelParams.swift", "Sources/Stages/CSVTable.swift",
+                            "Sources/Theory", "Sources/GSL", "Sources/CGSL", "Sources/Random"]
+
+    struct Setup {
+        var target: Target, s: Double, dims: [Int], weights: WeightMode, tempering: Tempering
+        var initial: ModelParams.Init, solver: SolverSettings, grid: TimeGrid, output: String
+    }
+
+    func setup(_ p: Params, _ stage: StageInfo) throws -> Setup {
+        let target = try ModelParams.target(p)
+        return Setup(target: target, s: try ModelParams.s(p), dims: try ModelParams.dimensions(p),
+                     weights: try ModelParams.weights(p), tempering: try ModelParams.tempering(p),
+                     initial: try ModelParams.initial(p, target: target), solver: try ModelParams.solver(p),
+                     grid: try ModelParams.timeGrid(p), output: try ModelParams.singleCSVOutput(stage))
+    }
+
+    public func validate(_ params: Params, stage: StageInfo) throws {
+        _ = try setup(params, stage)
+    }
+
+    static let columns = ["d", "seed", "t"] + Observables.names + Array(OverlapState.names.prefix(7))
+
+    public func run(_ ctx: StageContext) throws {
+        let su = try setup(ctx.params, ctx.info)
+        let runs = su.initial.conditions()
+        let jobs = su.dims.flatMap { d in runs.map { (d, $0.seed, $0.1) } }
+        let total = jobs.count
+        let tables = try cancellable { try parallelMap(count: total, threads: ctx.parallelism, cancelled: { ctx.isCancelled },
+                                     completed: { ctx.progress(Double($0) / Double(total), "\($0)/\(total) trajectories") }) { j in
+            let (d, seed, ic) = jobs[j]
+            let config = ModelConfig(target: su.target, s: su.s, weights: su.weights, tempering: su.tempering, d: d)
+            let model = OverlapModel(config)
+            var table = CSVTable(columns: Self.columns)
+            do {
+                let integ = try OverlapIntegrator(model: model, settings: su.solver)
+                let y0 = ic.state(target: su.target, d: d).vector(trainable: su.weights.isTrainable)
+                try integ.integrate(y0, grid: su.grid, cancelled: { ctx.isCancelled }) { k, y in
+                    let o = model.observables(y)
+                    table.append([.int(d), seed.map { .int(Int($0)) } ?? .text(""), .double(su.grid.times[k])]
+                        + (o.values + y.prefix(7)).map { .double($0) })
+                }
+            } catch let e as IntegrationFailure {
+                throw StageFailure("d = \(d)\(seed.map { ", seed = \($0)" } ?? ""): \(e)")
+            }
+            return table
+        } }
+        try ctx.checkCancellation()
+        var all = CSVTable(columns: Self.columns)
+        for t in tables { all.append(contentsOf: t) }
+        try all.write(to: try ctx.output(su.output))
+    }
+}
+
+/// Maps the science side's `CancellationError` to the engine's `StageCancelled`.
+func cancellable<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch is CancellationError { throw StageCancelled() }
+}

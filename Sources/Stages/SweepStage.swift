@@ -1,0 +1,163 @@
+import Engine
+import Foundation
+import Theory
+
+/// Kind `ode-sweep`: collapse statistics (figures.md fig4, fig5c, fig7).
+/// Over |μ| × d × weight mode (× tempering β₀ × τ), integrate every seed's
+/// random start to each end time and classify it (Theory `Outcome`: collapsed
+/// iff min(mass₊, mass₋) < 0.1; vanishing weight if min(w, 1-w) < 0.05, else
+/// mean alignment; otherwise covered). The same seeds, hence the same starts,
+/// for every cell. With tempering, end times count from the schedule's end
+/// (T = τ + end). Outs: a summary CSV (counts, fractions, Wilson 95%
+/// intervals) and optionally a second CSV with every run's final state.
+///
+///     - name: sweep-fig4
+///       kind: ode-sweep
+///       outs: [artifacts/fig4/collapse.csv]
+///       params:
+///         target: {mu: [2.0, 2.5, 3.5]}
+///         d: [2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000]
+///         weights: [fixed, trainable]
+///         init: {tau: 1, seeds: {from: 0, count: 200}}
+///         end_times: [100, 400, 1600]
+public struct SweepStage: StageKind {
+    public init() {}
+    public let name = "ode-sweep"
+    public let summary = "collapse statistics of the overlap ODE over seeds × d × |μ| × weights (× tempering), with Wilson intervals"
+    public let codePaths = ["Sources/Stages/SweepStage.swift", "Sources/Stages/ModelParams.swift", "Sources/Stages/ODEStage.swift",
+                            "Sources/Stages/CSVTable.swift", "Sources/Theory", "Sources/GSL", "Sources/CGSL", "Sources/Random"]
+
+    struct Setup {
+        var cells: [(weights: String, mu: Double, d: Int, tempering: Tempering, cell: SweepCell)]
+        var endTimes: [Double], solver: SolverSettings, summary: String, runs: String?
+    }
+
+    func setup(_ p: Params, _ stage: StageInfo) throws -> Setup {
+        let t = try p.object("target")
+        let mus = try t.doubles("mu")
+        if mus.isEmpty { throw ParamError(key: t.fullKey("mu"), "must not be empty") }
+        for m in mus { try t.check("mu", m, "must be > 0 (separations |μ|)") { $0 > 0 && $0.isFinite } }
+        let rho = try t.double("rho", default: 0.5)
+        try t.check("rho", rho, "must be in (0, 1)") { $0 > 0 && $0 < 1 }
+        let sp2 = try t.double("sigma_p2", default: 1)
+        try t.check("sigma_p2", sp2, "must be > 0 (a variance)") { $0 > 0 && $0.isFinite }
+        let s = try ModelParams.s(p)
+        let dims = try ModelParams.dimensions(p)
+        let modes = try p.strings("weights")
+        if modes.isEmpty { throw ParamError(key: p.fullKey("weights"), "must not be empty") }
+        for m in modes where m != "fixed" && m != "trainable" {
+            throw ParamError(key: p.fullKey("weights"), "entries must be fixed or trainable, got '\(m)'")
+        }
+        let w = try p.double("w", default: 0.5)
+        try p.check("w", w, "must be in (0, 1)") { $0 > 0 && $0 < 1 }
+        let i = try p.object("init")
+        let tau = try i.double("tau", default: 1)
+        try i.check("tau", tau, "must be > 0") { $0 > 0 && $0.isFinite }
+        let theta = try i.double("theta", default: 0)
+        try i.check("theta", theta, "must be finite") { $0.isFinite }
+        let samplerName = try i.choice("sampler", RandomInitSampler.allCases.map(\.rawValue), default: "exact")
+        let seeds = try ModelParams.seeds(i)
+        let ends = try p.doubles("end_times")
+        if ends.isEmpty { throw ParamError(key: p.fullKey("end_times"), "must not be empty") }
+        for k in ends.indices {
+            try p.check("end_times", ends[k], "must be > 0 and increasing") { $0 > 0 && $0.isFinite && (k == 0 || $0 > ends[k - 1]) }
+        }
+        var temperings: [Tempering] = [.none]
+        if p.has("tempering") {
+            let tp = try p.object("tempering")
+            let mode = try tp.choice("mode", ["none", "power", "variance"])
+            if mode != "none" {
+                let b0s = try tp.doubles("beta0"), taus = try tp.doubles("tau")
+                if b0s.isEmpty || taus.isEmpty { throw ParamError(key: tp.fullKey("beta0"), "beta0 and tau must not be empty") }
+                temperings = try b0s.flatMap { b in
+                    try taus.map { tau in
+                        let sc = try ModelParams.schedule(tp, beta0: b, tau: tau)
+                        return mode == "power" ? Tempering.power(sc) : .variance(sc)
+                    }
+                }
+            }
+        }
+        let solver = try ModelParams.solver(p)
+        guard (1...2).contains(stage.outs.count), stage.outs.allSatisfy({ $0.hasSuffix(".csv") }) else {
+            throw ParamError(key: "outs", "declare a summary CSV and optionally a per-run CSV (paths ending in .csv)")
+        }
+        var cells: [(String, Double, Int, Tempering, SweepCell)] = []
+        for mode in modes {
+            for mu in mus {
+                for d in dims {
+                    for tempering in temperings {
+                        let config = ModelConfig(target: .symmetric(mu: mu, rho: rho, sigmaP2: sp2), s: s,
+                                                 weights: mode == "fixed" ? .fixed(w) : .trainable, tempering: tempering, d: d)
+                        let offset = Self.scheduleEnd(tempering)
+                        cells.append((mode, mu, d, tempering,
+                                      SweepCell(config: config, tau: tau, theta0: theta, sampler: RandomInitSampler(rawValue: samplerName)!,
+                                                seeds: seeds, endTimes: ends.map { $0 + offset })))
+                    }
+                }
+            }
+        }
+        return Setup(cells: cells.map { (weights: $0.0, mu: $0.1, d: $0.2, tempering: $0.3, cell: $0.4) }, endTimes: ends,
+                     solver: solver, summary: stage.outs[0], runs: stage.outs.count > 1 ? stage.outs[1] : nil)
+    }
+
+    static func scheduleEnd(_ t: Tempering) -> Double {
+        switch t {
+        case .none: 0
+        case .power(let b), .variance(let b): b.tau
+        }
+    }
+
+    static func describe(_ t: Tempering) -> (String, Double, Double) {
+        switch t {
+        case .none: ("none", 1, 0)
+        case .power(let b): ("power", b.beta0, b.tau)
+        case .variance(let b): ("variance", b.beta0, b.tau)
+        }
+    }
+
+    public func validate(_ params: Params, stage: StageInfo) throws {
+        _ = try setup(params, stage)
+    }
+
+    public func run(_ ctx: StageContext) throws {
+        let su = try setup(ctx.params, ctx.info)
+        let nSeeds = su.cells.first?.cell.seeds.count ?? 0
+        let total = su.cells.count * nSeeds
+        let runs = try cancellable {
+            try parallelMap(count: total, threads: ctx.parallelism, cancelled: { ctx.isCancelled },
+                            completed: { if $0 % 64 == 0 || $0 == total { ctx.progress(Double($0) / Double(total), "\($0)/\(total) runs") } }) { j in
+                let c = su.cells[j / nSeeds]
+                do { return try c.cell.run(seedIndex: j % nSeeds, settings: su.solver) } catch let e as IntegrationFailure {
+                    throw StageFailure("weights \(c.weights), |μ| = \(c.mu), d = \(c.d), seed \(c.cell.seeds[j % nSeeds]): \(e)")
+                }
+            }
+        }
+        try ctx.checkCancellation()
+        let head = ["weights", "mu", "d", "tempering", "beta0", "tau", "t_end"]
+        var summary = CSVTable(columns: head + ["n", "covered", "mean_alignment", "vanishing_weight", "collapsed",
+                                               "p_collapse", "p_collapse_lo", "p_collapse_hi",
+                                               "p_mean_alignment", "p_mean_alignment_lo", "p_mean_alignment_hi",
+                                               "p_vanishing_weight", "p_vanishing_weight_lo", "p_vanishing_weight_hi"])
+        var perRun = CSVTable(columns: head + ["seed", "outcome"] + Observables.names)
+        for (ci, c) in su.cells.enumerated() {
+            let cellRuns = Array(runs[(ci * nSeeds)..<((ci + 1) * nSeeds)])
+            let counts = SweepCell.tally(cellRuns, endTimes: su.endTimes.count)
+            let (tm, b0, tau) = Self.describe(c.tempering)
+            for (k, cnt) in counts.enumerated() {
+                let key: [CSVTable.Cell] = [.text(c.weights), .double(c.mu), .int(c.d), .text(tm), .double(b0), .double(tau),
+                                            .double(c.cell.endTimes[k])]
+                var row = key + [.int(cnt.total), .int(cnt.covered), .int(cnt.meanAlignment), .int(cnt.vanishingWeight), .int(cnt.collapsed)]
+                for x in [cnt.collapsed, cnt.meanAlignment, cnt.vanishingWeight] {
+                    let (lo, hi) = wilsonInterval(successes: x, trials: cnt.total)
+                    row += [.double(Double(x) / Double(cnt.total)), .double(lo), .double(hi)]
+                }
+                summary.append(row)
+                for r in cellRuns {
+                    perRun.append(key + [.int(Int(r.seed)), .text(Outcome(r.finals[k]).rawValue)] + r.finals[k].values.map { .double($0) })
+                }
+            }
+        }
+        try summary.write(to: try ctx.output(su.summary))
+        if let runsPath = su.runs { try perRun.write(to: try ctx.output(runsPath)) }
+    }
+}

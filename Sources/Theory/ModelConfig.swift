@@ -1,0 +1,55 @@
+/// How the mixture weight w = w₊ behaves (model.md, "Setting").
+public enum WeightMode: Sendable, Equatable {
+    /// w frozen at the given value (mean alignment in isolation).
+    case fixed(Double)
+    /// w = σ(θ), θ̇ = -w(1-w) ∂w L (vanishing weight).
+    case trainable
+
+    public var isTrainable: Bool { self == .trainable }
+}
+
+/// A tempering schedule β(t) = β₀ + (1 - β₀) min(t/τ, 1) (model.md,
+/// "Extensions"); `constant` is β ≡ 1.
+public struct BetaSchedule: Sendable, Equatable {
+    public var beta0: Double
+    public var tau: Double
+    public init(beta0: Double, tau: Double) {
+        self.beta0 = beta0
+        self.tau = tau
+    }
+    public static let constant = BetaSchedule(beta0: 1, tau: 1)
+
+    @inline(__always)
+    public func beta(_ t: Double) -> Double {
+        beta0 == 1 ? 1 : beta0 + (1 - beta0) * min(max(t / tau, 0), 1)
+    }
+}
+
+/// Tempering of the target during the flow (model.md, "Extensions").
+public enum Tempering: Sendable, Equatable {
+    case none
+    /// Target p^β: every target term of the gradients × β(t).
+    case power(BetaSchedule)
+    /// Target variance σp²/β(t).
+    case variance(BetaSchedule)
+}
+
+/// Everything the closed overlap system depends on besides its state.
+public struct ModelConfig: Sendable, Equatable {
+    public var target: Target
+    /// Variance s of each variational component.
+    public var s: Double
+    public var weights: WeightMode
+    public var tempering: Tempering
+    /// The dimension d: enters the dynamics only through the initial
+    /// condition, and the KL value through its d-dependent constant.
+    public var d: Int
+
+    public init(target: Target, s: Double = 1, weights: WeightMode, tempering: Tempering = .none, d: Int) {
+        self.target = target
+        self.s = s
+        self.weights = weights
+        self.tempering = tempering
+        self.d = d
+    }
+}

@@ -1,1 +1,0 @@
-// The Theory module; see ../../README.md and shared/design.md.

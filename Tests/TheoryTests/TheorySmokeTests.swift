@@ -1,6 +1,0 @@
-import XCTest
-@testable import Theory
-
-final class TheorySmokeTests: XCTestCase {
-    func testModuleLinks() { XCTAssertTrue(true) }
-}
