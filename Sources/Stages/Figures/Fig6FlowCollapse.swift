@@ -1,0 +1,129 @@
+// fig6 — normalizing flows collapse like the mixture does (figures.md).
+import Engine
+import Foundation
+import Plot
+import Theory
+
+struct Fig6FlowCollapse: FigureDrawing {
+    let name = "fig6"
+    let sourceFile = "Sources/Stages/Figures/Fig6FlowCollapse.swift"
+
+    func validate(_ options: Params, deps: [String]) throws {
+        _ = try options.ints("dims")
+        _ = try options.double("mu")
+        _ = try options.string("far"); _ = try options.string("near")
+        _ = try options.int("panel_b_d")
+        _ = try options.ints("panel_c_dims")
+    }
+
+    /// `pattern` with ${d} replaced, e.g. artifacts/fig6/flows-d${d}-c3.0-metrics.csv.
+    func path(_ pattern: String, d: Int) -> String { pattern.replacingOccurrences(of: "{d}", with: String(d)) }
+
+    /// Final min(ŵ₊, ŵ₋) per seed (the last logged step of each seed).
+    func finalMinMass(_ csv: CSVReader) throws -> [Double] {
+        var last: [String: Double] = [:], order: [String] = []
+        for (s, m) in zip(try csv.strings("seed"), try csv.doubles("min_mass")) {
+            if last[s] == nil { order.append(s) }
+            last[s] = m
+        }
+        return order.map { last[$0]! }
+    }
+
+    func draw(_ input: FigureInput) throws -> (Figure, Metrics) {
+        let o = input.options
+        let dims = try o.ints("dims"), mu = try o.double("mu")
+        let far = try o.string("far"), near = try o.string("near")
+        var m = Metrics()
+        var fig = Figure(width: FigureStyle.fullWidth, height: 190, rows: 1, cols: 3)
+
+        // a: collapse fraction vs d, far vs near-identity start, Wilson 95% intervals.
+        var farSmallMax = 0.0, farLargeMin = 1.0, nearMax = 0.0
+        try fig.panel(0, 0) { p in
+            for (pattern, label, color, marker) in [(far, "far start, $c$ = 3", FigureStyle.vermillion, Marker.circle),
+                                                    (near, "near identity, $c$ = 0.01", FigureStyle.blue, Marker.square)] {
+                var ds: [Double] = [], fr: [Double] = [], lo: [Double] = [], hi: [Double] = []
+                for d in dims {
+                    let mins = try finalMinMass(try input.csv(path(pattern, d: d)))
+                    let k = mins.filter { $0 < 0.1 }.count
+                    let (l, h) = wilsonInterval(successes: k, trials: mins.count)
+                    let f = Double(k) / Double(mins.count)
+                    ds.append(Double(d)); fr.append(f); lo.append(l); hi.append(h)
+                    m["\(pattern == far ? "far" : "near")_d\(d)_collapse_fraction"] = f
+                    if pattern == far { if d <= 4 { farSmallMax = max(farSmallMax, f) }; if d >= 16 { farLargeMin = min(farLargeMin, f) } }
+                    else { nearMax = max(nearMax, f) }
+                }
+                p.line(ds, fr, label: label, style: LineStyle(color: color, marker: marker))
+                p.errorBars(ds, fr, lower: lo, upper: hi, color: color)
+            }
+            p.xScale = .log
+            p.xTicks = dims.map(Double.init)
+            p.xLabel = "dimension $d$"
+            p.yLabel = "fraction collapsed (12 seeds)"
+            p.yLimits = -0.03...1.03
+            p.legend = .centerRight
+        }
+        m["far_small_d_max_collapse_fraction"] = farSmallMax
+        m["far_large_d_min_collapse_fraction"] = farLargeMin
+        m["far_increase_small_to_large_d"] = farLargeMin - farSmallMax
+        m["near_max_collapse_fraction"] = nearMax
+
+        // b: the minor mode drains early, while the KL is still large.
+        let dB = try o.int("panel_b_d")
+        let csvB = try input.csv(path(far, d: dB))
+        let seeds = try csvB.distinct("seed")
+        var drainSteps: [Double] = [], drainKL: [Double] = [], finalKL: [Double] = []
+        try fig.panel(0, 1) { p in
+            for s in seeds {
+                let r = try csvB.filter(["seed": s])
+                let steps = try r.doubles("step"), mins = try r.doubles("min_mass"), kl = try r.doubles("kl")
+                let collapsed = (mins.last ?? 1) < 0.1
+                p.line(steps, mins.map { max($0, 1e-6) }, style: LineStyle(color: collapsed ? FigureStyle.vermillion : FigureStyle.blue, width: 0.8, opacity: 0.75))
+                if collapsed, let i = mins.firstIndex(where: { $0 < 0.1 }) {
+                    drainSteps.append(steps[i]); drainKL.append(kl[i]); finalKL.append(kl.last ?? .nan)
+                }
+            }
+            p.hline(0.1)
+            p.yScale = .log
+            p.yLimits = 1e-6...1
+            p.xLabel = "training step"
+            p.yLabel = "smaller mode mass min($w_{+}$, $w_{-}$)"
+            p.title = "$d$ = \(dB), far start: every seed"
+        }
+        func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s.isEmpty ? .nan : s[s.count / 2] }
+        m["drain_step_median"] = median(drainSteps)
+        m["kl_at_drain_median"] = median(drainKL)
+        m["kl_final_median_collapsed"] = median(finalKL)
+
+        // c: final marginal density of x·e/|μ|, per seed.
+        let dimsC = try o.ints("panel_c_dims")
+        let bins = 60, lo = -2.0, hi = 2.0, width = (hi - lo) / Double(bins)
+        let centres = (0..<bins).map { lo + (Double($0) + 0.5) * width }
+        try fig.panel(0, 2) { p in
+            for (k, d) in dimsC.enumerated() {
+                let samples = try input.csv(path(far, d: d).replacingOccurrences(of: "metrics.csv", with: "samples.csv"))
+                let steps = try samples.doubles("step")
+                let last = steps.max() ?? 0
+                let color = k == 0 ? FigureStyle.blue : FigureStyle.vermillion
+                var first = true
+                for s in try samples.distinct("seed") {
+                    var h = [Double](repeating: 0, count: bins), n = 0.0
+                    for (row, st) in zip(try samples.filter(["seed": s]).rows, try samples.filter(["seed": s]).doubles("step")) where st == last {
+                        let x = (Double(row[try samples.index("x1")]) ?? .nan) / mu
+                        n += 1
+                        let b = Int(((x - lo) / width).rounded(.down))
+                        if b >= 0 && b < bins { h[b] += 1 }
+                    }
+                    p.line(centres, h.map { $0 / (n * width) }, label: first ? "$d$ = \(d)" : nil,
+                           style: LineStyle(color: color, width: 0.7, opacity: 0.6))
+                    first = false
+                }
+            }
+            p.vline(-1); p.vline(1)
+            p.xLabel = "$x\\cdot e/|\\mu|$"
+            p.yLabel = "density (final, per seed)"
+            p.yLimits = 0...3
+            p.legend = .upperCenter
+        }
+        return (fig, m)
+    }
+}
