@@ -93,6 +93,7 @@ struct Fig6FlowCollapse: FigureDrawing {
         m["drain_step_median"] = median(drainSteps)
         m["kl_at_drain_median"] = median(drainKL)
         m["kl_final_median_collapsed"] = median(finalKL)
+        m["kl_drain_over_final_median"] = median(zip(drainKL, finalKL).map { $0 / $1 })
 
         // c: final marginal density of x·e/|μ|, per seed.
         let dimsC = try o.ints("panel_c_dims")
