@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "TheoryTests", dependencies: ["Theory", "GSL"]),
         .testTarget(name: "ParticlesTests", dependencies: ["Particles", "Theory"]),
         .testTarget(name: "FlowsTests", dependencies: ["Flows"]),
-        .testTarget(name: "PlotTests", dependencies: ["Plot"]),
+        .testTarget(name: "PlotTests", dependencies: ["Plot"], exclude: ["Golden"]),
         .testTarget(name: "CLITests", dependencies: ["repro", "Stages", "Engine"]),
     ]
 )

@@ -50,10 +50,13 @@ public final class StageContext: Sendable {
     /// Worker threads the stage may use for its own parallel work (the `-j`
     /// value). Results must not depend on it.
     public let parallelism: Int
+    /// Child processes of this run, stopped on interrupt (see `ShellKind`).
+    public let processes: ChildProcesses
     private let reporter: @Sendable (StageEvent) -> Void
     private let cancelled: @Sendable () -> Bool
 
     public init(info: StageInfo, params: Params, root: URL, staging: URL, parallelism: Int,
+                processes: ChildProcesses = ChildProcesses(),
                 reporter: @escaping @Sendable (StageEvent) -> Void,
                 cancelled: @escaping @Sendable () -> Bool) {
         self.info = info
@@ -61,6 +64,7 @@ public final class StageContext: Sendable {
         self.root = root
         self.staging = staging
         self.parallelism = max(1, parallelism)
+        self.processes = processes
         self.reporter = reporter
         self.cancelled = cancelled
     }

@@ -1,0 +1,91 @@
+import Foundation
+
+/// Read-only questions about a project: status, verify, why.
+public struct Inspector: Sendable {
+    public let project: Project
+
+    public init(project: Project) { self.project = project }
+
+    public struct StatusItem: Sendable {
+        public var name: String
+        public var outcome: Outcome
+        public var reasons: [String]
+    }
+
+    /// What `repro all` (or `run` of the selection) would do.
+    public func status(_ selection: [Int]) throws -> [StatusItem] {
+        let hasher = FileHasher(cacheFile: project.statCacheURL)
+        defer { hasher.save() }
+        return try Planner(project: project, hasher: hasher, force: false).plan(selection).map {
+            StatusItem(name: project.pipeline.stages[$0.index].name, outcome: $0.outcome, reasons: $0.reasons)
+        }
+    }
+
+    public struct Mismatch: Sendable, CustomStringConvertible {
+        public var stage: String
+        public var path: String?
+        public var problem: String
+        public var description: String { path.map { "\($0) (\(stage)): \(problem)" } ?? "\(stage): \(problem)" }
+    }
+
+    /// Outputs on disk against the lock: every differing file, by name.
+    public func verify() throws -> (checked: Int, mismatches: [Mismatch]) {
+        let lock = try LockFile.load(from: project.lockURL)
+        var mismatches: [Mismatch] = []
+        var checked = 0
+        for stage in project.pipeline.stages {
+            guard let e = lock.stages[stage.name] else {
+                mismatches.append(Mismatch(stage: stage.name, path: nil, problem: "no entry in \(LockFile.fileName) (never run?)"))
+                continue
+            }
+            if e.outs.map(\.path) != stage.spec.outs {
+                mismatches.append(Mismatch(stage: stage.name, path: nil, problem: "declared outs differ from the lock's"))
+            }
+            for (path, out) in e.outs {
+                checked += 1
+                let url = project.root.appendingPathComponent(path)
+                guard let d = try FileHasher.hashIfExists(url) else {
+                    mismatches.append(Mismatch(stage: stage.name, path: path, problem: "missing"))
+                    continue
+                }
+                if d.sha256 != out.sha256 {
+                    mismatches.append(Mismatch(stage: stage.name, path: path,
+                                               problem: "content differs: sha256 \(d.sha256.prefix(12))… (\(d.size) bytes), lock says \(out.sha256.prefix(12))… (\(out.size) bytes)"))
+                }
+            }
+        }
+        let names = Set(project.pipeline.stages.map(\.name))
+        for name in lock.stages.keys.sorted() where !names.contains(name) {
+            mismatches.append(Mismatch(stage: name, path: nil, problem: "in \(LockFile.fileName) but not in the pipeline"))
+        }
+        return (checked, mismatches)
+    }
+
+    /// Why a stage is (or is not) out of date: each changed key field, old and new.
+    public func why(_ index: Int) throws -> [String] {
+        let lock = try LockFile.load(from: project.lockURL)
+        let stage = project.pipeline.stages[index]
+        let hasher = FileHasher(cacheFile: project.statCacheURL)
+        defer { hasher.save() }
+        // Upstream outputs as the lock records them: `why` explains this stage alone.
+        var produced: [String: LockFile.Output] = [:]
+        for (d, p) in zip(stage.spec.deps, stage.producers) {
+            if let p, let o = lock.stages[project.pipeline.stages[p].name]?.outs.first(where: { $0.path == d }) { produced[d] = o.output }
+        }
+        let ev = Planner(project: project, hasher: hasher, force: false)
+            .evaluate(index, code: project.codeDigest(stage.kind), produced: produced, previous: lock.stages[stage.name])
+        switch ev.decision {
+        case .upToDate: return []
+        case .missingInput(let m), .afterUpstream(let m): return [m]
+        case .restorable: return ev.reasons + ["(this key is in the cache: its outputs would be restored, not rerun)"]
+        case .mustRun: return ev.reasons
+        }
+    }
+}
+
+extension FileHasher {
+    static func hashIfExists(_ url: URL) throws -> Digest? {
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        return try hash(url: url)
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+
+/// `repro.lock`: for every stage, its key, the key's fields, and each
+/// output's digest and size. JSON with sorted keys, two-space indentation,
+/// LF, one field per line, so diffs of the committed lock read well.
+public struct LockFile: Sendable, Equatable {
+    public struct Output: Sendable, Equatable {
+        public var sha256: String
+        public var size: Int64
+        public init(sha256: String, size: Int64) { self.sha256 = sha256; self.size = size }
+    }
+
+    public struct Entry: Sendable, Equatable {
+        public var key: String
+        public var fields: KeyFields
+        /// Output path -> digest, in the order of `fields.outs`.
+        public var outs: [(path: String, output: Output)]
+
+        public init(key: String, fields: KeyFields, outs: [(path: String, output: Output)]) {
+            self.key = key
+            self.fields = fields
+            self.outs = outs
+        }
+
+        public static func == (a: Entry, b: Entry) -> Bool {
+            a.key == b.key && a.fields == b.fields && a.outs.map(\.path) == b.outs.map(\.path)
+                && a.outs.map(\.output) == b.outs.map(\.output)
+        }
+    }
+
+    public var stages: [String: Entry] = [:]
+
+    public init(stages: [String: Entry] = [:]) { self.stages = stages }
+
+    public static let fileName = "repro.lock"
+
+    /// Reads the lock; a missing file is an empty lock.
+    public static func load(from url: URL) throws -> LockFile {
+        guard FileManager.default.fileExists(atPath: url.path) else { return LockFile() }
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw EngineError.io("cannot read \(url.lastPathComponent): \(error.localizedDescription)")
+        }
+        do { return try parse(text) } catch {
+            throw EngineError.io("\(url.lastPathComponent) is damaged (\(error)); restore it from git (git checkout -- \(url.lastPathComponent)) or delete it to rebuild the record")
+        }
+    }
+
+    struct FormatError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func parse(_ text: String) throws -> LockFile {
+        guard case .object(let root) = try JSONReader.parse(text, rawKeys: ["params"]) else { throw FormatError(description: "not an object") }
+        guard root["version"] == .int(1) else { throw FormatError(description: "unknown version") }
+        guard case .object(let stages)? = root["stages"] else { throw FormatError(description: "no stages") }
+        var lock = LockFile()
+        for (name, v) in stages.entries {
+            guard case .object(let e) = v,
+                  case .string(let key)? = e["key"], case .string(let kind)? = e["kind"], case .string(let code)? = e["code"],
+                  case .string(let params)? = e["params"], case .object(let deps)? = e["deps"],
+                  case .array(let outOrder)? = e["out_order"], case .object(let outs)? = e["outs"]
+            else { throw FormatError(description: "stage '\(name)' is incomplete") }
+            let depOrder: [String]
+            if case .array(let order)? = e["dep_order"] {
+                depOrder = order.compactMap { if case .string(let s) = $0 { s } else { nil } }
+            } else { depOrder = deps.keys }
+            var fieldDeps: [KeyFields.Dep] = []
+            for p in depOrder {
+                guard case .string(let sha)? = deps[p] else { throw FormatError(description: "stage '\(name)': bad dep \(p)") }
+                fieldDeps.append(.init(path: p, sha256: sha))
+            }
+            var outList: [(String, Output)] = []
+            var outPaths: [String] = []
+            for o in outOrder {
+                guard case .string(let p) = o, case .object(let rec)? = outs[p], case .string(let sha)? = rec["sha256"],
+                      case .int(let size)? = rec["size"] else { throw FormatError(description: "stage '\(name)': bad out") }
+                outList.append((p, Output(sha256: sha, size: Int64(size))))
+                outPaths.append(p)
+            }
+            let fields = KeyFields(kind: kind, code: code, params: params, deps: fieldDeps, outs: outPaths)
+            lock.stages[name] = Entry(key: key, fields: fields, outs: outList)
+        }
+        return lock
+    }
+
+    /// The file's text: deterministic, sorted, LF, trailing newline.
+    public var text: String {
+        var s = "{\n  \"stages\": {"
+        let names = stages.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        for (i, name) in names.enumerated() {
+            let e = stages[name]!
+            s += i == 0 ? "\n" : ",\n"
+            s += "    \(q(name)): {\n"
+            s += "      \"code\": \(q(e.fields.code)),\n"
+            s += "      \"dep_order\": [\(e.fields.deps.map { q($0.path) }.joined(separator: ", "))],\n"
+            let sortedDeps = e.fields.deps.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+            s += "      \"deps\": {" + (sortedDeps.isEmpty ? "}" : "\n" + sortedDeps.map { "        \(q($0.path)): \(q($0.sha256))" }.joined(separator: ",\n") + "\n      }") + ",\n"
+            s += "      \"key\": \(q(e.key)),\n"
+            s += "      \"kind\": \(q(e.fields.kind)),\n"
+            s += "      \"out_order\": [\(e.outs.map { q($0.path) }.joined(separator: ", "))],\n"
+            let sortedOuts = e.outs.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+            s += "      \"outs\": {" + (sortedOuts.isEmpty ? "}" : "\n" + sortedOuts.map {
+                "        \(q($0.path)): {\"sha256\": \(q($0.output.sha256)), \"size\": \($0.output.size)}"
+            }.joined(separator: ",\n") + "\n      }") + ",\n"
+            s += "      \"params\": \(e.fields.params)\n"
+            s += "    }"
+        }
+        s += names.isEmpty ? "},\n" : "\n  },\n"
+        s += "  \"version\": 1\n}\n"
+        return s
+    }
+
+    private func q(_ s: String) -> String {
+        var out = ""
+        Value.writeJSONString(s, into: &out)
+        return out
+    }
+
+    public func write(to url: URL, durable: Bool) throws {
+        try AtomicFile.write(Data(text.utf8), to: url, durable: durable)
+    }
+}

@@ -1,0 +1,95 @@
+/// Matrix expansion: one `stages:` entry with `matrix: {seed: [1, 2], d: [10, 100]}`
+/// becomes one stage per combination, named `base@seed=1,d=10`, with `${var}`
+/// replaced in params, deps and outs. A string that is exactly `${var}` takes
+/// the variable's typed value (so `d: ${d}` is an integer); inside a longer
+/// string the value is spliced as text.
+public enum Matrix {
+    public struct Axis: Sendable {
+        public var name: String
+        public var values: [Value]
+        public var location: SourceLocation
+    }
+
+    /// Combinations in row-major order of the axes as declared (the last axis
+    /// varies fastest): a stable, readable order.
+    public static func expand(_ template: StageSpec, axes: [Axis]) throws -> [StageSpec] {
+        var combos: [[(String, Value)]] = [[]]
+        for axis in axes {
+            combos = combos.flatMap { prefix in axis.values.map { prefix + [(axis.name, $0)] } }
+        }
+        let known = Set(axes.map(\.name))
+        if let bad = firstPlaceholder(in: template, excluding: known) {
+            throw PipelineError("'${\(bad)}' is not a matrix variable of stage '\(template.name)'",
+                                at: template.locations.stage,
+                                hint: "matrix variables: \(axes.map(\.name).joined(separator: ", "))")
+        }
+        return combos.map { combo in
+            var s = template
+            let vars = Dictionary(uniqueKeysWithValues: combo)
+            s.name = template.name + "@" + combo.map { "\($0.0)=\(text($0.1))" }.joined(separator: ",")
+            s.params = substitute(.object(template.params), vars).objectValue ?? template.params
+            s.deps = template.deps.map { substitute(string: $0, vars) }
+            s.outs = template.outs.map { substitute(string: $0, vars) }
+            return s
+        }
+    }
+
+    /// A value as spliced into a string or a stage name.
+    static func text(_ v: Value) -> String {
+        switch v {
+        case .int(let i): String(i)
+        case .double(let d): d.description
+        case .string(let s): s
+        case .bool(let b): b ? "true" : "false"
+        default: v.canonicalJSON
+        }
+    }
+
+    static func substitute(_ v: Value, _ vars: [String: Value]) -> Value {
+        switch v {
+        case .string(let s):
+            if s.hasPrefix("${"), s.hasSuffix("}"), let val = vars[String(s.dropFirst(2).dropLast())] { return val }
+            return .string(substitute(string: s, vars))
+        case .array(let a): return .array(a.map { substitute($0, vars) })
+        case .object(let o): return .object(Value.Object(o.entries.map { ($0.key, substitute($0.value, vars)) }))
+        default: return v
+        }
+    }
+
+    static func substitute(string s: String, _ vars: [String: Value]) -> String {
+        var out = s
+        for name in placeholders(in: s) {
+            if let v = vars[name] { out = out.replacingOccurrences(of: "${\(name)}", with: text(v)) }
+        }
+        return out
+    }
+
+    /// Names inside `${...}` in a string, in order of appearance.
+    static func placeholders(in s: String) -> [String] {
+        var names: [String] = []
+        var rest = Substring(s)
+        while let start = rest.range(of: "${") {
+            guard let end = rest[start.upperBound...].firstIndex(of: "}") else { break }
+            names.append(String(rest[start.upperBound..<end]))
+            rest = rest[rest.index(after: end)...]
+        }
+        return names
+    }
+
+    /// The first `${name}` in the stage that is not in `known`.
+    static func firstPlaceholder(in s: StageSpec, excluding known: Set<String> = []) -> String? {
+        func scan(_ v: Value) -> String? {
+            switch v {
+            case .string(let str): placeholders(in: str).first { !known.contains($0) }
+            case .array(let a): a.lazy.compactMap(scan).first
+            case .object(let o): o.entries.lazy.compactMap { scan($0.value) }.first
+            default: nil
+            }
+        }
+        return scan(.object(s.params)) ?? (s.deps + s.outs).lazy.compactMap { scan(.string($0)) }.first
+    }
+}
+
+extension Value {
+    var objectValue: Object? { if case .object(let o) = self { o } else { nil } }
+}

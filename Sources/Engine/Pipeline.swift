@@ -1,0 +1,260 @@
+import Foundation
+
+/// A validated pipeline: stages bound to their kinds, dependencies resolved to
+/// producing stages or source files, in a deterministic topological order.
+public struct Pipeline: Sendable {
+    public struct Stage: Sendable {
+        public let spec: StageSpec
+        public let kind: any StageKind
+        /// `spec.params` as canonical JSON (computed once: it is part of every key).
+        public let canonicalParams: String
+        /// For each dep (declaration order): the index of the stage producing it, or nil for a source file.
+        public let producers: [Int?]
+        /// Indices of the stages it depends on, sorted.
+        public let upstream: [Int]
+        public var name: String { spec.name }
+    }
+
+    /// In topological order: among stages whose inputs are ready, the one
+    /// declared first comes first.
+    public let stages: [Stage]
+    public let file: String
+    /// The `executor:` block of the pipeline file.
+    public let executorConfig: Value.Object
+    private let indexByName: [String: Int]
+    /// Indices of stages that read each stage's outputs, sorted.
+    public let downstream: [[Int]]
+
+    public func index(of name: String) -> Int? { indexByName[name] }
+
+    /// Loads and validates `file` (relative to `root`), collecting every error.
+    public static func load(root: URL, file: String = "pipeline.yaml", registry: KindRegistry) throws -> Pipeline {
+        let url = root.appendingPathComponent(file)
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw PipelineErrors([PipelineError("cannot read \(file) in \(root.path)", at: nil, file: file,
+                                                hint: "run repro from the project directory, or pass --project DIR")])
+        }
+        let spec = try SpecParser.parse(yaml: text, file: file)
+        return try build(spec, root: root, registry: registry)
+    }
+
+    public static func build(_ spec: PipelineSpec, root: URL, registry: KindRegistry) throws -> Pipeline {
+        var errors: [PipelineError] = []
+        var kinds: [(any StageKind)?] = []
+        var seenNames: [String: Int] = [:]
+        for (i, s) in spec.stages.enumerated() {
+            if let j = seenNames[s.name] {
+                errors.append(PipelineError("stage name '\(s.name)' is used twice (first at line \(spec.stages[j].locations.stage.line))",
+                                            at: s.locations.stage, hint: "rename one of them"))
+            }
+            seenNames[s.name] = i
+            guard let kind = registry[s.kind] else {
+                let guess = closest(s.kind, in: registry.names).map { "did you mean '\($0)'? " } ?? ""
+                errors.append(PipelineError("unknown stage kind '\(s.kind)' in stage '\(s.name)'", at: s.locations.kind ?? s.locations.stage,
+                                            hint: "\(guess)known kinds: \(registry.names.joined(separator: ", "))"))
+                kinds.append(nil)
+                continue
+            }
+            kinds.append(kind)
+            errors += checkPaths(s)
+            let params = Params(s.params)
+            do {
+                try kind.validate(params, stage: StageInfo(name: s.name, deps: s.deps, outs: s.outs))
+                for k in params.unreadKeys {
+                    errors.append(PipelineError("unknown parameter '\(k)' for kind '\(s.kind)' in stage '\(s.name)'",
+                                                at: s.location(ofParam: k), hint: "remove it or check its spelling (see `repro kinds \(s.kind)`)"))
+                }
+            } catch let e as ParamError {
+                errors.append(PipelineError("stage '\(s.name)': parameter '\(e.key)' \(e.message)", at: s.location(ofParam: e.key),
+                                            hint: "fix the value in pipeline.yaml"))
+            } catch {
+                errors.append(PipelineError("stage '\(s.name)': \(error)", at: s.locations.params ?? s.locations.stage))
+            }
+        }
+
+        // Who produces what.
+        var producer: [String: Int] = [:]
+        for (i, s) in spec.stages.enumerated() {
+            for (j, o) in s.outs.enumerated() {
+                if let other = producer[o] {
+                    errors.append(PipelineError("output '\(o)' is written by both '\(spec.stages[other].name)' and '\(s.name)'",
+                                                at: s.locations.outs[safe: j] ?? s.locations.stage,
+                                                hint: "give each stage its own output paths (with a matrix, put ${var} in the path)"))
+                } else {
+                    producer[o] = i
+                }
+            }
+        }
+        var producers: [[Int?]] = []
+        for s in spec.stages {
+            var ps: [Int?] = []
+            for (j, d) in s.deps.enumerated() {
+                if let p = producer[d] {
+                    if spec.stages[p].name == s.name {
+                        errors.append(PipelineError("stage '\(s.name)' depends on its own output '\(d)'", at: s.locations.deps[safe: j] ?? s.locations.stage))
+                    }
+                    ps.append(p)
+                } else {
+                    var isDir: ObjCBool = false
+                    let exists = FileManager.default.fileExists(atPath: root.appendingPathComponent(d).path, isDirectory: &isDir)
+                    if !exists || isDir.boolValue {
+                        errors.append(PipelineError(
+                            exists ? "dependency '\(d)' of stage '\(s.name)' is a directory" : "dependency '\(d)' of stage '\(s.name)' does not exist and no stage produces it",
+                            at: s.locations.deps[safe: j] ?? s.locations.stage,
+                            hint: exists ? "list the files it needs" : "create the file, fix the path, or add the stage that writes it to its outs"))
+                    }
+                    ps.append(nil)
+                }
+            }
+            producers.append(ps)
+        }
+        if !errors.isEmpty { throw PipelineErrors(errors) }
+
+        let n = spec.stages.count
+        let upstream = producers.map { Array(Set($0.compactMap { $0 })).sorted() }
+        var down = Array(repeating: [Int](), count: n)
+        for (i, ups) in upstream.enumerated() { for u in ups { down[u].append(i) } }
+
+        // Kahn's algorithm, always taking the earliest-declared ready stage.
+        var indegree = upstream.map(\.count)
+        var ready = MinHeap((0..<n).filter { indegree[$0] == 0 })
+        var order: [Int] = []
+        while let i = ready.pop() {
+            order.append(i)
+            for d in down[i] {
+                indegree[d] -= 1
+                if indegree[d] == 0 { ready.push(d) }
+            }
+        }
+        if order.count < n {
+            let cycle = findCycle(upstream: upstream, among: Set((0..<n).filter { indegree[$0] > 0 }))
+            let names = cycle.map { spec.stages[$0].name }
+            throw PipelineErrors([PipelineError("dependency cycle: \((names + [names[0]]).joined(separator: " -> "))",
+                                                at: spec.stages[cycle[0]].locations.stage,
+                                                hint: "a stage cannot (indirectly) read its own output; break the cycle")])
+        }
+        var position = Array(repeating: 0, count: n)
+        for (p, i) in order.enumerated() { position[i] = p }
+        let stages = order.map { i in
+            Stage(spec: spec.stages[i], kind: kinds[i]!, canonicalParams: Value.object(spec.stages[i].params).canonicalJSON, producers: producers[i].map { $0.map { position[$0] } },
+                  upstream: upstream[i].map { position[$0] }.sorted())
+        }
+        let downstream = order.map { i in down[i].map { position[$0] }.sorted() }
+        return Pipeline(stages: stages, file: spec.file, executorConfig: spec.executor,
+                        indexByName: Dictionary(uniqueKeysWithValues: stages.enumerated().map { ($1.name, $0) }),
+                        downstream: downstream)
+    }
+
+    /// Output and dependency paths must be plain relative paths inside the project.
+    static func checkPaths(_ s: StageSpec) -> [PipelineError] {
+        var errors: [PipelineError] = []
+        for (paths, locs, what) in [(s.outs, s.locations.outs, "output"), (s.deps, s.locations.deps, "dependency")] {
+            for (j, p) in paths.enumerated() {
+                if let problem = pathProblem(p) {
+                    errors.append(PipelineError("\(what) path '\(p)' of stage '\(s.name)' \(problem)", at: locs[safe: j] ?? s.locations.stage,
+                                                hint: "use a relative path inside the project, e.g. artifacts/\(s.baseName)/result.csv"))
+                }
+            }
+        }
+        if s.outs.isEmpty {
+            errors.append(PipelineError("stage '\(s.name)' declares no outs", at: s.locations.stage,
+                                        hint: "list the files it writes under 'outs:'"))
+        }
+        return errors
+    }
+
+    static func pathProblem(_ p: String) -> String? {
+        if p.hasPrefix("/") || p.hasPrefix("~") { return "is absolute (outside the project)" }
+        let parts = p.split(separator: "/", omittingEmptySubsequences: false)
+        if parts.contains("..") { return "leaves the project ('..')" }
+        if parts.contains(".") || parts.contains("") { return "is not normalized (no '.', '//' or trailing '/')" }
+        if parts.first == ".repro" || parts.first == ".git" { return "is inside \(parts[0])/, which repro and git manage" }
+        if p == LockFile.fileName { return "is the lock file" }
+        return nil
+    }
+
+    /// A cycle among the stuck stages, as a list of stage indices.
+    static func findCycle(upstream: [[Int]], among stuck: Set<Int>) -> [Int] {
+        var state: [Int: Int] = [:]  // 1 = on stack, 2 = done
+        var stack: [Int] = []
+        func dfs(_ v: Int) -> [Int]? {
+            state[v] = 1
+            stack.append(v)
+            for u in upstream[v] where stuck.contains(u) {
+                if state[u] == 1, let at = stack.firstIndex(of: u) {
+                    // In data-flow order, starting from the earliest-declared stage.
+                    let cycle = Array(stack[at...].reversed())
+                    let first = cycle.firstIndex(of: cycle.min()!)!
+                    return Array(cycle[first...] + cycle[..<first])
+                }
+                if state[u] == nil, let c = dfs(u) { return c }
+            }
+            stack.removeLast()
+            state[v] = 2
+            return nil
+        }
+        for v in stuck.sorted() where state[v] == nil {
+            if let c = dfs(v) { return c }
+        }
+        return stuck.sorted()
+    }
+
+    /// Selected stages and (unless `upstreamToo` is false) everything they need,
+    /// plus everything downstream when asked; in pipeline order.
+    public func select(_ names: [String], upstreamToo: Bool = true, downstreamToo: Bool = false) throws -> [Int] {
+        var chosen = Set<Int>()
+        for name in names {
+            let matches = indexByName[name].map { [$0] } ?? stages.indices.filter { stages[$0].spec.baseName == name }
+            guard !matches.isEmpty else {
+                let guess = closest(name, in: stages.map(\.name)).map { " (did you mean '\($0)'?)" } ?? ""
+                throw EngineError.usage("no stage named '\(name)'\(guess); `repro dag` lists them")
+            }
+            chosen.formUnion(matches)
+        }
+        var result = chosen
+        if upstreamToo {
+            var todo = Array(chosen)
+            while let i = todo.popLast() { for u in stages[i].upstream where result.insert(u).inserted { todo.append(u) } }
+        }
+        if downstreamToo {
+            var todo = Array(chosen)
+            while let i = todo.popLast() { for d in downstream[i] where result.insert(d).inserted { todo.append(d) } }
+        }
+        return result.sorted()
+    }
+}
+
+/// A binary min-heap of Ints (ready stages by declaration index).
+struct MinHeap {
+    private var a: [Int]
+    init(_ xs: [Int]) { a = []; for x in xs { push(x) } }
+    mutating func push(_ x: Int) {
+        a.append(x)
+        var i = a.count - 1
+        while i > 0, a[(i - 1) / 2] > a[i] { a.swapAt(i, (i - 1) / 2); i = (i - 1) / 2 }
+    }
+    mutating func pop() -> Int? {
+        guard !a.isEmpty else { return nil }
+        let top = a[0]
+        let last = a.removeLast()
+        if !a.isEmpty {
+            a[0] = last
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < a.count, a[l] < a[m] { m = l }
+                if r < a.count, a[r] < a[m] { m = r }
+                if m == i { break }
+                a.swapAt(i, m)
+                i = m
+            }
+        }
+        return top
+    }
+    var isEmpty: Bool { a.isEmpty }
+}
+
+extension Array {
+    subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
+}

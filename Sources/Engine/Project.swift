@@ -1,0 +1,77 @@
+import Foundation
+
+/// A project directory: pipeline.yaml, repro.lock, and the `.repro/` state
+/// (cache, temp dirs, stat cache, process lock).
+public struct Project: Sendable {
+    public let root: URL
+    public let pipeline: Pipeline
+    public let registry: KindRegistry
+    public let code: CodeDigests
+
+    /// Absolute path of a project-relative path (string concatenation: URL's
+    /// path operations dominate a no-op run's profile otherwise).
+    public func path(_ relative: String) -> String { rootPath + "/" + relative }
+    private var rootPath: String { root.path }
+
+    public var reproDir: URL { root.appendingPathComponent(".repro") }
+    public var tmpDir: URL { reproDir.appendingPathComponent("tmp") }
+    public var lockURL: URL { root.appendingPathComponent(LockFile.fileName) }
+    public var store: Store { Store(root: reproDir.appendingPathComponent("cache")) }
+    public var statCacheURL: URL { reproDir.appendingPathComponent("statcache") }
+    public var processLockURL: URL { reproDir.appendingPathComponent("lock") }
+
+    public init(root: URL, pipelineFile: String = "pipeline.yaml", registry: KindRegistry, code: CodeDigests) throws {
+        self.root = root.standardizedFileURL
+        self.registry = registry
+        self.code = code
+        pipeline = try Pipeline.load(root: self.root, file: pipelineFile, registry: registry)
+        // Every kind in use must declare code that this binary knows.
+        var errors: [PipelineError] = []
+        for name in Set(pipeline.stages.map(\.spec.kind)).sorted() where code.digest(for: registry[name]!.codePaths) == nil {
+            errors.append(PipelineError("stage kind '\(name)' declares code paths \(registry[name]!.codePaths) that are not all among this binary's sources",
+                                        at: nil, file: pipelineFile, hint: "a bug in the kind's declaration: fix its codePaths"))
+        }
+        if !errors.isEmpty { throw PipelineErrors(errors) }
+    }
+
+    /// The code digest of a kind.
+    public func codeDigest(_ kind: any StageKind) -> String {
+        code.digest(for: kind.codePaths) ?? ""
+    }
+
+    /// Source files of the kinds used by `stages` that differ on disk from the
+    /// ones this binary was built from.
+    public func staleSources(for stages: [Int]) -> [String] {
+        let paths = Set(stages.flatMap { pipeline.stages[$0].kind.codePaths }).sorted()
+        return code.staleFiles(under: paths, root: root)
+    }
+}
+
+/// An exclusive `flock` on `.repro/lock`, held for a whole run. The kernel
+/// releases it when the process dies, so a killed repro never blocks the next.
+public final class ProcessLock: Sendable {
+    private let fd: Int32
+
+    /// Takes the lock, calling `waiting` once if another process holds it.
+    public init(url: URL, waiting: (String) -> Void) throws {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        fd = open(url.path, O_RDWR | O_CREAT, 0o644)
+        guard fd >= 0 else { throw EngineError.io("cannot open \(url.path): \(String(cString: strerror(errno)))") }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let holder = (try? String(contentsOf: url, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            waiting("another repro\(holder.isEmpty ? "" : " (pid \(holder))") is running in this project; waiting for it to finish…")
+            while flock(fd, LOCK_EX) != 0 {
+                guard errno == EINTR else { throw EngineError.io("cannot lock \(url.path): \(String(cString: strerror(errno)))") }
+            }
+        }
+        ftruncate(fd, 0)
+        let pid = "\(getpid())\n"
+        _ = pid.withCString { Foundation.write(fd, $0, strlen($0)) }
+    }
+
+    deinit {
+        ftruncate(fd, 0)
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
+}

@@ -1,0 +1,16 @@
+import ArgumentParser
+import Engine
+
+struct All: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run every stage that is out of date (restoring from the cache what it can).",
+        discussion: "Exit 0 when every stage succeeded, 1 if one failed, 130 if interrupted.")
+
+    @OptionGroup var projectOptions: ProjectOptions
+    @OptionGroup var flags: RunFlags
+
+    func run() throws {
+        let project = try projectOptions.load()
+        try flags.execute(project, selection: Array(project.pipeline.stages.indices), projectFile: projectOptions.file)
+    }
+}

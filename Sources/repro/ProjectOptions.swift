@@ -1,0 +1,50 @@
+import ArgumentParser
+import BuildInfo
+import Engine
+import Foundation
+import Stages
+
+/// Options every command shares: where the project is.
+struct ProjectOptions: ParsableArguments {
+    @Option(name: [.customShort("C"), .customLong("project")], help: "Project directory.")
+    var project: String = "."
+
+    @Option(name: .customLong("file"), help: "Pipeline file, relative to the project directory.")
+    var file: String = "pipeline.yaml"
+
+    static var registry: KindRegistry { KindRegistry([ShellKind()] + StageKinds.all) }
+
+    /// Loads and validates the project; prints every error and exits 65 if invalid.
+    func load() throws -> Project {
+        do {
+            return try Project(root: URL(fileURLWithPath: project), pipelineFile: file, registry: Self.registry,
+                               code: CodeDigests(files: BuildInfo.sourceDigests))
+        } catch let e as PipelineErrors {
+            printError(e.description)
+            throw ExitCode(65)
+        }
+    }
+}
+
+func printError(_ s: String) {
+    FileHandle.standardError.write(Data((s.hasSuffix("\n") ? s : s + "\n").utf8))
+}
+
+/// Turns engine errors into a message and exit code instead of a crash.
+func reporting<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let e as ExitCode {
+        throw e
+    } catch let e as EngineError {
+        printError("repro: \(e)")
+        if case .usage = e { throw ExitCode(64) }
+        throw ExitCode(1)
+    } catch let e as PipelineErrors {
+        printError(e.description)
+        throw ExitCode(65)
+    } catch {
+        printError("repro: \(error)")
+        throw ExitCode(1)
+    }
+}

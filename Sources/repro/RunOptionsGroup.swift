@@ -1,0 +1,83 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Synchronization
+
+/// Options shared by `all` and `run`, and the run itself.
+struct RunFlags: ParsableArguments {
+    @Option(name: .shortAndLong, help: "Stages to run at once (default: number of cores; with Slurm, jobs in the queue at once: 64). Outputs are identical for any value.")
+    var jobs: Int?
+
+    @Option(help: "Where stages run: local (this process) or slurm (one batch job per stage; settings in pipeline.yaml's executor: block). Default: the executor block's type, else local.")
+    var executor: String?
+
+    @Flag(help: "After a failure, keep running the stages that do not depend on it.")
+    var keepGoing = false
+
+    @Flag(help: "Rerun stages even if up to date or cached.")
+    var force = false
+
+    @Flag(help: "Show what would run or be restored, and why, without doing it.")
+    var dryRun = false
+
+    @Flag(help: "Run even if this binary was built from sources other than those on disk.")
+    var allowStale = false
+
+    @Flag(name: .shortAndLong, help: "Print only what changes (not the up-to-date stages).")
+    var quiet = false
+
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if let executor, !["local", "slurm"].contains(executor) { throw ValidationError("--executor must be local or slurm") }
+    }
+
+    func execute(_ project: Project, selection: [Int], projectFile: String) throws {
+        let reporter = ConsoleReporter(quiet: quiet)
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let configured = project.pipeline.executorConfig["type"].flatMap { if case .string(let s) = $0 { s } else { nil } }
+        var options = RunOptions(jobs: jobs ?? cores, keepGoing: keepGoing, force: force, dryRun: dryRun, allowStale: allowStale)
+        if (executor ?? configured ?? "local") == "slurm" {
+            let config = try reporting { try SlurmConfig(Params(project.pipeline.executorConfig, path: "executor")) }
+            options.executor = SlurmExecutor(config: config, pipelineFile: projectFile)
+            options.jobs = jobs ?? 64
+            options.threadsPerStage = config.cpusPerTask ?? 1
+        }
+        let runner = Runner(project: project, options: options, reporter: reporter)
+        let interrupts = InterruptHandler { runner.cancel() }
+        let summary = try reporting { try runner.run(selection) }
+        withExtendedLifetime(interrupts) {}
+        reporter.summary(summary)
+        if summary.interrupted { throw ExitCode(130) }
+        if summary.failed { throw ExitCode(1) }
+    }
+}
+
+/// First Ctrl-C: stop cleanly (no new stages, running ones told to stop,
+/// finished work kept). Second Ctrl-C: leave at once; outputs and lock are
+/// still intact, because they are only ever replaced by rename.
+final class InterruptHandler {
+    private let sources: [any DispatchSourceSignal]
+
+    init(_ onFirst: @escaping @Sendable () -> Void) {
+        let count = LockedCounter()
+        sources = [SIGINT, SIGTERM].map { sig in
+            signal(sig, SIG_IGN)
+            let src = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            src.setEventHandler {
+                if count.increment() == 1 {
+                    printError("\ninterrupted: stopping running stages (Ctrl-C again to quit at once)…")
+                    onFirst()
+                } else {
+                    _exit(130)
+                }
+            }
+            src.resume()
+            return src
+        }
+    }
+}
+
+final class LockedCounter: Sendable {
+    private let value = Atomic<Int>(0)
+    func increment() -> Int { value.wrappingAdd(1, ordering: .relaxed).newValue }
+}

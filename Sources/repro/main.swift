@@ -1,1 +1,0 @@
-print("repro: not implemented yet")

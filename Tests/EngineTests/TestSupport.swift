@@ -1,0 +1,133 @@
+import Foundation
+import XCTest
+@testable import Engine
+
+/// Concatenates its deps into its single output, optionally with a suffix param.
+struct ConcatKind: StageKind {
+    let name = "concat"
+    let summary = "test: concatenate deps"
+    let codePaths = ["Sources/Test/Concat.swift"]
+    func validate(_ p: Params, stage: StageInfo) throws {
+        _ = try p.string("suffix", default: "")
+        if p.has("scale") { try p.check("scale", try p.double("scale"), "must be > 0") { $0 > 0 } }
+    }
+    func run(_ ctx: StageContext) throws {
+        var data = Data()
+        for d in ctx.info.deps { data += try Data(contentsOf: try ctx.input(d)) }
+        data += Data(try ctx.params.string("suffix", default: "").utf8)
+        for o in ctx.info.outs { try data.write(to: try ctx.output(o)) }
+    }
+}
+
+/// Always fails.
+struct FailKind: StageKind {
+    let name = "fail"
+    let summary = "test: fail"
+    let codePaths = ["Sources/Test/Fail.swift"]
+    func validate(_ p: Params, stage: StageInfo) throws {}
+    func run(_ ctx: StageContext) throws { throw StageFailure("failing on purpose") }
+}
+
+/// Writes its outputs after sleeping, checking for cancellation.
+struct SleepKind: StageKind {
+    let name = "sleep"
+    let summary = "test: sleep then write"
+    let codePaths = ["Sources/Test/Sleep.swift"]
+    func validate(_ p: Params, stage: StageInfo) throws { _ = try p.double("seconds") }
+    func run(_ ctx: StageContext) throws {
+        let deadline = Date().addingTimeInterval(try ctx.params.double("seconds"))
+        while Date() < deadline {
+            try ctx.checkCancellation()
+            usleep(2000)
+        }
+        for o in ctx.info.outs { try Data(ctx.name.utf8).write(to: try ctx.output(o)) }
+    }
+}
+
+/// Records how many times it ran (in a file outside the project).
+struct CountingKind: StageKind {
+    let name = "count"
+    let summary = "test: counts runs"
+    let codePaths = ["Sources/Test/Count.swift"]
+    func validate(_ p: Params, stage: StageInfo) throws { _ = try p.int("value"); _ = try p.string("counter") }
+    func run(_ ctx: StageContext) throws {
+        let counter = URL(fileURLWithPath: try ctx.params.string("counter"))
+        let n = (try? String(contentsOf: counter, encoding: .utf8)).flatMap { Int($0) } ?? 0
+        try String(n + 1).write(to: counter, atomically: true, encoding: .utf8)
+        for o in ctx.info.outs { try Data("value=\(try ctx.params.int("value"))\n".utf8).write(to: try ctx.output(o)) }
+    }
+}
+
+let testRegistry = KindRegistry([ConcatKind(), FailKind(), SleepKind(), CountingKind(), ShellKind()])
+
+func fakeCode(_ overrides: [String: String] = [:]) -> CodeDigests {
+    var files = [
+        ("Sources/Test/Concat.swift", String(repeating: "a", count: 64)),
+        ("Sources/Test/Fail.swift", String(repeating: "b", count: 64)),
+        ("Sources/Test/Sleep.swift", String(repeating: "c", count: 64)),
+        ("Sources/Test/Count.swift", String(repeating: "d", count: 64)),
+        ("Sources/Engine/ShellKind.swift", String(repeating: "e", count: 64)),
+        ("Sources/Engine/Subprocess.swift", String(repeating: "f", count: 64)),
+    ]
+    for (i, f) in files.enumerated() { if let o = overrides[f.0] { files[i].1 = o } }
+    return CodeDigests(files: files.map { (path: $0.0, sha256: $0.1) })
+}
+
+/// A throwaway project directory.
+final class TempProject {
+    let root: URL
+
+    init(_ files: [String: String] = [:]) throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("repro-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        for (p, c) in files { try write(p, c) }
+    }
+
+    deinit { try? FileManager.default.removeItem(at: root) }
+
+    func write(_ path: String, _ content: String) throws {
+        let url = root.appendingPathComponent(path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(content.utf8).write(to: url)
+    }
+
+    func read(_ path: String) -> String? {
+        try? String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
+    }
+
+    func project(code: CodeDigests = fakeCode()) throws -> Project {
+        try Project(root: root, registry: testRegistry, code: code)
+    }
+
+    func run(jobs: Int = 1, force: Bool = false, keepGoing: Bool = false, code: CodeDigests = fakeCode(),
+             only: [String]? = nil) throws -> RunSummary {
+        let p = try project(code: code)
+        let sel = try only.map { try p.pipeline.select($0) } ?? Array(p.pipeline.stages.indices)
+        return try Runner(project: p, options: RunOptions(jobs: jobs, keepGoing: keepGoing, force: force), reporter: SilentReporter()).run(sel)
+    }
+}
+
+final class SilentReporter: RunReporter {
+    func started(_ name: String, restoring: Bool, reasons: [String], position: Int, total: Int) {}
+    func progress(_ name: String, fraction: Double, note: String) {}
+    func log(_ name: String, _ line: String) {}
+    func finished(_ result: StageResult, position: Int, total: Int) {}
+    func message(_ text: String) {}
+}
+
+extension RunSummary {
+    func outcome(_ name: String) -> Outcome? { results.first { $0.name == name }?.outcome }
+    var outcomes: [String: String] { Dictionary(uniqueKeysWithValues: results.map { ($0.name, $0.outcome.label) }) }
+}
+
+/// Loads a pipeline expecting it to be invalid; returns the errors.
+func pipelineErrors(_ yaml: String, files: [String: String] = [:]) throws -> [PipelineError] {
+    let t = try TempProject(files.merging(["pipeline.yaml": yaml]) { a, _ in a })
+    do {
+        _ = try t.project()
+        XCTFail("expected the pipeline to be rejected")
+        return []
+    } catch let e as PipelineErrors {
+        return e.errors
+    }
+}

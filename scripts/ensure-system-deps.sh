@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages repro needs, if missing. Usage:
+#   scripts/ensure-system-deps.sh          # build/run: GSL (libgsl-dev) and pkg-config
+#   scripts/ensure-system-deps.sh --test   # plus the tools the tests use: rsvg-convert, xmllint
+set -euo pipefail
+
+need=()
+pkg-config --version >/dev/null 2>&1 || need+=(pkg-config)
+{ command -v pkg-config >/dev/null && pkg-config --exists gsl; } || need+=(libgsl-dev)
+if [[ "${1:-}" == "--test" ]]; then
+  command -v rsvg-convert >/dev/null 2>&1 || need+=(librsvg2-bin)
+  command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
+fi
+[[ ${#need[@]} -eq 0 ]] && exit 0
+
+echo "repro: installing Debian packages: ${need[*]}" >&2
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "repro: need root (or sudo) to apt-get install ${need[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq >&2
+$sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
