@@ -181,6 +181,8 @@ public final class ParticleSimulation {
         var thetaDot: Double
         var sums: [BlockSums]
         var state: OverlapState
+        /// w₊, w₋ at that state.
+        var weights: (Double, Double)
     }
 
     func drift(t: Double, full: Bool, threads: Int) throws -> Drift {
@@ -209,7 +211,7 @@ public final class ParticleSimulation {
         for v in [a.0, a.1, b.0, b.1, e.0, e.1, thetaDot] where !v.isFinite {
             throw ParticleFailure(step: steps, t: t, reason: "the gradient estimate is not finite")
         }
-        return Drift(a: a, b: b, e: e, span: span, thetaDot: thetaDot, sums: sums, state: ov)
+        return Drift(a: a, b: b, e: e, span: span, thetaDot: thetaDot, sums: sums, state: ov, weights: (wt.w, wt.wMinus))
     }
 
     /// One Euler step of size h from time t. Returns the drift's sums and the
@@ -252,10 +254,10 @@ public final class ParticleSimulation {
     func record(t: Double, _ dr: Drift) -> ParticleRecord {
         let y = dr.state.vector(trainable: config.weights.isTrainable)
         let obs = model.observables(y)
-        let n = Double(settings.n), wt = weight
+        let n = Double(settings.n)
         var kl = 0.0, variance = 0.0
         for k in 0..<2 {
-            let wk = k == 0 ? wt.w : wt.wMinus
+            let wk = k == 0 ? dr.weights.0 : dr.weights.1
             let mean = dr.sums[k].g / n
             let v = max(dr.sums[k].g2 / n - mean * mean, 0) / max(n - 1, 1)  // variance of the mean
             kl += wk * mean
