@@ -11,6 +11,8 @@ import Theory
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
 func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
 let quick = CommandLine.arguments.contains("--quick")
+/// `--atol X` overrides the sweep's absolute tolerance (default 1e-10).
+let sweepAtol = CommandLine.arguments.firstIndex(of: "--atol").map { Double(CommandLine.arguments[$0 + 1])! } ?? 1e-10
 
 print("== one trajectory: d = 1000, trainable w, random start (τ = 1), |μ| = 2.5, t ∈ [0, 400], rtol 1e-8, atol 1e-10")
 let target = Target.symmetric(mu: 2.5)
@@ -61,6 +63,23 @@ do {
     print("  trainable escape (msbdf): t_escape = \(ev.map { String($0.t) } ?? "none by 1e7") in \(String(format: "%.1f", (now() - t0) * 1e3)) ms, \(integ.rhsEvaluations) RHS evals")
 }
 
+if CommandLine.arguments.contains("--breakdown") {
+    print("== per-cell cost (|μ| = 2.5, 20 seeds, t to 1600): ms per trajectory, RHS evals")
+    for weights in [WeightMode.fixed(0.5), .trainable] {
+        for d in [2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] {
+            let m = OverlapModel(ModelConfig(target: .symmetric(mu: 2.5), weights: weights, d: d))
+            let integ = try OverlapIntegrator(model: m, settings: SolverSettings(absolute: sweepAtol))
+            let t0 = now()
+            for seed in 0..<20 {
+                let y0 = InitialCondition.random(tau: 1, theta: 0, sampler: .exact, seed: UInt64(seed)).state(target: m.config.target, d: d)
+                    .vector(trainable: weights.isTrainable)
+                _ = try integ.finalState(y0, end: 1600)
+            }
+            print("  \(weights.isTrainable ? "trainable" : "fixed") d = \(d): \(String(format: "%.3f", (now() - t0) / 20 * 1e3)) ms, \(integ.rhsEvaluations / 20) evals")
+        }
+    }
+}
+
 print("== fig4-sized sweep: 11 d × 3 |μ| × 200 seeds × {fixed, trainable} = 13 200 trajectories to t = 1600 (classified at 100, 400, 1600)")
 let dims = [2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000]
 let seeds = (0..<(quick ? 20 : 200)).map { UInt64($0) }
@@ -79,7 +98,7 @@ for threads in [1, 2] {
     let t0 = now()
     let frozen = cells, nSeeds = seeds.count
     let runs = try parallelMap(count: total, threads: threads) { j in
-        try frozen[j / nSeeds].run(seedIndex: j % nSeeds, settings: SolverSettings())
+        try frozen[j / nSeeds].run(seedIndex: j % nSeeds, settings: SolverSettings(absolute: sweepAtol))
     }
     let wall = now() - t0
     var counts: [OutcomeCounts] = []

@@ -6,6 +6,8 @@ public enum StageKinds {
         [
             ODEStage(),
             SweepStage(),
+            FixedPointStage(),
+            ODEEventStage(),
         ]
     }
 }

@@ -137,7 +137,7 @@ public struct GaussianIntegrals: Sendable {
                     iS += ww * s
                     dS += ww * (s * (1 - s))
                     if wantSoftplus {
-                        for j in 0..<8 { iP[j] += ww[j] * (max(u[j], 0) + log1p(e[j])) }
+                        iP += ww * (u.replacing(with: 0, where: u .< 0) + log1pUnit(e))
                     }
                 }
             }

@@ -140,3 +140,37 @@ final class DynamicsTests: XCTestCase {
         XCTAssertEqual(f(.variance(BetaSchedule(beta0: 0.5, tau: 1e300))), doubled)
     }
 }
+
+final class EventTests: XCTestCase {
+    /// The escape time (first t with min mode mass > 0.1) is bracketed to the
+    /// stated tolerance and agrees with a dense scan of a tight trajectory.
+    func testEscapeTimeLocatedToTolerance() throws {
+        let target = Target.symmetric(mu: 2.0)
+        let model = OverlapModel(ModelConfig(target: target, weights: .trainable, d: 10))
+        let y0 = InitialCondition.fixed(cPlus: [2.1, 0], cMinus: [1.6, 0], orthogonal: .absolute(plus: 0, minus: 0, cross: 0), theta: 0)
+            .state(target: target, d: 10).vector(trainable: true)
+        let condition = { (_: Double, y: [Double]) -> Bool in
+            let o = model.observables(y)
+            return min(o.massPlus, o.massMinus) > 0.1
+        }
+        let integ = try OverlapIntegrator(model: model, settings: SolverSettings(relative: 1e-11, absolute: 1e-13))
+        XCTAssertFalse(condition(0, y0))
+        let ev = try XCTUnwrap(try integ.firstTime(from: y0, limit: 1e5, absTol: 1e-7, relTol: 1e-12, condition))
+        XCTAssertLessThanOrEqual(ev.bracket, 1e-7)
+        XCTAssertTrue(condition(ev.t, ev.state))
+        // Dense scan: the crossing between two grid points, by linear interpolation of the mass.
+        print("escape at t = \(ev.t) ± \(ev.bracket)")
+        let scan = try OverlapIntegrator(model: model, settings: SolverSettings(stepper: .rk8pd, relative: 1e-11, absolute: 1e-13))
+        var prev: (Double, Double)? = nil, crossing: Double? = nil
+        let grid = TimeGrid.linear(end: ev.t * 1.01, points: 401)
+        try scan.integrate(y0, grid: grid) { k, y in
+            let o = model.observables(y), m = min(o.massPlus, o.massMinus), t = grid.times[k]
+            if crossing == nil, let (tp, mp) = prev, mp <= 0.1, m > 0.1 { crossing = tp + (0.1 - mp) / (m - mp) * (t - tp) }
+            prev = (t, m)
+        }
+        let c = try XCTUnwrap(crossing)
+        XCTAssertEqual(ev.t, c, accuracy: 1e-3 * c)  // linear interpolation on the scan grid
+        // No event before the limit: nil.
+        XCTAssertNil(try integ.firstTime(from: y0, limit: ev.t * 0.5, condition))
+    }
+}

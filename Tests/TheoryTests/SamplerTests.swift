@@ -79,3 +79,15 @@ final class SamplerTests: XCTestCase {
         XCTAssertNotEqual(a, InitialCondition.random(tau: 1, theta: 0, sampler: .exact, seed: 5).state(target: t, d: 1000))
     }
 }
+
+final class FastLogTests: XCTestCase {
+    func testLog1pUnitMatchesLog1p() {
+        var worst = 0.0
+        for i in 0...100_000 {
+            let x = Double(i) / 100_000
+            let v = log1pUnit(SIMD8(repeating: x))[3]
+            worst = max(worst, abs(v - log1p(x)) / max(log1p(x), 1e-300))
+        }
+        XCTAssertLessThan(worst, 1e-15)
+    }
+}

@@ -1,0 +1,79 @@
+import Engine
+import Foundation
+import GSL
+import Theory
+
+/// Kind `fixed-points` (fig5a): the mean-aligned on-axis fixed point of the
+/// symmetric fixed-weight system, continued down in |μ| from `mu_start` to the
+/// fold where the branch ends. One CSV: a row per branch point (α₊, α₋ and the
+/// eigenvalues of the on-axis Jacobian), then a row `fold` with |μ|_c
+/// (bracketed to `fold_tol`, checked against the extended system
+/// F = 0, det J = 0).
+///
+///     - name: fig5a-branch
+///       kind: fixed-points
+///       outs: [artifacts/fig5/branch.csv]
+///       params: {target: {rho: 0.5, sigma_p2: 1}, w: 0.5, mu_start: 4, step: 0.02, fold_tol: 1e-7}
+public struct FixedPointStage: StageKind {
+    public init() {}
+    public let name = "fixed-points"
+    public let summary = "aligned on-axis fixed points of the fixed-weight system vs |μ|, down to the fold |μ|_c"
+    public let codePaths = ["Sources/Stages/FixedPointStage.swift", "Sources/Stages/ModelParams.swift", "Sources/Stages/CSVTable.swift",
+                            "Sources/Theory", "Sources/GSL", "Sources/CGSL"]
+
+    struct Setup {
+        var fp: AxisFixedPoints, muStart: Double, guess: SIMD2<Double>, step: Double, foldTol: Double, output: String
+    }
+
+    func setup(_ p: Params, _ stage: StageInfo) throws -> Setup {
+        let t = try p.object("target", default: Value.Object())
+        let rho = try t.double("rho", default: 0.5)
+        try t.check("rho", rho, "must be in (0, 1)") { $0 > 0 && $0 < 1 }
+        let sp2 = try t.double("sigma_p2", default: 1)
+        try t.check("sigma_p2", sp2, "must be > 0 (a variance)") { $0 > 0 && $0.isFinite }
+        let s = try ModelParams.s(p)
+        let w = try p.double("w", default: 0.5)
+        try p.check("w", w, "must be in (0, 1)") { $0 > 0 && $0 < 1 }
+        let muStart = try p.double("mu_start", default: 4)
+        try p.check("mu_start", muStart, "must be > 0") { $0 > 0 && $0.isFinite }
+        let a = try p.doubles("alpha_guess", default: [1.05, 0.95])
+        guard a.count == 2, a.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+            throw ParamError(key: p.fullKey("alpha_guess"), "must be [α₊, α₋], both > 0 (an aligned start)")
+        }
+        let step = try p.double("step", default: 0.02)
+        try p.check("step", step, "must be in (0, mu_start)") { $0 > 0 && $0 < muStart }
+        let tol = try p.double("fold_tol", default: 1e-7)
+        try p.check("fold_tol", tol, "must be in (0, step)") { $0 > 0 && $0 < step }
+        return Setup(fp: AxisFixedPoints(rho: rho, sigmaP2: sp2, s: s, w: w), muStart: muStart,
+                     guess: SIMD2(a[0], a[1]) * muStart, step: step, foldTol: tol, output: try ModelParams.singleCSVOutput(stage))
+    }
+
+    public func validate(_ params: Params, stage: StageInfo) throws { _ = try setup(params, stage) }
+
+    public func run(_ ctx: StageContext) throws {
+        let su = try setup(ctx.params, ctx.info)
+        let (branch, fold): ([AxisFixedPoints.BranchPoint], AxisFixedPoints.Fold)
+        do {
+            (branch, fold) = try su.fp.continueToFold(from: su.muStart, guess: su.guess, step: su.step, foldTol: su.foldTol)
+        } catch {
+            throw StageFailure("continuation of the aligned branch from |μ| = \(su.muStart) failed: \(error)")
+        }
+        let ext: (mu: Double, x: SIMD2<Double>)
+        do { ext = try su.fp.foldByExtendedSystem(guess: fold.x, mu: fold.hi) } catch {
+            throw StageFailure("the extended fold system did not converge from |μ| = \(fold.hi): \(error)")
+        }
+        guard abs(ext.mu - fold.hi) <= max(10 * su.foldTol, 1e-6) else {
+            throw StageFailure("fold mismatch: continuation brackets [\(fold.lo), \(fold.hi)], extended system gives \(ext.mu)")
+        }
+        var table = CSVTable(columns: ["row", "mu", "alpha_plus", "alpha_minus", "eig1_re", "eig1_im", "eig2_re", "eig2_im", "mu_lo", "mu_hi"])
+        for p in branch {
+            let e = p.eigenvalues
+            table.append([.text("branch"), .double(p.mu), .double(p.alpha.x), .double(p.alpha.y),
+                          .double(e[0].re), .double(e[0].im), .double(e[1].re), .double(e[1].im), .text(""), .text("")])
+        }
+        let e = try Eigen.nonsymmetricEigenvalues(su.fp.jacobian(fold.x, mu: fold.hi), n: 2)
+        table.append([.text("fold"), .double(fold.hi), .double(fold.x.x / fold.hi), .double(fold.x.y / fold.hi),
+                      .double(e[0].re), .double(e[0].im), .double(e[1].re), .double(e[1].im), .double(fold.lo), .double(fold.hi)])
+        try table.write(to: try ctx.output(su.output))
+    }
+}

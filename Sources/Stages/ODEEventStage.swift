@@ -1,0 +1,96 @@
+import Engine
+import Foundation
+import Theory
+
+/// Kind `ode-escape` (fig5b): for each |μ|, integrate the overlap system
+/// from a fixed start until the smaller q-mode mass first exceeds a
+/// threshold (the escape from the mean-aligned state), located by
+/// bisection to max(time_abs_tol, time_rel_tol·t), or report none by
+/// `limit`. One CSV row per |μ|. Long horizons: keep the default msbdf.
+///
+///     - name: fig5b-escape
+///       kind: ode-escape
+///       outs: [artifacts/fig5/escape.csv]
+///       params:
+///         target: {mu: [2.0, 2.25, 2.5, 2.75, 3.0, 3.25, 3.5]}
+///         d: 10
+///         weights: trainable
+///         init: {mode: fixed, alpha_plus: 1.05, alpha_minus: 0.95}
+///         event: {min_mass_above: 0.1, limit: 1e8, time_rel_tol: 1e-9}
+public struct ODEEventStage: StageKind {
+    public init() {}
+    public let name = "ode-escape"
+    public let summary = "first time the smaller mode mass exceeds a threshold (escape time), per |μ|"
+    public let codePaths = ["Sources/Stages/ODEEventStage.swift", "Sources/Stages/ModelParams.swift", "Sources/Stages/ODEStage.swift",
+                            "Sources/Stages/CSVTable.swift", "Sources/Theory", "Sources/GSL", "Sources/CGSL", "Sources/Random"]
+
+    struct Setup {
+        var mus: [Double], rho: Double, sp2: Double, s: Double, d: Int, weights: WeightMode
+        var initParams: Params, threshold: Double, limit: Double, absTol: Double, relTol: Double
+        var solver: SolverSettings, output: String
+    }
+
+    func setup(_ p: Params, _ stage: StageInfo) throws -> Setup {
+        let t = try p.object("target")
+        let mus = try t.doubles("mu")
+        if mus.isEmpty { throw ParamError(key: t.fullKey("mu"), "must not be empty") }
+        for m in mus { try t.check("mu", m, "must be > 0 (separations |μ|)") { $0 > 0 && $0.isFinite } }
+        let rho = try t.double("rho", default: 0.5)
+        try t.check("rho", rho, "must be in (0, 1)") { $0 > 0 && $0 < 1 }
+        let sp2 = try t.double("sigma_p2", default: 1)
+        try t.check("sigma_p2", sp2, "must be > 0 (a variance)") { $0 > 0 && $0.isFinite }
+        let dims = try ModelParams.dimensions(p)
+        guard dims.count == 1 else { throw ParamError(key: p.fullKey("d"), "must be a single dimension for this kind") }
+        let e = try p.object("event")
+        let threshold = try e.double("min_mass_above", default: 0.1)
+        try e.check("min_mass_above", threshold, "must be in (0, 0.5)") { $0 > 0 && $0 < 0.5 }
+        let limit = try e.double("limit")
+        try e.check("limit", limit, "must be > 0") { $0 > 0 && $0.isFinite }
+        let absTol = try e.double("time_abs_tol", default: 1e-6)
+        try e.check("time_abs_tol", absTol, "must be > 0") { $0 > 0 }
+        let relTol = try e.double("time_rel_tol", default: 1e-9)
+        try e.check("time_rel_tol", relTol, "must be > 0") { $0 > 0 && $0 < 1 }
+        let setup = Setup(mus: mus, rho: rho, sp2: sp2, s: try ModelParams.s(p), d: dims[0], weights: try ModelParams.weights(p),
+                          initParams: p, threshold: threshold, limit: limit, absTol: absTol, relTol: relTol,
+                          solver: try ModelParams.solver(p), output: try ModelParams.singleCSVOutput(stage))
+        // The start is read per |μ| (alpha_* scale with μ₊); check it once here.
+        guard case .fixed = try ModelParams.initial(p, target: .symmetric(mu: mus[0], rho: rho, sigmaP2: sp2)) else {
+            throw ParamError(key: "init.mode", "must be fixed for escape times")
+        }
+        return setup
+    }
+
+    public func validate(_ params: Params, stage: StageInfo) throws { _ = try setup(params, stage) }
+
+    public func run(_ ctx: StageContext) throws {
+        let su = try setup(ctx.params, ctx.info)
+        let total = su.mus.count
+        let rows = try cancellable {
+            try parallelMap(count: total, threads: ctx.parallelism, cancelled: { ctx.isCancelled },
+                            completed: { ctx.progress(Double($0) / Double(total), "\($0)/\(total) separations") }) { i -> [CSVTable.Cell] in
+                let mu = su.mus[i]
+                let target = Target.symmetric(mu: mu, rho: su.rho, sigmaP2: su.sp2)
+                guard case .fixed(let ic) = try ModelParams.initial(su.initParams, target: target) else { fatalError("validated") }
+                let model = OverlapModel(ModelConfig(target: target, s: su.s, weights: su.weights, d: su.d))
+                let y0 = ic.state(target: target, d: su.d).vector(trainable: su.weights.isTrainable)
+                do {
+                    let integ = try OverlapIntegrator(model: model, settings: su.solver)
+                    let ev = try integ.firstTime(from: y0, limit: su.limit, absTol: su.absTol, relTol: su.relTol,
+                                                 cancelled: { ctx.isCancelled }) { _, y in
+                        let o = model.observables(y)
+                        return min(o.massPlus, o.massMinus) > su.threshold
+                    }
+                    guard let ev else { return [.double(mu), .text(""), .text(""), .text(""), .text(""), .text("")] }
+                    let o = model.observables(ev.state)
+                    return [.double(mu), .double(ev.t), .double(ev.bracket), .double(o.alphaPlus), .double(o.alphaMinus), .double(o.w)]
+                } catch let e as IntegrationFailure {
+                    throw StageFailure("|μ| = \(mu): \(e)")
+                }
+            }
+        }
+        try ctx.checkCancellation()
+        var table = CSVTable(columns: ["mu", "t_escape", "bracket", "alpha_plus", "alpha_minus", "w"])
+        for r in rows { table.append(r) }
+        try table.write(to: try ctx.output(su.output))
+    }
+}
