@@ -36,12 +36,9 @@ struct Geometry: Sendable {
         return [(aPlus * muMinus[1] - aMinus * muPlus[1]) / det, (muPlus[0] * aMinus - muMinus[0] * aPlus) / det]
     }
 
-    /// Vectors m± ∈ R^d with exactly the given overlaps (up to rounding): the
-    /// span parts from the a's, the complement parts u± from |u₊|², u₊·u₋,
-    /// |u₋|² on coordinates r and r+1. The flow and the Monte-Carlo noise are
-    /// invariant under rotations of the complement, so where u± point there
-    /// does not matter: any start with these overlaps has the same law.
-    func vectors(for s: OverlapState) throws -> (plus: [Double], minus: [Double]) {
+    /// How the overlaps split into span coordinates and complement parts
+    /// (no allocation: also the validation of a start).
+    func parts(for s: OverlapState) throws -> (cP: [Double], cM: [Double], nP: Double, along: Double, rest: Double) {
         let cP = spanCoordinates(aPlus: s.aPP, aMinus: s.aPM)
         let cM = spanCoordinates(aPlus: s.aMP, aMinus: s.aMM)
         let dot = { (a: [Double], b: [Double]) in zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
@@ -50,27 +47,34 @@ struct Geometry: Sendable {
         guard uPP >= -tol, uMM >= -tol, uPM * uPM <= max(uPP, 0) * max(uMM, 0) + tol * tol + 1e-12 * abs(uPP * uMM) else {
             throw InitialStateError("the overlaps are not a Gram matrix of two vectors (|u₊|² = \(uPP), u₊·u₋ = \(uPM), |u₋|² = \(uMM))")
         }
-        var plus = [Double](repeating: 0, count: d), minus = plus
-        for i in 0..<rank { plus[i] = cP[i]; minus[i] = cM[i] }
-        let complement = d - rank
         let nP = max(uPP, 0).squareRoot()
-        let along = nP > 0 ? uPM / nP : 0  // u₋'s component along u₊
-        let rest = max(uMM - along * along, 0).squareRoot()
-        if complement == 0 {
-            if nP > tol.squareRoot() || uMM.squareRoot() > tol.squareRoot() {
-                throw InitialStateError("d = \(d) leaves no room for orthogonal parts, but |u₊|² = \(uPP), |u₋|² = \(uMM)")
-            }
-            return (plus, minus)
+        // u₋ = along · û₊ + rest · (a second direction).
+        let along = nP > 0 ? uPM / nP : max(uMM, 0).squareRoot()
+        let rest = nP > 0 ? max(uMM - along * along, 0).squareRoot() : 0
+        let complement = d - rank
+        if complement == 0 && max(nP, abs(along)) > tol.squareRoot() {
+            throw InitialStateError("d = \(d) leaves no room for orthogonal parts, but |u₊|² = \(uPP), |u₋|² = \(uMM)")
         }
-        plus[rank] = nP
-        if nP > 0 { minus[rank] = along } else { minus[rank] = max(uMM, 0).squareRoot() }
-        if nP > 0 && rest > 0 {
-            guard complement >= 2 else {
-                if rest * rest <= 1e-9 * max(1, uMM) { return (plus, minus) }
-                throw InitialStateError("d = \(d) leaves one orthogonal direction, but u₊ and u₋ are not collinear")
-            }
-            minus[rank + 1] = rest
+        if complement == 1 && rest * rest > 1e-9 * max(1, uMM) {
+            throw InitialStateError("d = \(d) leaves one orthogonal direction, but the orthogonal parts u₊, u₋ are not collinear")
         }
+        return (cP, cM, nP, along, rest)
+    }
+
+    /// Vectors m± ∈ R^d with exactly the given overlaps (up to rounding): the
+    /// span parts from the a's, the complement parts u± from |u₊|², u₊·u₋,
+    /// |u₋|² on coordinates r and r+1. The flow and the Monte-Carlo noise are
+    /// invariant under rotations of the complement, so where u± point there
+    /// does not matter: any start with these overlaps has the same law.
+    func vectors(for s: OverlapState) throws -> (plus: [Double], minus: [Double]) {
+        let p = try parts(for: s)
+        var plus = [Double](repeating: 0, count: d), minus = plus
+        for i in 0..<rank { plus[i] = p.cP[i]; minus[i] = p.cM[i] }
+        if d > rank {
+            plus[rank] = p.nP
+            minus[rank] = p.along
+        }
+        if d > rank + 1 { minus[rank + 1] = p.rest }
         return (plus, minus)
     }
 }

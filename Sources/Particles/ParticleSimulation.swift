@@ -93,6 +93,12 @@ public final class ParticleSimulation {
         }
     }
 
+    /// Throws `InitialStateError` if no vectors in R^d realise `initial`
+    /// (checked without allocating).
+    public static func checkStart(target: Target, d: Int, initial: OverlapState) throws {
+        _ = try Geometry(target: target, d: d).parts(for: initial)
+    }
+
     deinit {
         mPlus.deallocate()
         mMinus.deallocate()

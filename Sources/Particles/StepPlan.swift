@@ -71,3 +71,8 @@ struct StepPlan: Sendable {
         return total
     }
 }
+
+extension StepSize {
+    /// How many Euler steps reach the end of `grid` (without building the plan).
+    public func steps(on grid: TimeGrid) -> Double { StepPlan.countSteps(grid: grid, dt: self) }
+}

@@ -8,6 +8,7 @@ public enum StageKinds {
             SweepStage(),
             FixedPointStage(),
             ODEEventStage(),
+            ParticlesStage(),
         ]
     }
 }
