@@ -2,6 +2,7 @@
 // d = 1000, n = 256 per component, trainable weight, on 1 and 2 threads, and
 // the share of a step spent drawing the 2·n·d normal variates.
 // Run: swift run -c release particles-bench [d] [n] [steps]
+//      swift run -c release particles-bench agree MU   (fig2's particles-vs-ODE check)
 import Foundation
 import Particles
 import Theory
@@ -14,6 +15,10 @@ func cpuNow() -> Double {
 }
 
 let args = CommandLine.arguments
+if args.count > 2 && args[1] == "agree" {
+    try agreement(mu: Double(args[2])!)
+    exit(0)
+}
 let d = args.count > 1 ? Int(args[1])! : 1000
 let n = args.count > 2 ? Int(args[2])! : 256
 let steps = args.count > 3 ? Int(args[3])! : 200
@@ -63,3 +68,42 @@ print("  1 thread : \(ms(one.wall)) per step wall, \(ms(one.cpu)) thread CPU")
 print("  2 threads: \(ms(two.wall)) per step wall")
 print("  normals  : \(ms(normals)) per step (\(2 * n * d) variates, \(String(format: "%.2f", normals / Double(2 * n * d) * 1e9)) ns each)" +
       " = \(String(format: "%.0f%%", 100 * normals / one.cpu)) of a 1-thread step")
+
+// `particles-bench agree MU`: fig2's setting (d = 1000, fixed w = 1/2,
+// m₊·e = 1, m₋·e = 0.5, orthogonal squared norms d-1, dt = 0.01, n = 256,
+// seeds 0, 1, 2, T = 100): max |α_sim - α_ODE| per seed (figures.md: ≤ 0.02).
+func agreement(mu: Double) throws {
+    let d = 1000
+    let target = Target.symmetric(mu: mu)
+    let config = ModelConfig(target: target, weights: .fixed(0.5), d: d)
+    let start = InitialCondition.fixed(cPlus: [1, 0], cMinus: [0.5, 0],
+                                       orthogonal: .absolute(plus: Double(d - 1), minus: Double(d - 1), cross: 0), theta: 0)
+        .state(target: target, d: d)
+    let grid = TimeGrid.linear(end: 100, points: 21)
+    let model = OverlapModel(config)
+    let integ = try OverlapIntegrator(model: model, settings: SolverSettings())
+    var odeRecords: [Observables] = []
+    try integ.integrate(start.vector(trainable: false), grid: grid) { _, y in odeRecords.append(model.observables(y)) }
+    let ode = odeRecords
+    // The deterministic part: Euler with the same steps on the exact drift.
+    var y = start.vector(trainable: false), eulerWorst = 0.0
+    for i in 1..<grid.times.count {
+        for _ in 0..<500 {
+            let f = model.derivatives(0, y)
+            for k in y.indices { y[k] += 0.01 * f[k] }
+        }
+        let o = model.observables(y)
+        eulerWorst = max(eulerWorst, abs(o.alphaPlus - ode[i].alphaPlus), abs(o.alphaMinus - ode[i].alphaMinus))
+    }
+    print("fig2 |μ| = \(mu): Euler (dt = 0.01) on the exact drift vs ODE: max |Δα| = \(eulerWorst)")
+    let worst = try parallelMap(count: 3, threads: 2) { seed -> Double in
+        let sim = try ParticleSimulation(config: config, settings: ParticleSettings(n: 256, dt: .constant(0.01)),
+                                         initial: start, seed: UInt64(seed))
+        var w = 0.0
+        try sim.run(grid: grid) { i, r in
+            w = max(w, abs(r.observables.alphaPlus - ode[i].alphaPlus), abs(r.observables.alphaMinus - ode[i].alphaMinus))
+        }
+        return w
+    }
+    print("fig2 |μ| = \(mu), d = 1000, n = 256, dt = 0.01, T = 100: max |α_sim - α_ODE| per seed = \(worst); ODE α at T: \(ode.last!.alphaPlus), \(ode.last!.alphaMinus)")
+}
