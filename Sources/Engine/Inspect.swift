@@ -54,6 +54,18 @@ public struct Inspector: Sendable {
                 }
             }
         }
+        // Kind-specific checks (e.g. claims that must hold), on outputs that match the lock.
+        let badStages = Set(mismatches.map(\.stage))
+        for stage in project.pipeline.stages where !badStages.contains(stage.name) {
+            let info = StageInfo(name: stage.name, deps: stage.spec.deps, outs: stage.spec.outs)
+            do {
+                for problem in try stage.kind.verify(root: project.root, stage: info, params: Params(stage.spec.params)) {
+                    mismatches.append(Mismatch(stage: stage.name, path: nil, problem: problem))
+                }
+            } catch {
+                mismatches.append(Mismatch(stage: stage.name, path: nil, problem: "check failed: \(error)"))
+            }
+        }
         let names = Set(project.pipeline.stages.map(\.name))
         for name in lock.stages.keys.sorted() where !names.contains(name) {
             mismatches.append(Mismatch(stage: name, path: nil, problem: "in \(LockFile.fileName) but not in the pipeline"))
@@ -67,13 +79,12 @@ public struct Inspector: Sendable {
         let stage = project.pipeline.stages[index]
         let hasher = FileHasher(cacheFile: project.statCacheURL)
         defer { hasher.save() }
-        // Upstream outputs as the lock records them: `why` explains this stage alone.
-        var produced: [String: LockFile.Output] = [:]
-        for (d, p) in zip(stage.spec.deps, stage.producers) {
-            if let p, let o = lock.stages[project.pipeline.stages[p].name]?.outs.first(where: { $0.path == d }) { produced[d] = o.output }
+        // Upstream stages as the lock records them: `why` explains this stage alone.
+        var known: [Int: Planner.Known] = [:]
+        for u in stage.upstream {
+            if let e = lock.stages[project.pipeline.stages[u].name] { known[u] = Planner.Known(key: e.key, outs: e.outs) }
         }
-        let ev = Planner(project: project, hasher: hasher, force: false)
-            .evaluate(index, code: project.codeDigest(stage.kind), produced: produced, previous: lock.stages[stage.name])
+        let ev = Planner(project: project, hasher: hasher, force: false).evaluate(index, known: known, lock: lock)
         switch ev.decision {
         case .upToDate: return []
         case .missingInput(let m), .afterUpstream(let m): return [m]

@@ -78,7 +78,14 @@ public struct LockFile: Sendable, Equatable {
                 outList.append((p, Output(sha256: sha, size: Int64(size))))
                 outPaths.append(p)
             }
-            let fields = KeyFields(kind: kind, code: code, params: params, deps: fieldDeps, outs: outPaths)
+            var fields = KeyFields(kind: kind, code: code, params: params, deps: fieldDeps, outs: outPaths)
+            if case .array(let ups)? = e["upstream"] {
+                for u in ups {
+                    guard case .array(let pair) = u, pair.count == 2, case .string(let n) = pair[0], case .string(let k) = pair[1]
+                    else { throw FormatError(description: "stage '\(name)': bad upstream") }
+                    fields.upstream.append(.init(path: n, sha256: k))
+                }
+            }
             lock.stages[name] = Entry(key: key, fields: fields, outs: outList)
         }
         return lock
@@ -103,7 +110,10 @@ public struct LockFile: Sendable, Equatable {
             s += "      \"outs\": {" + (sortedOuts.isEmpty ? "}" : "\n" + sortedOuts.map {
                 "        \(q($0.path)): {\"sha256\": \(q($0.output.sha256)), \"size\": \($0.output.size)}"
             }.joined(separator: ",\n") + "\n      }") + ",\n"
-            s += "      \"params\": \(e.fields.params)\n"
+            s += "      \"params\": \(e.fields.params)" + (e.fields.upstream.isEmpty ? "\n" : ",\n")
+            if !e.fields.upstream.isEmpty {
+                s += "      \"upstream\": [" + e.fields.upstream.map { "[\(q($0.path)), \(q($0.sha256))]" }.joined(separator: ", ") + "]\n"
+            }
             s += "    }"
         }
         s += names.isEmpty ? "},\n" : "\n  },\n"

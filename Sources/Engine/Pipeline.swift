@@ -8,6 +8,8 @@ public struct Pipeline: Sendable {
         public let kind: any StageKind
         /// `spec.params` as canonical JSON (computed once: it is part of every key).
         public let canonicalParams: String
+        /// The source files behind this stage (see `StageKind.codePaths(for:)`).
+        public let codePaths: [String]
         /// For each dep (declaration order): the index of the stage producing it, or nil for a source file.
         public let producers: [Int?]
         /// Indices of the stages it depends on, sorted.
@@ -136,7 +138,8 @@ public struct Pipeline: Sendable {
         var position = Array(repeating: 0, count: n)
         for (p, i) in order.enumerated() { position[i] = p }
         let stages = order.map { i in
-            Stage(spec: spec.stages[i], kind: kinds[i]!, canonicalParams: Value.object(spec.stages[i].params).canonicalJSON, producers: producers[i].map { $0.map { position[$0] } },
+            Stage(spec: spec.stages[i], kind: kinds[i]!, canonicalParams: Value.object(spec.stages[i].params).canonicalJSON,
+                  codePaths: kinds[i]!.codePaths(for: Params(spec.stages[i].params)), producers: producers[i].map { $0.map { position[$0] } },
                   upstream: upstream[i].map { position[$0] }.sorted())
         }
         let downstream = order.map { i in down[i].map { position[$0] }.sorted() }

@@ -16,6 +16,12 @@ struct Planner {
         case missingInput(String)
     }
 
+    /// A stage whose key and outputs this run already knows.
+    struct Known: Sendable {
+        var key: String
+        var outs: [(path: String, output: LockFile.Output)]
+    }
+
     struct Evaluation {
         var fields: KeyFields?
         var key: String?
@@ -23,12 +29,16 @@ struct Planner {
         var reasons: [String]
     }
 
-    /// - Parameter produced: digests of deps produced by stages of this run (others are hashed on disk).
-    func evaluate(_ i: Int, code: String, produced: [String: LockFile.Output], previous: LockFile.Entry?) -> Evaluation {
+    /// - Parameters:
+    ///   - known: upstream stages of this run, already done: their outputs'
+    ///     digests are used as is (other deps are hashed on disk).
+    ///   - lock: the lock, for the previous entry and upstream keys not in `known`.
+    func evaluate(_ i: Int, known: [Int: Known], lock: LockFile) -> Evaluation {
         let stage = project.pipeline.stages[i]
+        let previous = lock.stages[stage.name]
         var deps: [KeyFields.Dep] = []
         for (d, p) in zip(stage.spec.deps, stage.producers) {
-            if let o = produced[d] { deps.append(.init(path: d, sha256: o.sha256)); continue }
+            if let p, let o = known[p]?.outs.first(where: { $0.path == d }) { deps.append(.init(path: d, sha256: o.output.sha256)); continue }
             let digest: FileHasher.Digest?
             do { digest = try hasher.digest(atPath: project.path(d)) } catch {
                 return Evaluation(decision: .missingInput("cannot read input '\(d)': \(error)"), reasons: [])
@@ -39,8 +49,17 @@ struct Planner {
             }
             deps.append(.init(path: d, sha256: digest.sha256))
         }
-        let fields = KeyFields(kind: stage.spec.kind, code: code, params: stage.canonicalParams,
+        var fields = KeyFields(kind: stage.spec.kind, code: project.codeDigest(stage: i), params: stage.canonicalParams,
                                deps: deps, outs: stage.spec.outs)
+        if stage.kind.recordsProvenance {
+            for u in stage.upstream {
+                let name = project.pipeline.stages[u].name
+                guard let key = known[u]?.key ?? lock.stages[name]?.key else {
+                    return Evaluation(decision: .afterUpstream("upstream stage '\(name)' has no key yet: run it first"), reasons: [])
+                }
+                fields.upstream.append(.init(path: name, sha256: key))
+            }
+        }
         let key = fields.key
         var reasons: [String]
         if force {
@@ -75,7 +94,7 @@ struct Planner {
     func plan(_ selection: [Int]) throws -> [PlanItem] {
         let lock = try LockFile.load(from: project.lockURL)
         let selected = Set(selection)
-        var known: [Int: [(path: String, output: LockFile.Output)]] = [:]
+        var known: [Int: Known] = [:]
         var willRun: [Int: String] = [:]  // stage -> name of the stage that makes it run
         var items: [PlanItem] = []
         for i in selection {
@@ -85,17 +104,13 @@ struct Planner {
                 items.append(PlanItem(index: i, outcome: .wouldRun, reasons: ["upstream stage '\(project.pipeline.stages[up].name)' will run"]))
                 continue
             }
-            var produced: [String: LockFile.Output] = [:]
-            for (d, p) in zip(stage.spec.deps, stage.producers) {
-                if let p, let o = known[p]?.first(where: { $0.path == d }) { produced[d] = o.output }
-            }
-            let ev = evaluate(i, code: project.codeDigest(stage.kind), produced: produced, previous: lock.stages[stage.name])
+            let ev = evaluate(i, known: known, lock: lock)
             switch ev.decision {
             case .upToDate(let outs):
-                known[i] = outs
+                known[i] = Known(key: ev.key!, outs: outs)
                 items.append(PlanItem(index: i, outcome: .upToDate, reasons: []))
             case .restorable(let outs):
-                known[i] = outs
+                known[i] = Known(key: ev.key!, outs: outs)
                 items.append(PlanItem(index: i, outcome: .wouldRestore, reasons: ev.reasons))
             case .mustRun:
                 willRun[i] = stage.name

@@ -7,6 +7,8 @@ public struct Project: Sendable {
     public let pipeline: Pipeline
     public let registry: KindRegistry
     public let code: CodeDigests
+    /// The code digest of each stage (by pipeline index).
+    private let stageCode: [String]
 
     /// Absolute path of a project-relative path (string concatenation: URL's
     /// path operations dominate a no-op run's profile otherwise).
@@ -24,25 +26,43 @@ public struct Project: Sendable {
         self.root = root.standardizedFileURL
         self.registry = registry
         self.code = code
-        pipeline = try Pipeline.load(root: self.root, file: pipelineFile, registry: registry)
-        // Every kind in use must declare code that this binary knows.
+        let pipeline = try Pipeline.load(root: self.root, file: pipelineFile, registry: registry)
+        self.pipeline = pipeline
+        // Every stage's code must be among this binary's sources.
         var errors: [PipelineError] = []
-        for name in Set(pipeline.stages.map(\.spec.kind)).sorted() where code.digest(for: registry[name]!.codePaths) == nil {
-            errors.append(PipelineError("stage kind '\(name)' declares code paths \(registry[name]!.codePaths) that are not all among this binary's sources",
-                                        at: nil, file: pipelineFile, hint: "a bug in the kind's declaration: fix its codePaths"))
+        var memo: [[String]: String] = [:]
+        var stageCode: [String] = []
+        for s in pipeline.stages {
+            if let d = memo[s.codePaths] { stageCode.append(d); continue }
+            guard let d = code.digest(for: s.codePaths) else {
+                errors.append(PipelineError("stage '\(s.name)' (kind '\(s.spec.kind)') declares code paths \(s.codePaths) that are not all among this binary's sources",
+                                            at: s.spec.locations.stage, hint: "a bug in the kind's declaration: fix its codePaths"))
+                stageCode.append("")
+                continue
+            }
+            memo[s.codePaths] = d
+            stageCode.append(d)
         }
+        self.stageCode = stageCode
         if !errors.isEmpty { throw PipelineErrors(errors) }
     }
 
-    /// The code digest of a kind.
-    public func codeDigest(_ kind: any StageKind) -> String {
-        code.digest(for: kind.codePaths) ?? ""
+    /// What a provenance-recording stage is shown of the stages it reads from.
+    public func upstreamInfo(_ i: Int, keys: [KeyFields.Dep]) -> [UpstreamStage] {
+        let byName = Dictionary(keys.map { ($0.path, $0.sha256) }, uniquingKeysWith: { a, _ in a })
+        return pipeline.stages[i].upstream.map { u in
+            let s = pipeline.stages[u]
+            return UpstreamStage(name: s.name, kind: s.spec.kind, key: byName[s.name] ?? "", params: s.canonicalParams, outs: s.spec.outs)
+        }
     }
+
+    /// The code digest of a stage.
+    public func codeDigest(stage i: Int) -> String { stageCode[i] }
 
     /// Source files of the kinds used by `stages` that differ on disk from the
     /// ones this binary was built from.
     public func staleSources(for stages: [Int]) -> [String] {
-        let paths = Set(stages.flatMap { pipeline.stages[$0].kind.codePaths }).sorted()
+        let paths = Set(stages.flatMap { pipeline.stages[$0].codePaths }).sorted()
         return code.staleFiles(under: paths, root: root)
     }
 }

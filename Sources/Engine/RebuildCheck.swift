@@ -34,7 +34,7 @@ public struct RebuildCheck: Sendable {
         for (n, i) in selection.enumerated() {
             let stage = project.pipeline.stages[i]
             let previous = lock.stages[stage.name]
-            let ev = planner.evaluate(i, code: project.codeDigest(stage.kind), produced: [:], previous: previous)
+            let ev = planner.evaluate(i, known: [:], lock: lock)
             guard case .upToDate = ev.decision, let previous else {
                 findings.append(Finding(stage: stage.name, differing: [], problem: "not up to date: run `repro all` first"))
                 continue
@@ -45,6 +45,7 @@ public struct RebuildCheck: Sendable {
             try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
             let ctx = StageContext(info: StageInfo(name: stage.name, deps: stage.spec.deps, outs: stage.spec.outs),
                                    params: Params(stage.spec.params), root: project.root, staging: staging, parallelism: jobs,
+                                   upstream: project.upstreamInfo(i, keys: ev.fields?.upstream ?? []),
                                    reporter: { e in if case .progress(let f, let note) = e { reporter.progress(stage.name, fraction: f, note: note) } },
                                    cancelled: { false })
             var finding = Finding(stage: stage.name, differing: [])

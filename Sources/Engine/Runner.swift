@@ -49,16 +49,13 @@ public final class Runner: Sendable {
         defer { withExtendedLifetime(processLock) {} }
         try? FileManager.default.removeItem(at: project.tmpDir)  // leftovers of a killed run; we hold the lock
         var lock = try LockFile.load(from: project.lockURL)
-        let codeDigests = Dictionary(uniqueKeysWithValues: Set(selection.map { project.pipeline.stages[$0].spec.kind }).map {
-            ($0, project.codeDigest(project.registry[$0]!))
-        })
 
         let stages = project.pipeline.stages
         let selected = Set(selection)
         var pendingUpstream: [Int: Int] = [:]
         for i in selection { pendingUpstream[i] = stages[i].upstream.filter(selected.contains).count }
         var ready = MinHeap(selection.filter { pendingUpstream[$0] == 0 })
-        var outputs: [Int: [(path: String, output: LockFile.Output)]] = [:]
+        var known: [Int: Planner.Known] = [:]
         var failedUpstream: [Int: String] = [:]
         var results: [Int: StageResult] = [:]
         var running = 0
@@ -71,7 +68,7 @@ public final class Runner: Sendable {
         func finish(_ i: Int, _ result: StageResult, outs: [(path: String, output: LockFile.Output)]?, entry: LockFile.Entry?) {
             results[i] = result
             reporter.finished(result, position: results.count, total: total)
-            if let outs { outputs[i] = outs }
+            if let outs, let key = entry?.key { known[i] = Planner.Known(key: key, outs: outs) }
             if let entry, lock.stages[stages[i].name] != entry {
                 lock.stages[stages[i].name] = entry
                 lockDirty = true
@@ -99,12 +96,13 @@ public final class Runner: Sendable {
                     finish(i, StageResult(name: stages[i].name, outcome: outcome, reasons: [], seconds: 0), outs: nil, entry: nil)
                     continue
                 }
-                var produced: [String: LockFile.Output] = [:]
-                for (d, p) in zip(stages[i].spec.deps, stages[i].producers) {
-                    if let p, selected.contains(p), let o = outputs[p]?.first(where: { $0.path == d }) { produced[d] = o.output }
-                }
-                let job = StageJob(runner: self, index: i, code: codeDigests[stages[i].spec.kind]!, produced: produced,
-                                   previous: lock.stages[stages[i].name], position: results.count + running + 1, total: total)
+                var upstreamKnown: [Int: Planner.Known] = [:]
+                for u in stages[i].upstream { upstreamKnown[u] = known[u] }
+                // Only the entries the job reads (copying the whole lock per job would be quadratic).
+                var relevant = LockFile()
+                for j in [i] + stages[i].upstream { relevant.stages[stages[j].name] = lock.stages[stages[j].name] }
+                let job = StageJob(runner: self, index: i, known: upstreamKnown, lock: relevant,
+                                   position: results.count + running + 1, total: total)
                 running += 1
                 DispatchQueue.global().async {
                     let r = job.execute()

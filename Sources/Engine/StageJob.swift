@@ -5,9 +5,9 @@ import Foundation
 struct StageJob: Sendable {
     let runner: Runner
     let index: Int
-    let code: String
-    let produced: [String: LockFile.Output]
-    let previous: LockFile.Entry?
+    /// Upstream stages finished in this run.
+    let known: [Int: Planner.Known]
+    let lock: LockFile
     let position: Int
     let total: Int
 
@@ -28,7 +28,8 @@ struct StageJob: Sendable {
                    outs: outs, entry: entry)
         }
         let planner = Planner(project: project, hasher: runner.hasher, force: runner.options.force)
-        let ev = planner.evaluate(index, code: code, produced: produced, previous: previous)
+        let ev = planner.evaluate(index, known: known, lock: lock)
+        let previous = lock.stages[stage.name]
         var reasons = ev.reasons
         let staging = project.tmpDir.appendingPathComponent("\(index)-" + String(stage.name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" }))
         defer { try? FileManager.default.removeItem(at: staging) }
@@ -50,7 +51,7 @@ struct StageJob: Sendable {
                 break
             }
             runner.reporter.started(stage.name, restoring: false, reasons: reasons, position: position, total: total)
-            let outs = try runKind(in: staging)
+            let outs = try runKind(in: staging, upstream: project.upstreamInfo(index, keys: ev.fields!.upstream))
             try project.store.recordRun(key: ev.key!, outs: outs)
             try install(outs, from: staging)
             return result(.ran, reasons, outs: outs, entry: .init(key: ev.key!, fields: ev.fields!, outs: outs))
@@ -72,13 +73,13 @@ struct StageJob: Sendable {
     }
 
     /// Runs the kind's code, checks it wrote every declared output, and stores them.
-    func runKind(in staging: URL) throws -> [(path: String, output: LockFile.Output)] {
+    func runKind(in staging: URL, upstream: [UpstreamStage]) throws -> [(path: String, output: LockFile.Output)] {
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
         let name = stage.name
         let reporter = runner.reporter
         let ctx = StageContext(
             info: StageInfo(name: name, deps: stage.spec.deps, outs: stage.spec.outs), params: Params(stage.spec.params),
-            root: project.root, staging: staging, parallelism: runner.options.threadsPerStage ?? runner.options.jobs, processes: runner.processes,
+            root: project.root, staging: staging, parallelism: runner.options.threadsPerStage ?? runner.options.jobs, processes: runner.processes, upstream: stage.kind.recordsProvenance ? upstream : [],
             reporter: { event in
                 switch event {
                 case .progress(let f, let note): reporter.progress(name, fraction: f, note: note)

@@ -11,6 +11,8 @@ public struct KeyFields: Sendable, Equatable {
     public var deps: [Dep]
     /// Declared output paths, in declaration order.
     public var outs: [String]
+    /// (stage name, key) of upstream stages, for kinds that record provenance; else empty.
+    public var upstream: [Dep] = []
 
     public struct Dep: Sendable, Equatable {
         public var path: String
@@ -43,6 +45,7 @@ public struct KeyFields: Sendable, Equatable {
         put(3, params)
         for d in deps { put(4, d.path); put(5, d.sha256) }
         for o in outs { put(6, o) }
+        for u in upstream { put(7, u.path); put(8, u.sha256) }
         return FileHasher.hash(data: enc)
     }
 
@@ -62,6 +65,9 @@ public struct KeyFields: Sendable, Equatable {
             }
         }
         for d in old.deps where newDeps[d.path] == nil { out.append("input removed: \(d.path)") }
+        for u in upstream where !old.upstream.contains(u) {
+            out.append("upstream stage \(u.path) has a new key (\(u.sha256.prefix(12)))")
+        }
         if outs != old.outs { out.append("outs changed: [\(old.outs.joined(separator: ", "))] -> [\(outs.joined(separator: ", "))]") }
         if out.isEmpty && deps.map(\.path) != old.deps.map(\.path) { out.append("inputs reordered") }
         return out

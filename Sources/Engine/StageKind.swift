@@ -23,6 +23,40 @@ public protocol StageKind: Sendable {
     func validate(_ params: Params, stage: StageInfo) throws
     /// Produces the declared outputs.
     func run(_ context: StageContext) throws
+    /// The code of one stage, when it depends on its params (a `figure`
+    /// stage's code is the file of the figure it draws). Default: `codePaths`.
+    func codePaths(for params: Params) -> [String]
+    /// Whether the stage is shown the keys and params of the stages it reads
+    /// from (`StageContext.upstream`), e.g. to print provenance. Those keys
+    /// then become part of its own key. Default: false.
+    var recordsProvenance: Bool { get }
+    /// Extra checks `repro verify` runs on the stage's committed outputs
+    /// (e.g. claims that must hold), with paths relative to the project
+    /// `root`; returns problems, empty if none.
+    func verify(root: URL, stage: StageInfo, params: Params) throws -> [String]
+}
+
+extension StageKind {
+    public func codePaths(for params: Params) -> [String] { codePaths }
+    public var recordsProvenance: Bool { false }
+    public func verify(root: URL, stage: StageInfo, params: Params) throws -> [String] { [] }
+}
+
+/// A stage this one reads from, as shown to kinds that record provenance.
+public struct UpstreamStage: Sendable, Equatable {
+    public var name: String
+    public var kind: String
+    public var key: String
+    /// Canonical JSON.
+    public var params: String
+    public var outs: [String]
+    public init(name: String, kind: String, key: String, params: String, outs: [String]) {
+        self.name = name
+        self.kind = kind
+        self.key = key
+        self.params = params
+        self.outs = outs
+    }
 }
 
 /// What a kind may know about a stage at validation time.
@@ -52,11 +86,13 @@ public final class StageContext: Sendable {
     public let parallelism: Int
     /// Child processes of this run, stopped on interrupt (see `ShellKind`).
     public let processes: ChildProcesses
+    /// The stages this one reads from (filled only for kinds with `recordsProvenance`).
+    public let upstream: [UpstreamStage]
     private let reporter: @Sendable (StageEvent) -> Void
     private let cancelled: @Sendable () -> Bool
 
     public init(info: StageInfo, params: Params, root: URL, staging: URL, parallelism: Int,
-                processes: ChildProcesses = ChildProcesses(),
+                processes: ChildProcesses = ChildProcesses(), upstream: [UpstreamStage] = [],
                 reporter: @escaping @Sendable (StageEvent) -> Void,
                 cancelled: @escaping @Sendable () -> Bool) {
         self.info = info
@@ -65,6 +101,7 @@ public final class StageContext: Sendable {
         self.staging = staging
         self.parallelism = max(1, parallelism)
         self.processes = processes
+        self.upstream = upstream
         self.reporter = reporter
         self.cancelled = cancelled
     }

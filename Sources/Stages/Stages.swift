@@ -1,14 +1,22 @@
 import Engine
 
-/// Every stage kind this binary knows.
+/// Every stage kind this binary knows (besides the engine's generic `shell`).
 public enum StageKinds {
     public static var all: [any StageKind] {
         [
+            // Theory: the overlap ODE of model.md.
             ODEStage(),
             SweepStage(),
             FixedPointStage(),
             ODEEventStage(),
+            // Finite-d simulations (Monte-Carlo gradients).
             ParticlesStage(),
+            // Normalizing flows.
+            FlowStage(),
+            // Figures, claims, gallery.
+            FigureKind(),
+            ClaimsKind(),
+            GalleryKind(),
         ]
     }
 }

@@ -58,7 +58,7 @@ struct CountingKind: StageKind {
     }
 }
 
-let testRegistry = KindRegistry([ConcatKind(), FailKind(), SleepKind(), CountingKind(), ShellKind()])
+let testRegistry = KindRegistry([ConcatKind(), FailKind(), SleepKind(), CountingKind(), ProvenanceKind(), ShellKind()])
 
 func fakeCode(_ overrides: [String: String] = [:]) -> CodeDigests {
     var files = [
@@ -129,5 +129,26 @@ func pipelineErrors(_ yaml: String, files: [String: String] = [:]) throws -> [Pi
         return []
     } catch let e as PipelineErrors {
         return e.errors
+    }
+}
+
+/// Writes the names and keys of its upstream stages (provenance), and checks
+/// at verify time that its output still says "ok".
+struct ProvenanceKind: StageKind {
+    let name = "provenance"
+    let summary = "test: provenance"
+    let codePaths = ["Sources/Test/Concat.swift"]
+    var recordsProvenance: Bool { true }
+    func validate(_ p: Params, stage: StageInfo) throws { _ = try p.string("variant", default: "") }
+    func codePaths(for params: Params) -> [String] {
+        (try? params.string("variant", default: "")) == "fail" ? ["Sources/Test/Fail.swift"] : codePaths
+    }
+    func run(_ ctx: StageContext) throws {
+        let text = ctx.upstream.map { "\($0.name) \($0.key) \($0.params)" }.joined(separator: "\n") + "\nok\n"
+        try Data(text.utf8).write(to: try ctx.output(ctx.info.outs[0]))
+    }
+    func verify(root: URL, stage: StageInfo, params: Params) throws -> [String] {
+        let text = try String(contentsOf: root.appendingPathComponent(stage.outs[0]), encoding: .utf8)
+        return text.hasSuffix("ok\n") ? [] : ["the provenance file no longer ends with ok"]
     }
 }

@@ -1,0 +1,60 @@
+import Foundation
+
+/// Adam (Kingma & Ba 2015) on a flat parameter vector, with optional clipping
+/// of the gradient's global L2 norm. Allocates its moments once.
+public final class Adam {
+    public struct Config: Sendable, Equatable {
+        public var learningRate: Double
+        public var beta1: Double
+        public var beta2: Double
+        public var epsilon: Double
+        /// Rescale the gradient to this L2 norm when it is larger (nil: never).
+        public var clipNorm: Double?
+        /// Linear decay of the learning rate to 0 at this step (nil: constant).
+        public var decaySteps: Int?
+        public init(learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
+                    epsilon: Double = 1e-8, clipNorm: Double? = nil, decaySteps: Int? = nil) {
+            self.decaySteps = decaySteps
+            self.learningRate = learningRate
+            self.beta1 = beta1
+            self.beta2 = beta2
+            self.epsilon = epsilon
+            self.clipNorm = clipNorm
+        }
+    }
+
+    public let config: Config
+    let m: Buffer, v: Buffer
+    public private(set) var steps = 0
+    var beta1t = 1.0, beta2t = 1.0  // β^t by repeated products (no pow)
+
+    public init(count: Int, config: Config) {
+        self.config = config
+        m = Buffer(count)
+        v = Buffer(count)
+    }
+
+    public func update(_ params: UnsafeMutablePointer<Double>, gradient g: UnsafePointer<Double>) {
+        steps += 1
+        beta1t *= config.beta1
+        beta2t *= config.beta2
+        var scale = 1.0
+        if let clip = config.clipNorm {
+            var n2 = 0.0
+            for i in 0..<m.count { n2 += g[i] * g[i] }
+            let norm = n2.squareRoot()
+            if norm > clip { scale = clip / norm }
+        }
+        let b1 = config.beta1, b2 = config.beta2
+        var lr = config.learningRate
+        if let t = config.decaySteps, t > 0 { lr *= max(0, 1 - Double(steps - 1) / Double(t)) }
+        let c1 = 1 / (1 - beta1t), c2 = 1 / (1 - beta2t), eps = config.epsilon
+        let mp = m.pointer, vp = v.pointer
+        for i in 0..<m.count {
+            let gi = g[i] * scale
+            mp[i] = b1 * mp[i] + (1 - b1) * gi
+            vp[i] = b2 * vp[i] + (1 - b2) * gi * gi
+            params[i] -= lr * (mp[i] * c1) / ((vp[i] * c2).squareRoot() + eps)
+        }
+    }
+}

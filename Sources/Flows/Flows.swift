@@ -1,1 +1,0 @@
-// The Flows module; see ../../README.md and shared/design.md.

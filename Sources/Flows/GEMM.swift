@@ -1,0 +1,213 @@
+/// Dense matrix products for the conditioners: a 6×8 register-blocked
+/// micro-kernel over B packed into 8-column panels; A is read in place (its
+/// elements are broadcast one at a time, so packing it buys nothing at these
+/// sizes, which live in L1/L2).
+///
+/// C[m×n] = A[m×k] · B[k×n] (+ bias[n] per row), where A and B are read through
+/// element strides, so transposes cost nothing: (rowStride, colStride) =
+/// (ld, 1) is row-major, (1, ld) its transpose. C is row-major with leading
+/// dimension `ldc`.
+///
+/// Determinism: every C[i, j] is one accumulator, starting at 0 and fused-
+/// multiply-adding A[i, p]·B[p, j] for p = 0, 1, ..., k-1 in that order, then
+/// the bias. Tiles, packing and padding (B's zero columns; A's edge rows
+/// repeat a real row and are never stored) never change that order, and no
+/// thread splits a product. Fused multiply-add is exactly rounded by IEEE 754,
+/// so the bits are the same whether it compiles to a hardware FMA (x86-64-v3)
+/// or to libm's `fma` (baseline x86-64): compiler flags change the speed,
+/// never the results.
+public enum GEMM {
+    /// Micro-tile: MR rows × NR columns held in 6 SIMD8 accumulators (12 ymm
+    /// registers with AVX2, leaving room for the B row and a broadcast).
+    public static let mr = 6
+    public static let nr = 8
+
+    /// Doubles of packing scratch needed for a product of these sizes (B only:
+    /// A is read in place, its elements being broadcast anyway).
+    public static func scratchSize(m: Int, n: Int, k: Int) -> Int {
+        (n + nr - 1) / nr * nr * max(k, 1)
+    }
+
+    public struct Operand {
+        public var base: UnsafePointer<Double>
+        public var rowStride: Int
+        public var colStride: Int
+        @inlinable public init(_ base: UnsafePointer<Double>, rowStride: Int, colStride: Int) {
+            self.base = base
+            self.rowStride = rowStride
+            self.colStride = colStride
+        }
+        /// A row-major matrix with leading dimension `ld`.
+        @inlinable public static func rows(_ p: UnsafePointer<Double>, ld: Int) -> Operand {
+            Operand(p, rowStride: ld, colStride: 1)
+        }
+        /// The transpose of a row-major matrix with leading dimension `ld`.
+        @inlinable public static func transposed(_ p: UnsafePointer<Double>, ld: Int) -> Operand {
+            Operand(p, rowStride: 1, colStride: ld)
+        }
+    }
+
+    /// What to do with each finished tile before it is stored.
+    public enum Epilogue {
+        case none
+        /// C = tanh(A·B + bias).
+        case tanh
+        /// C = max(A·B + bias, 0).
+        case relu
+        /// C = (A·B) ⊙ (1 - G²), G row-major m×n with leading dimension ldc:
+        /// the backward pass through a tanh whose outputs are G.
+        case tanhGrad(UnsafePointer<Double>)
+        /// C = (A·B) ⊙ 1[G > 0]: the backward pass through a ReLU with outputs G.
+        case reluGrad(UnsafePointer<Double>)
+    }
+
+    /// C = epilogue(A·B + bias). `scratch` must hold `scratchSize(m:n:k:)` doubles.
+    public static func multiply(
+        m: Int, n: Int, k: Int, a: Operand, b: Operand, bias: UnsafePointer<Double>? = nil,
+        c: UnsafeMutablePointer<Double>, ldc: Int, epilogue: Epilogue = .none,
+        scratch: UnsafeMutablePointer<Double>
+    ) {
+        if m == 0 || n == 0 { return }
+        let mBlocks = (m + mr - 1) / mr, nPanels = (n + nr - 1) / nr
+        let bp = scratch
+        packB(n: n, k: k, b: b, into: bp)
+        for ib in 0..<mBlocks {
+            let i0 = ib * mr, rows = min(mr, m - i0)
+            // Rows past the edge repeat the last one (computed, never stored).
+            var rowOffsets = SIMD8<Int>()
+            for r in 0..<mr { rowOffsets[r] = min(r, rows - 1) * a.rowStride }
+            let ablock = a.base + i0 * a.rowStride
+            for jb in 0..<nPanels {
+                let j0 = jb * nr, cols = min(nr, n - j0)
+                var t = kernel(k: k, a: ablock, rows: rowOffsets, colStride: a.colStride,
+                               b: UnsafePointer(bp + jb * nr * k))
+                if let bias {
+                    var bv = SIMD8<Double>()
+                    for j in 0..<cols { bv[j] = bias[j0 + j] }
+                    t.add(bv)
+                }
+                store(&t, rows: rows, cols: cols, c: c, ldc: ldc, offset: i0 * ldc + j0, epilogue: epilogue)
+            }
+            if case .tanh = epilogue {
+                // The block's rows are still in L1.
+                for r in 0..<rows { FastMath.tanh(c + (i0 + r) * ldc, count: n) }
+            }
+        }
+    }
+
+    /// The six rows of a tile.
+    struct Tile {
+        var r0, r1, r2, r3, r4, r5: SIMD8<Double>
+        @inline(__always) mutating func add(_ v: SIMD8<Double>) {
+            r0 += v; r1 += v; r2 += v; r3 += v; r4 += v; r5 += v
+        }
+        @inline(__always) subscript(i: Int) -> SIMD8<Double> {
+            get {
+                switch i {
+                case 0: r0
+                case 1: r1
+                case 2: r2
+                case 3: r3
+                case 4: r4
+                default: r5
+                }
+            }
+            set {
+                switch i {
+                case 0: r0 = newValue
+                case 1: r1 = newValue
+                case 2: r2 = newValue
+                case 3: r3 = newValue
+                case 4: r4 = newValue
+                default: r5 = newValue
+                }
+            }
+        }
+    }
+
+    /// One MR×NR tile over k. Row r of A starts at a + rows[r] and steps by
+    /// colStride; the B panel is k rows of NR consecutive doubles.
+    @inline(__always)
+    static func kernel(k: Int, a: UnsafePointer<Double>, rows: SIMD8<Int>, colStride cs: Int,
+                       b: UnsafePointer<Double>) -> Tile {
+        var c0 = SIMD8<Double>(), c1 = SIMD8<Double>(), c2 = SIMD8<Double>()
+        var c3 = SIMD8<Double>(), c4 = SIMD8<Double>(), c5 = SIMD8<Double>()
+        let braw = UnsafeRawPointer(b)
+        let o1 = rows[1], o2 = rows[2], o3 = rows[3], o4 = rows[4], o5 = rows[5]
+        var pa = a
+        for p in 0..<k {
+            let bv = braw.loadUnaligned(fromByteOffset: p &* 64, as: SIMD8<Double>.self)
+            c0 = c0.addingProduct(SIMD8(repeating: pa[0]), bv)
+            c1 = c1.addingProduct(SIMD8(repeating: pa[o1]), bv)
+            c2 = c2.addingProduct(SIMD8(repeating: pa[o2]), bv)
+            c3 = c3.addingProduct(SIMD8(repeating: pa[o3]), bv)
+            c4 = c4.addingProduct(SIMD8(repeating: pa[o4]), bv)
+            c5 = c5.addingProduct(SIMD8(repeating: pa[o5]), bv)
+            pa += cs
+        }
+        return Tile(r0: c0, r1: c1, r2: c2, r3: c3, r4: c4, r5: c5)
+    }
+
+    @inline(__always)
+    static func store(_ t: inout Tile, rows: Int, cols: Int, c: UnsafeMutablePointer<Double>, ldc: Int,
+                      offset: Int, epilogue: Epilogue) {
+        switch epilogue {
+        case .none: break
+        case .tanh:
+            break  // a separate vectorised pass, after the product (see `multiply`)
+        case .relu:
+            for r in 0..<rows { t[r] = t[r].replacing(with: 0, where: t[r] .< 0) }
+        case .tanhGrad(let g):
+            for r in 0..<rows {
+                let gv = load(g + offset + r * ldc, cols)
+                t[r] = t[r] * (1 - gv * gv)
+            }
+        case .reluGrad(let g):
+            for r in 0..<rows {
+                let gv = load(g + offset + r * ldc, cols)
+                t[r] = t[r].replacing(with: 0, where: gv .<= 0)
+            }
+        }
+        let c = c + offset
+        if cols == nr {
+            for r in 0..<rows {
+                UnsafeMutableRawPointer(c + r * ldc).storeBytes(of: t[r], as: SIMD8<Double>.self)
+            }
+        } else {
+            for r in 0..<rows {
+                let v = t[r]
+                for j in 0..<cols { c[r * ldc + j] = v[j] }
+            }
+        }
+    }
+
+    @inline(__always)
+    static func load(_ p: UnsafePointer<Double>, _ cols: Int) -> SIMD8<Double> {
+        if cols == nr { return UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Double>.self) }
+        var v = SIMD8<Double>()
+        for j in 0..<cols { v[j] = p[j] }
+        return v
+    }
+
+    /// B → panels of NR columns, each stored p-major: bp[(panel·k + p)·NR + j].
+    static func packB(n: Int, k: Int, b: Operand, into bp: UnsafeMutablePointer<Double>) {
+        let nPanels = (n + nr - 1) / nr
+        let rs = b.rowStride, cs = b.colStride
+        for jb in 0..<nPanels {
+            let j0 = jb * nr, cols = min(nr, n - j0)
+            let dst = bp + jb * nr * k
+            if cols == nr && cs == 1 {
+                for p in 0..<k {
+                    let v = UnsafeRawPointer(b.base + p * rs + j0).loadUnaligned(as: SIMD8<Double>.self)
+                    UnsafeMutableRawPointer(dst + p * nr).storeBytes(of: v, as: SIMD8<Double>.self)
+                }
+            } else {
+                for p in 0..<k {
+                    let d = dst + p * nr, s = b.base + p * rs + j0 * cs
+                    for j in 0..<cols { d[j] = s[j * cs] }
+                    for j in cols..<nr { d[j] = 0 }
+                }
+            }
+        }
+    }
+}

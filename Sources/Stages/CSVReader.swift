@@ -1,0 +1,84 @@
+import Engine
+import Foundation
+
+/// Reads a tidy CSV written by `CSVTable` (header line, comma-separated,
+/// double quotes for cells holding commas): columns by name.
+public struct CSVReader: Sendable {
+    public let columns: [String]
+    public let rows: [[String]]
+
+    public init(url: URL) throws {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw StageFailure("cannot read \(url.lastPathComponent) as UTF-8 text")
+        }
+        try self.init(text: text, name: url.lastPathComponent)
+    }
+
+    public init(text: String, name: String = "CSV") throws {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(Self.cells)
+        guard !lines.isEmpty else { throw StageFailure("\(name) is empty") }
+        columns = lines.removeFirst()
+        for (i, r) in lines.enumerated() where r.count != columns.count {
+            throw StageFailure("\(name) line \(i + 2) has \(r.count) cells, the header has \(columns.count)")
+        }
+        rows = lines
+    }
+
+    static func cells(_ line: Substring) -> [String] {
+        guard line.contains("\"") else { return line.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        var out: [String] = [], cur = "", quoted = false
+        var it = line.makeIterator()
+        while let c = it.next() {
+            if quoted {
+                if c == "\"" {
+                    if let n = it.next() {
+                        if n == "\"" { cur.append("\"") } else { quoted = false; if n == "," { out.append(cur); cur = "" } else { cur.append(n) } }
+                    } else { quoted = false }
+                } else { cur.append(c) }
+            } else if c == "\"" { quoted = true } else if c == "," { out.append(cur); cur = "" } else { cur.append(c) }
+        }
+        out.append(cur)
+        return out
+    }
+
+    public func index(_ column: String) throws -> Int {
+        guard let i = columns.firstIndex(of: column) else {
+            throw StageFailure("no column '\(column)' (columns: \(columns.joined(separator: ", ")))")
+        }
+        return i
+    }
+
+    public func strings(_ column: String) throws -> [String] {
+        let i = try index(column)
+        return rows.map { $0[i] }
+    }
+
+    public func doubles(_ column: String) throws -> [Double] {
+        let i = try index(column)
+        return try rows.enumerated().map { n, r in
+            guard let d = Double(r[i]) else { throw StageFailure("column '\(column)' row \(n + 1): '\(r[i])' is not a number") }
+            return d
+        }
+    }
+
+    /// The rows whose cells equal the given values (compared as text, or as numbers when both parse).
+    public func filter(_ conditions: [String: String]) throws -> CSVReader {
+        let idx = try conditions.keys.sorted().map { (try index($0), conditions[$0]!) }
+        let kept = rows.filter { r in
+            idx.allSatisfy { i, v in r[i] == v || (Double(r[i]) != nil && Double(r[i]) == Double(v)) }
+        }
+        return CSVReader(columns: columns, rows: kept)
+    }
+
+    /// Distinct values of a column, in first-appearance order.
+    public func distinct(_ column: String) throws -> [String] {
+        var seen = Set<String>(), out: [String] = []
+        for v in try strings(column) where seen.insert(v).inserted { out.append(v) }
+        return out
+    }
+
+    init(columns: [String], rows: [[String]]) {
+        self.columns = columns
+        self.rows = rows
+    }
+}

@@ -1,0 +1,109 @@
+import Engine
+import Foundation
+import Plot
+
+/// One figure of the paper: reads its input artifacts, draws its panels and
+/// computes the metrics its claims are checked against. One file per figure
+/// in `Sources/Stages/Figures/`, listed in `FigureDrawings.all`.
+public protocol FigureDrawing: Sendable {
+    /// The `figure:` name used in pipeline.yaml.
+    var name: String { get }
+    /// This drawing's source file: its code digest is the figure's.
+    var sourceFile: String { get }
+    /// Checks the figure's `options` (read every key you use).
+    func validate(_ options: Params, deps: [String]) throws
+    func draw(_ input: FigureInput) throws -> (Figure, Metrics)
+}
+
+/// What a drawing may read: its options and its declared inputs.
+public struct FigureInput: Sendable {
+    public let options: Params
+    public let deps: [String]
+    let context: StageContext
+
+    public func url(_ path: String) throws -> URL { try context.input(path) }
+
+    public func csv(_ path: String) throws -> CSVReader {
+        do { return try CSVReader(url: try context.input(path)) } catch let e as StageFailure {
+            throw StageFailure("\(path): \(e.message)")
+        }
+    }
+
+    /// The first dep whose path contains `fragment` (e.g. "fig2/ode").
+    public func dep(containing fragment: String) throws -> String {
+        guard let d = deps.first(where: { $0.contains(fragment) }) else {
+            throw StageFailure("no input matching '\(fragment)' among deps \(deps)")
+        }
+        return d
+    }
+
+    public func progress(_ f: Double) { context.progress(f) }
+}
+
+/// `kind: figure` — draws one figure (`figure: fig2`) from its deps to an SVG
+/// and writes the figure's metrics and provenance (the stages and params
+/// behind its data) to a JSON file:
+///
+///     kind: figure
+///     params: {figure: fig2, options: {...}}
+///     deps: [artifacts/fig2/ode.csv, ...]
+///     outs: [figures/fig2-mean-alignment.svg, artifacts/fig2/metrics.json]
+public struct FigureKind: StageKind {
+    public init() {}
+    public let name = "figure"
+    public let summary = "draw one figure of the paper (SVG) and compute its metrics"
+    public let codePaths = ["Sources/Stages/FigureStage.swift", "Sources/Stages/CSVReader.swift", "Sources/Stages/Metrics.swift",
+                            "Sources/Stages/Figures/FigureStyle.swift", "Sources/Plot"]
+    public var recordsProvenance: Bool { true }
+
+    public func codePaths(for params: Params) -> [String] {
+        let name = (try? params.string("figure")) ?? ""
+        return codePaths + (FigureDrawings.byName[name].map { [$0.sourceFile] } ?? [])
+    }
+
+    func drawing(_ p: Params) throws -> any FigureDrawing {
+        let name = try p.string("figure")
+        guard let d = FigureDrawings.byName[name] else {
+            throw ParamError(key: "figure", "unknown figure '\(name)' (known: \(FigureDrawings.byName.keys.sorted().joined(separator: ", ")))")
+        }
+        return d
+    }
+
+    public func validate(_ params: Params, stage: StageInfo) throws {
+        let d = try drawing(params)
+        let options = try params.object("options", default: .init())
+        try d.validate(options, deps: stage.deps)
+        guard stage.outs.count == 2, stage.outs[0].hasSuffix(".svg"), stage.outs[1].hasSuffix(".json") else {
+            throw ParamError(key: "figure", "a figure stage has two outs: the SVG, then the metrics JSON")
+        }
+    }
+
+    public func run(_ ctx: StageContext) throws {
+        let d = try drawing(ctx.params)
+        let input = FigureInput(options: try ctx.params.object("options", default: .init()), deps: ctx.info.deps, context: ctx)
+        let (figure, metrics) = try d.draw(input)
+        let svg: String
+        do { svg = try figure.svg() } catch { throw StageFailure("figure \(d.name): \(error)") }
+        try Data(svg.utf8).write(to: try ctx.output(ctx.info.outs[0]))
+        var doc = Value.Object()
+        doc["figure"] = .string(d.name)
+        doc["metrics"] = .object(metrics.values)
+        doc["provenance"] = .array(ctx.upstream.map { u in
+            var o = Value.Object()
+            o["stage"] = .string(u.name)
+            o["kind"] = .string(u.kind)
+            o["key"] = .string(u.key)
+            o["params"] = (try? JSONReader.parse(u.params)) ?? .string(u.params)
+            return .object(o)
+        })
+        try Data((Value.object(doc).canonicalJSON + "\n").utf8).write(to: try ctx.output(ctx.info.outs[1]))
+    }
+}
+
+/// Every figure drawing this binary knows.
+public enum FigureDrawings {
+    public static var all: [any FigureDrawing] { [] }
+    static var byName: [String: any FigureDrawing] {
+        Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
+    }
+}

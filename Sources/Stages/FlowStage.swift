@@ -1,0 +1,215 @@
+import Engine
+import Flows
+import Foundation
+import Synchronization
+
+/// Stage kind `flow`: RealNVP normalizing flows trained by reverse KL on the
+/// two-Gaussian target of model.md (modes ±mu·e₁), one run per seed, seeds in
+/// parallel on ctx.parallelism threads with the same bytes for any -j.
+///
+/// Params (defaults in brackets):
+///   d, mu                 dimension (≥ 2), |μ| (> 0)
+///   rho [0.5], sigma_p2 [1]   target weight of the + mode, mode variance
+///   seeds                 list of seed numbers, one run each (e.g. [1, 2, 3])
+///   layers [8], hidden [[64, 64]], activation [tanh | relu]
+///   init_scale [0.01]     c: the conditioners' last layers start ~ N(0, c²/H)
+///   steps [1500], batch [256], lr [1e-3], lr_decay [none | linear], clip_norm [none]
+///   beta0 [1], temper_steps [0]   power tempering p^β, β: beta0 → 1 linearly
+///   log_every [10], eval_samples [4096]   metrics on a fixed evaluation batch
+///   snapshots [[]], snapshot_samples [0]  steps at which to keep samples ...
+///   grid {lo, hi, n}      ... and, for d = 2, log q on an n×n grid
+///
+///     - name: fig6-flows-d16-far
+///       kind: flow
+///       params: {d: 16, mu: 4, seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], init_scale: 3,
+///                snapshots: [1500], snapshot_samples: 4096}
+///       outs: [artifacts/flows/d16-far-metrics.csv, artifacts/flows/d16-far-samples.csv]
+///     - name: fig1-flow-d2
+///       kind: flow
+///       params: {d: 2, mu: 3, seeds: [1], snapshots: [0, 100, 500, 1500],
+///                grid: {lo: -6, hi: 6, n: 121}}
+///       outs: [artifacts/flows/d2-metrics.csv, artifacts/flows/d2-density.csv]
+///
+/// Outputs are told apart by how their names end:
+///   …metrics.csv (always): seed, step, beta, kl, kl_se, mass_plus, min_mass,
+///     alpha_plus, alpha_minus, batch_loss, batch_loss_se — every log_every
+///     steps and at the last, on the evaluation batch before that step's
+///     update (batch_loss: the training batch of that step; empty at the last).
+///   …samples.csv (iff snapshot_samples > 0): seed, step, x1, x2 — the first
+///     two coordinates (x1 along μ) of the evaluation batch's images.
+///   …density.csv (iff grid): seed, step, x1, x2, log_q, q.
+public struct FlowStage: StageKind {
+    public init() {}
+    public var name: String { "flow" }
+    public var summary: String { "RealNVP flows trained by reverse KL on the two-Gaussian target, per seed" }
+    public var codePaths: [String] {
+        ["Sources/Stages/FlowStage.swift", "Sources/Stages/CSVTable.swift", "Sources/Flows", "Sources/Random"]
+    }
+
+    public func validate(_ params: Params, stage: StageInfo) throws {
+        _ = try FlowStageConfig(params, outs: stage.outs)
+    }
+
+    public func run(_ ctx: StageContext) throws {
+        let cfg = try FlowStageConfig(ctx.params, outs: ctx.info.outs)
+        let total = Double(cfg.seeds.count * cfg.experiment.steps)
+        let done = Atomic<Int>(0)
+        let every = max(1, Int(total / 200))
+        let results: [FlowExperiment.SeedResult]
+        do {
+            results = try cfg.experiment.runAll(seeds: cfg.seeds, threads: ctx.parallelism) {
+                try ctx.checkCancellation()
+                let n = done.wrappingAdd(1, ordering: .relaxed).newValue
+                if n % every == 0 { ctx.progress(Double(n) / total, "\(n) of \(Int(total)) steps") }
+            }
+        } catch let f as FlowExperiment.Failure {
+            throw StageFailure(f.description)
+        }
+        try writeMetrics(results, cfg, to: ctx.output(cfg.metricsOut))
+        if let out = cfg.samplesOut { try writeSamples(results, cfg, to: ctx.output(out)) }
+        if let out = cfg.densityOut { try writeDensity(results, cfg, to: ctx.output(out)) }
+    }
+
+    func writeMetrics(_ results: [FlowExperiment.SeedResult], _ cfg: FlowStageConfig, to url: URL) throws {
+        var t = CSVTable(columns: ["seed", "step", "beta", "kl", "kl_se", "mass_plus", "min_mass", "alpha_plus",
+                                   "alpha_minus", "batch_loss", "batch_loss_se"])
+        for r in results {
+            for row in r.log {
+                let m = row.metrics
+                let loss: [CSVTable.Cell] = row.batchLoss.map { [.double($0.mean), .double($0.standardError)] }
+                    ?? [.text(""), .text("")]
+                t.append([.int(Int(r.seed)), .int(row.step), .double(cfg.experiment.training.beta(atStep: row.step)),
+                          .double(m.kl.mean), .double(m.kl.standardError), .double(m.massPlus),
+                          .double(min(m.massPlus, 1 - m.massPlus)), .double(m.alphaPlus), .double(m.alphaMinus)] + loss)
+            }
+        }
+        try t.write(to: url)
+    }
+
+    func writeSamples(_ results: [FlowExperiment.SeedResult], _ cfg: FlowStageConfig, to url: URL) throws {
+        var t = CSVTable(columns: ["seed", "step", "x1", "x2"])
+        let d = cfg.experiment.architecture.dim
+        for r in results {
+            for s in r.snapshots {
+                for i in 0..<(s.samples.count / d) {
+                    t.append([.int(Int(r.seed)), .int(s.step), .double(s.samples[i * d]), .double(s.samples[i * d + 1])])
+                }
+            }
+        }
+        try t.write(to: url)
+    }
+
+    func writeDensity(_ results: [FlowExperiment.SeedResult], _ cfg: FlowStageConfig, to url: URL) throws {
+        var t = CSVTable(columns: ["seed", "step", "x1", "x2", "log_q", "q"])
+        let g = cfg.experiment.grid!
+        for r in results {
+            for s in r.snapshots {
+                for i in 0..<g.count {
+                    for j in 0..<g.count {
+                        let lq = s.logDensity[i * g.count + j]
+                        t.append([.int(Int(r.seed)), .int(s.step), .double(g.coordinate(i)), .double(g.coordinate(j)),
+                                  .double(lq), .double(Foundation.exp(lq))])
+                    }
+                }
+            }
+        }
+        try t.write(to: url)
+    }
+}
+
+/// The `flow` params, read and checked (every key read here, so the engine
+/// can flag the rest as unknown).
+struct FlowStageConfig {
+    var experiment: FlowExperiment
+    var seeds: [UInt64]
+    var metricsOut: String
+    var samplesOut: String?
+    var densityOut: String?
+
+    init(_ p: Params, outs: [String]) throws {
+        let d = try p.check("d", p.int("d"), "must be ≥ 2") { $0 >= 2 }
+        let mu = try p.check("mu", p.double("mu"), "must be > 0 and finite") { $0 > 0 && $0.isFinite }
+        let rho = try p.check("rho", p.double("rho", default: 0.5), "must be in (0, 1)") { $0 > 0 && $0 < 1 }
+        let sigma2 = try p.check("sigma_p2", p.double("sigma_p2", default: 1), "must be > 0") { $0 > 0 && $0.isFinite }
+        let seeds = try p.ints("seeds")
+        if seeds.isEmpty { throw ParamError(key: p.fullKey("seeds"), "must list at least one seed") }
+        for s in seeds where s < 0 { throw ParamError(key: p.fullKey("seeds"), "must be ≥ 0, got \(s)") }
+        if Set(seeds).count != seeds.count { throw ParamError(key: p.fullKey("seeds"), "has a repeated seed") }
+        let layers = try p.check("layers", p.int("layers", default: 8), "must be ≥ 1") { $0 >= 1 }
+        let hidden = try p.ints("hidden", default: [64, 64])
+        if hidden.isEmpty || hidden.contains(where: { $0 < 1 }) {
+            throw ParamError(key: p.fullKey("hidden"), "must list at least one width, each ≥ 1, got \(hidden)")
+        }
+        let act = try p.choice("activation", Activation.allCases.map(\.rawValue), default: "tanh")
+        let c = try p.check("init_scale", p.double("init_scale", default: 0.01), "must be ≥ 0") { $0 >= 0 && $0.isFinite }
+        let steps = try p.check("steps", p.int("steps", default: 1500), "must be ≥ 1") { $0 >= 1 }
+        let batch = try p.check("batch", p.int("batch", default: 256), "must be ≥ 1") { $0 >= 1 }
+        let lr = try p.check("lr", p.double("lr", default: 1e-3), "must be > 0") { $0 > 0 && $0.isFinite }
+        let decay = try p.choice("lr_decay", ["none", "linear"], default: "none")
+        var clip: Double?
+        if p.has("clip_norm") {
+            clip = try p.check("clip_norm", p.double("clip_norm"), "must be > 0") { $0 > 0 }
+        } else {
+            _ = p.raw("clip_norm")
+        }
+        let beta0 = try p.check("beta0", p.double("beta0", default: 1), "must be in (0, 1]") { $0 > 0 && $0 <= 1 }
+        let temper = try p.check("temper_steps", p.int("temper_steps", default: 0), "must be ≥ 0") { $0 >= 0 }
+        let logEvery = try p.check("log_every", p.int("log_every", default: 10), "must be ≥ 1") { $0 >= 1 }
+        let evalCount = try p.check("eval_samples", p.int("eval_samples", default: 4096), "must be ≥ 1") { $0 >= 1 }
+        let snapshots = try p.ints("snapshots", default: [])
+        for s in snapshots where s < 0 || s > steps {
+            throw ParamError(key: p.fullKey("snapshots"), "step \(s) is outside the run (0...\(steps))")
+        }
+        let sampleCount = try p.check("snapshot_samples", p.int("snapshot_samples", default: 0),
+                                      "must be in 0...eval_samples (\(evalCount))") { $0 >= 0 && $0 <= evalCount }
+        var grid: Grid2D?
+        if p.has("grid") {
+            let g = try p.object("grid")
+            let lo = try g.double("lo"), hi = try g.double("hi")
+            let n = try g.check("n", g.int("n"), "must be ≥ 2") { $0 >= 2 }
+            if !(lo < hi) || !lo.isFinite || !hi.isFinite {
+                throw ParamError(key: g.fullKey("hi"), "must be finite with lo < hi, got lo \(lo), hi \(hi)")
+            }
+            if d != 2 { throw ParamError(key: p.fullKey("grid"), "densities on a grid need d = 2 (d is \(d))") }
+            grid = Grid2D(lo: lo, hi: hi, count: n)
+        } else {
+            _ = p.raw("grid")
+        }
+        if (grid != nil || sampleCount > 0) && snapshots.isEmpty {
+            throw ParamError(key: p.fullKey("snapshots"), "must list steps when grid or snapshot_samples is given")
+        }
+
+        // Outputs, by the end of their names.
+        func out(_ suffix: String) throws -> String? {
+            let m = outs.filter { $0.hasSuffix(suffix) }
+            if m.count > 1 { throw ParamError(key: "outs", "has several files ending in '\(suffix)': \(m)") }
+            return m.first
+        }
+        for o in outs where !["metrics.csv", "samples.csv", "density.csv"].contains(where: { o.hasSuffix($0) }) {
+            throw ParamError(key: "outs", "'\(o)': a flow stage writes files ending in metrics.csv, samples.csv or density.csv")
+        }
+        guard let metrics = try out("metrics.csv") else {
+            throw ParamError(key: "outs", "must include a file ending in metrics.csv")
+        }
+        metricsOut = metrics
+        samplesOut = try out("samples.csv")
+        densityOut = try out("density.csv")
+        if (samplesOut != nil) != (sampleCount > 0) {
+            throw ParamError(key: p.fullKey("snapshot_samples"),
+                             "a samples.csv output needs snapshot_samples > 0, and snapshot_samples needs one")
+        }
+        if (densityOut != nil) != (grid != nil) {
+            throw ParamError(key: p.fullKey("grid"), "a density.csv output needs a grid, and a grid needs one")
+        }
+
+        let arch = FlowArchitecture(dim: d, couplingLayers: layers, hidden: hidden, activation: Activation(rawValue: act)!,
+                                    lastLayerScale: c)
+        let adam = Adam.Config(learningRate: lr, clipNorm: clip, decaySteps: decay == "linear" ? steps : nil)
+        experiment = FlowExperiment(
+            architecture: arch, target: .symmetric(dim: d, mu: mu, rho: rho, sigma2: sigma2),
+            training: TrainingConfig(batch: batch, adam: adam, beta0: beta0, temperSteps: temper),
+            steps: steps, logEvery: logEvery, evalCount: evalCount, snapshotSteps: snapshots.sorted(),
+            sampleCount: sampleCount, grid: grid)
+        self.seeds = seeds.map { UInt64($0) }
+    }
+}

@@ -1,6 +1,0 @@
-import XCTest
-@testable import Flows
-
-final class FlowsSmokeTests: XCTestCase {
-    func testModuleLinks() { XCTAssertTrue(true) }
-}
