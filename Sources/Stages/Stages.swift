@@ -9,6 +9,8 @@ public enum StageKinds {
             SweepStage(),
             FixedPointStage(),
             ODEEventStage(),
+            // Finite-d simulations (Monte-Carlo gradients).
+            ParticlesStage(),
             // Normalizing flows.
             FlowStage(),
             // Figures, claims, gallery.

@@ -1,1 +1,0 @@
-// The Particles module; see ../../README.md and shared/design.md.
