@@ -65,7 +65,8 @@ public final class ConsoleReporter: RunReporter {
         let now = Date()
         state.withLock { $0[name] = Running(started: now, lastPrinted: now) }
         guard !restoring else { return }
-        let why = reasons.isEmpty ? "" : paint("  (\(reasons.prefix(3).joined(separator: "; "))\(reasons.count > 3 ? "; …" : ""))", "2")
+        let shown = reasons.prefix(3).map { $0.count > 160 ? String($0.prefix(157)) + "…" : $0 }
+        let why = reasons.isEmpty ? "" : paint("  (\(shown.joined(separator: "; "))\(reasons.count > 3 ? "; …" : ""))", "2")
         emit("\(paint("run", "1;34"))      \(name)\(why)")
     }
 

@@ -97,6 +97,8 @@ enum ParamDiff {
                 default: break
                 }
             }
+        } else if case .array(let x) = a, case .array(let y) = b, x.count == y.count {
+            for (i, (u, v)) in zip(x, y).enumerated() { diff(u, v, path: "\(path)[\(i)]", into: &parts) }
         } else if a != b || a.canonicalJSON != b.canonicalJSON {
             parts.append("\(path): \(a.canonicalJSON) -> \(b.canonicalJSON)")
         }
