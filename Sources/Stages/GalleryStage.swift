@@ -120,7 +120,7 @@ public struct GalleryKind: StageKind {
         h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.2em;margin:0 0 .6em}\
         .intro{color:#444}.summary{font-weight:bold}nav{font-size:.9em;margin:.8em 0 1.5em}nav a{color:#0072b2}\
         .figure{border-top:1px solid #ddd;padding:1.2em 0 1.6em}\
-        .figure img{display:block;max-width:100%;height:auto;margin:0 auto .6em;background:#fff}\
+        .figure img{display:block;width:100%;max-width:1000px;height:auto;margin:0 auto .6em;background:#fff}\
         .caption{font-size:.95em;color:#333}\
         table.claims{border-collapse:collapse;width:100%;font-size:.9em;margin:.6em 0}\
         .claims th,.claims td{border-bottom:1px solid #e3e3e3;padding:.35em .5em;text-align:left;vertical-align:top}\

@@ -6,25 +6,7 @@ import XCTest
 /// Kind `particles`: every param checked before any work, byte-identical
 /// outputs for -j 1 / -j 2 and for a seed alone vs in a batch, the initial
 /// overlaps equal to the `ode` kind's start, failures with step and time.
-final class ParticlesStageTests: XCTestCase {
-    indirect enum P: Sendable { case i(Int), d(Double), s(String), a([P]), o([(String, P)]) }
-
-    static func value(_ p: P) -> Value {
-        switch p {
-        case .i(let x): .int(x)
-        case .d(let x): .double(x)
-        case .s(let x): .string(x)
-        case .a(let xs): .array(xs.map(value))
-        case .o(let kv): .object(Value.Object(kv.map { ($0.0, value($0.1)) }))
-        }
-    }
-
-    static func params(_ kv: [(String, P)]) -> Params {
-        guard case .object(let o) = value(.o(kv)) else { fatalError() }
-        return Params(o)
-    }
-
-    static func kind(_ name: String) -> any StageKind { StageKinds.all.first { $0.name == name }! }
+final class ParticlesStageTests: XCTestCase, ParamBuilding {
 
     /// base with the value at `path` replaced (nil: removed; added if absent).
     static func replacing(_ base: [(String, P)], _ path: [String], with v: P?) -> [(String, P)] {

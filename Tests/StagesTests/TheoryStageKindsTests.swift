@@ -6,27 +6,9 @@ import XCTest
 /// The Theory stage kinds (`ode`, `ode-sweep`, `fixed-points`, `ode-escape`):
 /// params checked before any work, outputs deterministic across -j, failures
 /// reported with time and state and nothing written.
-final class TheoryStageKindsTests: XCTestCase {
+final class TheoryStageKindsTests: XCTestCase, ParamBuilding {
     // MARK: helpers
 
-    indirect enum P { case i(Int), d(Double), s(String), a([P]), o([(String, P)]) }
-
-    static func value(_ p: P) -> Value {
-        switch p {
-        case .i(let x): .int(x)
-        case .d(let x): .double(x)
-        case .s(let x): .string(x)
-        case .a(let xs): .array(xs.map(value))
-        case .o(let kv): .object(Value.Object(kv.map { ($0.0, value($0.1)) }))
-        }
-    }
-
-    static func params(_ kv: [(String, P)]) -> Params {
-        guard case .object(let o) = value(.o(kv)) else { fatalError() }
-        return Params(o)
-    }
-
-    static func kind(_ name: String) -> any StageKind { StageKinds.all.first { $0.name == name }! }
 
     static let odeBase: [(String, P)] = [
         ("target", .o([("mu", .d(2.5)), ("rho", .d(0.5)), ("sigma_p2", .d(1.0))])),
