@@ -7,7 +7,7 @@ struct Planner {
     let hasher: FileHasher
     let force: Bool
 
-    enum Decision {
+    enum Decision: Sendable {
         case upToDate([(path: String, output: LockFile.Output)])
         case restorable([(path: String, output: LockFile.Output)])
         case mustRun
@@ -22,7 +22,7 @@ struct Planner {
         var outs: [(path: String, output: LockFile.Output)]
     }
 
-    struct Evaluation {
+    struct Evaluation: Sendable {
         var fields: KeyFields?
         var key: String?
         var decision: Decision

@@ -103,9 +103,17 @@ public final class Runner: Sendable {
                 for j in [i] + stages[i].upstream { relevant.stages[stages[j].name] = lock.stages[stages[j].name] }
                 let job = StageJob(runner: self, index: i, known: upstreamKnown, lock: relevant,
                                    position: results.count + running + 1, total: total)
+                // Up-to-date stages are settled here: only real work goes to a worker
+                // (a thread hand-off per stage would dominate a no-op run).
+                let ev = job.evaluate()
+                if case .upToDate(let outs) = ev.decision {
+                    finish(i, StageResult(name: stages[i].name, outcome: .upToDate, reasons: [], seconds: 0),
+                           outs: outs, entry: lock.stages[stages[i].name])
+                    continue
+                }
                 running += 1
                 DispatchQueue.global().async {
-                    let r = job.execute()
+                    let r = job.execute(ev)
                     mailbox.post((i, r))
                 }
             }

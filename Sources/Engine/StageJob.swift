@@ -20,15 +20,18 @@ struct StageJob: Sendable {
     var project: Project { runner.project }
     var stage: Pipeline.Stage { project.pipeline.stages[index] }
 
-    func execute() -> Result {
+    /// Decides what to do (cheap: digests through the stat cache).
+    func evaluate() -> Planner.Evaluation {
+        Planner(project: project, hasher: runner.hasher, force: runner.options.force).evaluate(index, known: known, lock: lock)
+    }
+
+    func execute(_ ev: Planner.Evaluation) -> Result {
         let start = Date()
         func result(_ outcome: Outcome, _ reasons: [String], outs: [(path: String, output: LockFile.Output)]? = nil,
                     entry: LockFile.Entry? = nil) -> Result {
             Result(result: StageResult(name: stage.name, outcome: outcome, reasons: reasons, seconds: Date().timeIntervalSince(start)),
                    outs: outs, entry: entry)
         }
-        let planner = Planner(project: project, hasher: runner.hasher, force: runner.options.force)
-        let ev = planner.evaluate(index, known: known, lock: lock)
         let previous = lock.stages[stage.name]
         var reasons = ev.reasons
         let staging = project.tmpDir.appendingPathComponent("\(index)-" + String(stage.name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" }))

@@ -28,8 +28,9 @@ public struct Store: Sendable {
         try FileManager.default.createDirectory(at: dest.deletingLastPathComponent(), withIntermediateDirectories: true)
         let tmp = dest.deletingLastPathComponent().appendingPathComponent(".\(sha256).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try? FileManager.default.removeItem(at: tmp)
+        // No fsync: an object torn by a power cut fails its digest check on
+        // restore and is recomputed; only the project's outputs are made durable.
         try FileManager.default.copyItem(at: file, to: tmp)
-        try AtomicFile.fsyncFile(tmp)
         guard rename(tmp.path, dest.path) == 0 else {
             try? FileManager.default.removeItem(at: tmp)
             throw EngineError.io("cannot store \(file.lastPathComponent) in the cache: \(String(cString: strerror(errno)))")
@@ -70,7 +71,8 @@ public struct Store: Sendable {
     /// Records that `key` produced `outs` (one line per output: sha size path).
     public func recordRun(key: String, outs: [(path: String, output: LockFile.Output)]) throws {
         let text = outs.map { "\($0.output.sha256) \($0.output.size) \($0.path)\n" }.joined()
-        try AtomicFile.write(Data(text.utf8), to: runURL(key), durable: true)
+        // Not fsync'ed, like objects: a torn record reads as absent.
+        try AtomicFile.write(Data(text.utf8), to: runURL(key), durable: false)
     }
 
     /// Keys with a run record, and the objects present (for `gc`).

@@ -32,7 +32,7 @@ enum Subprocess {
         sigaddset(&defaults, SIGPIPE)
         posix_spawnattr_setsigdefault(&attr, &defaults)
 
-        var env = ProcessInfo.processInfo.environment
+        var env = inheritedEnvironment
         for (k, v) in extraEnv { env[k] = v }
         let envStrings = env.keys.sorted().map { "\($0)=\(env[$0]!)" }
         let cArgs = argv.map { strdup($0) } + [nil]
@@ -54,6 +54,9 @@ enum Subprocess {
         return termsig == 0 ? (status >> 8) & 0xff : 128 + termsig
     }
 }
+
+/// The environment children inherit, read once (ProcessInfo rebuilds it on each call).
+private let inheritedEnvironment = ProcessInfo.processInfo.environment
 
 /// glibc's posix_spawn_file_actions_addchdir_np (2.29+), which Swift's Glibc
 /// module does not import (it is behind _GNU_SOURCE).

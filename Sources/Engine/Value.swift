@@ -120,6 +120,13 @@ extension Value {
     }
 
     public static func writeJSONString(_ s: String, into out: inout String) {
+        // Fast path: nothing to escape (paths, digests, names), appended whole.
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }) {
+            out += "\""
+            out += s
+            out += "\""
+            return
+        }
         out += "\""
         for u in s.unicodeScalars {
             switch u {
