@@ -34,7 +34,7 @@ try Data(yaml.utf8).write(to: root.appendingPathComponent("pipeline.yaml"))
 /// Process.waitUntilExit polls its run loop every 50 ms, which would quantise
 /// every measurement to 50 ms.
 func time(_ args: [String], expect: Int32) throws -> Double {
-    let argv = [binary.path] + args + ["-C", root.path, "-q"].filter { $0 != "-q" || args.first == "all" }
+    let argv = [binary.path] + args + ["-C", root.path]
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
@@ -60,15 +60,15 @@ func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s[s.count / 
 func ms(_ t: Double) -> String { String(Double(Int(t * 10000)) / 10) + " ms" }
 
 print("repro engine benchmark: \(n) stages (fan-out tree + fan-in), release binary \(binary.path)")
-let cold1 = try time(["all", "-j", "1"], expect: 0)
+let cold1 = try time(["all", "-q", "-j", "1"], expect: 0)
 try FileManager.default.removeItem(at: root.appendingPathComponent(".repro"))
 try FileManager.default.removeItem(at: root.appendingPathComponent("repro.lock"))
 try FileManager.default.removeItem(at: root.appendingPathComponent("out"))
-let cold2 = try time(["all", "-j", "2"], expect: 0)
+let cold2 = try time(["all", "-q", "-j", "2"], expect: 0)
 sleep(3)  // let the outputs age past the stat cache's racy window, as they would in real use
-let noop = median(try (0..<repeats).map { _ in try time(["all"], expect: 0) })
+let noop = median(try (0..<repeats).map { _ in try time(["all", "-q"], expect: 0) })
 let status = median(try (0..<repeats).map { _ in try time(["status"], expect: 0) })
-let dry = median(try (0..<repeats).map { _ in try time(["all", "--dry-run"], expect: 0) })
+let dry = median(try (0..<repeats).map { _ in try time(["all", "-q", "--dry-run"], expect: 0) })
 print("cold run, -j 1:          \(ms(cold1)) total, \(ms(cold1 / Double(n))) per stage")
 print("cold run, -j 2:          \(ms(cold2)) total, \(ms(cold2 / Double(n))) per stage")
 print("  (each stage forks sh and cat: that is included)")
