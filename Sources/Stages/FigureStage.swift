@@ -103,7 +103,7 @@ public struct FigureKind: StageKind {
 /// Every figure drawing this binary knows.
 public enum FigureDrawings {
     public static var all: [any FigureDrawing] {
-        [Fig1CollapsePatterns(), Fig2MeanAlignment(), Fig3VanishingWeight(), Fig4CollapseVsDimension(), Fig5AlignedState(), Fig6FlowCollapse()]
+        [Fig1CollapsePatterns(), Fig2MeanAlignment(), Fig3VanishingWeight(), Fig4CollapseVsDimension(), Fig5AlignedState(), Fig6FlowCollapse(), Fig7Annealing()]
     }
     static var byName: [String: any FigureDrawing] {
         Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
