@@ -12,6 +12,15 @@ struct Fig7Annealing: FigureDrawing {
         _ = try options.string("power"); _ = try options.string("variance"); _ = try options.string("baseline")
         _ = try options.double("beta0_line")
         _ = try options.double("avoid_threshold", default: 0.05)
+        guard case .array(let flows)? = options.raw("flows"), !flows.isEmpty else {
+            throw ParamError(key: options.fullKey("flows"), "must list the flow runs: {label, metrics}, the first without annealing")
+        }
+        for (i, f) in flows.enumerated() {
+            guard case .object(let o) = f else { throw ParamError(key: "flows[\(i)]", "must be a mapping") }
+            let q = Params(o, path: "options.flows[\(i)]")
+            _ = try q.string("label"); _ = try q.string("metrics")
+            if let k = q.unreadKeys.first { throw ParamError(key: k, "is not a flow field (label, metrics)") }
+        }
     }
 
     struct Cell { var beta0: Double, tau: Double, p: Double, lo: Double, hi: Double }
@@ -32,7 +41,7 @@ struct Fig7Annealing: FigureDrawing {
                      ("variance", "variance tempering $\\sigma_{p}^{2}/\\beta$", try cells(try input.csv(try o.string("variance"))))]
         var m = Metrics()
         m["baseline_p_collapse"] = pBase
-        var fig = Figure(width: FigureStyle.fullWidth, height: 390, rows: 2, cols: 2)
+        var fig = Figure(width: FigureStyle.fullWidth, height: 580, rows: 3, cols: 2)
         var best = 1.0
         for (k, (mode, title, cs)) in modes.enumerated() {
             let betas = Array(Set(cs.map(\.beta0))).sorted(), taus = Array(Set(cs.map(\.tau))).sorted()
@@ -92,6 +101,52 @@ struct Fig7Annealing: FigureDrawing {
             p.xLabel = "total training time $\\tau$ + 400"
             p.yLabel = "$P_{\\mathrm{collapse}}$ (every schedule)"
             p.legend = .upperRight
+        }
+        // e: normalizing flows in fig6's collapsing setting, with and without an annealed target.
+        guard case .array(let flows)? = o.raw("flows") else { throw StageFailure("no flows") }
+        var xs: [Double] = [], fr: [Double] = [], lo: [Double] = [], hi: [Double] = [], labels: [String] = []
+        for (i, f) in flows.enumerated() {
+            guard case .object(let fo) = f else { continue }
+            let q = Params(fo)
+            let csv = try input.csv(try q.string("metrics"))
+            var last: [String: Double] = [:]
+            for (seed, mm) in zip(try csv.strings("seed"), try csv.doubles("min_mass")) { last[seed] = mm }
+            let k = last.values.filter { $0 < 0.1 }.count, n = last.count
+            let (l, h) = wilsonInterval(successes: k, trials: n)
+            xs.append(Double(i)); fr.append(Double(k) / Double(n)); lo.append(l); hi.append(h)
+            labels.append(try q.string("label"))
+            m["flows_\(i)_collapse_fraction"] = Double(k) / Double(n)
+        }
+        m["flows_best_annealed_collapse_fraction"] = fr.dropFirst().min() ?? .nan
+        fig.panel(2, 0) { p in
+            p.errorBars(xs, fr, lower: lo, upper: hi, color: FigureStyle.purple)
+            p.scatter(xs, fr, marker: .circle, color: FigureStyle.purple)
+            for (x, label) in zip(xs, labels) { p.text(label, x: x, y: -0.2, align: .center, size: 7) }
+            p.xLimits = -0.6...(Double(xs.count) - 0.4)
+            p.xTicks = []
+            p.yLimits = -0.3...1.05
+            p.yTicks = [0, 0.25, 0.5, 0.75, 1]
+            p.yLabel = "RealNVP runs collapsed"
+            p.title = "flows, $d$ = 16, far start (12 seeds)"
+        }
+        fig.panel(2, 1) { p in
+            for (i, f) in flows.enumerated() {
+                guard case .object(let fo) = f, let csv = try? input.csv((try? Params(fo).string("metrics")) ?? "") else { continue }
+                let seeds = (try? csv.distinct("seed")) ?? []
+                let color = i == 0 ? Color.darkGray : FigureStyle.okabe(i)
+                for (j, s) in seeds.enumerated() {
+                    guard let r = try? csv.filter(["seed": s]) else { continue }
+                    p.line((try? r.doubles("step")) ?? [], ((try? r.doubles("min_mass")) ?? []).map { max($0, 1e-6) },
+                           label: j == 0 ? ((try? Params(fo).string("label")) ?? "") : nil,
+                           style: LineStyle(color: color, width: 0.6, opacity: 0.6))
+                }
+            }
+            p.hline(0.1)
+            p.yScale = .log
+            p.yLimits = 1e-6...1
+            p.xLabel = "training step"
+            p.yLabel = "smaller mode mass"
+            p.legend = .lowerLeft
         }
         return (fig, m)
     }

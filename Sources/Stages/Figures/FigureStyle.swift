@@ -12,6 +12,8 @@ enum FigureStyle {
     static func shades(_ c: Color, _ n: Int) -> [Color] {
         (0..<n).map { c.lighter(0.6 * Double(n - 1 - $0) / Double(max(1, n - 1))) }
     }
+    /// The i-th Okabe–Ito colour (wrapping).
+    static func okabe(_ i: Int) -> Color { Palette.okabeIto[i % Palette.okabeIto.count] }
     /// Colours per separation |μ|.
     static let muColors = [blue, vermillion, green, orange, purple]
 }
