@@ -43,7 +43,7 @@ public struct FlowStage: StageKind {
     public var name: String { "flow" }
     public var summary: String { "RealNVP flows trained by reverse KL on the two-Gaussian target, per seed" }
     public var codePaths: [String] {
-        ["Sources/Stages/FlowStage.swift", "Sources/Stages/CSVTable.swift", "Sources/Flows", "Sources/Random"]
+        ["Sources/Stages/FlowStage.swift", "Sources/Stages/CSVTable.swift", "Sources/Flows", "Sources/Annealing", "Sources/Random"]
     }
 
     public func validate(_ params: Params, stage: StageInfo) throws {
