@@ -52,9 +52,11 @@ let package = Package(
 
         // The science. `Random` is the project's own seeded RNG, shared by all of it.
         .target(name: "Random"),
-        .target(name: "Theory", dependencies: ["GSL", "Random"], swiftSettings: theorySettings),
+        // Annealing schedules β(t), shared by Theory (and so Particles) and Flows.
+        .target(name: "Annealing"),
+        .target(name: "Theory", dependencies: ["GSL", "Random", "Annealing"], swiftSettings: theorySettings),
         .target(name: "Particles", dependencies: ["Theory", "Random"], swiftSettings: particlesSettings),
-        .target(name: "Flows", dependencies: ["Random"], swiftSettings: flowsSettings),
+        .target(name: "Flows", dependencies: ["Random", "Annealing"], swiftSettings: flowsSettings),
         .target(name: "Plot"),
 
         // Digests of the sources this binary was built from (code part of stage keys).
@@ -79,6 +81,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "RandomTests", dependencies: ["Random"]),
         .testTarget(name: "GSLTests", dependencies: ["GSL"]),
+        .testTarget(name: "AnnealingTests", dependencies: ["Annealing"]),
         .testTarget(name: "TheoryTests", dependencies: ["Theory", "GSL"]),
         .testTarget(name: "ParticlesTests", dependencies: ["Particles", "Theory"]),
         .testTarget(name: "FlowsTests", dependencies: ["Flows"]),

@@ -28,6 +28,12 @@ public struct GaussianMixtureTarget: Sendable, Equatable {
 
     public var dim: Int { muPlus.count }
 
+    /// The same modes and weights with component variance `sigma2` (variance
+    /// tempering: σp²/β). Shares the mean arrays: allocates nothing.
+    public func withVariance(_ sigma2: Double) -> GaussianMixtureTarget {
+        GaussianMixtureTarget(muPlus: muPlus, muMinus: muMinus, rho: rho, sigma2: sigma2)
+    }
+
     /// log p(x), the responsibility r^p₊(x), and (if `grad` is given)
     /// ∇ log p(x) = -[r₊(x - μ₊) + r₋(x - μ₋)]/σp², scaled by `gradScale`.
     @inline(__always)

@@ -1,23 +1,44 @@
+@_exported import Annealing
 import Random
 
-/// How to train: batch, optimiser, optional power tempering of the target.
+/// How the target is tempered during training (model.md, "Extensions").
+public enum TemperMode: String, CaseIterable, Sendable {
+    /// Target p^β: the loss E_q[log q - β log p].
+    case power
+    /// Target the mixture with component variance σp²/β: E_q[log q - log p_β].
+    case variance
+}
+
+/// How to train: batch, optimiser, optional tempering of the target.
 public struct TrainingConfig: Sendable, Equatable {
     public var batch: Int
     public var adam: Adam.Config
-    /// Power tempering, target p^β: β(t) = β₀ + (1 - β₀)·min(t/τ, 1), t the
-    /// step. τ = 0 means β = 1 throughout.
+    /// Tempering: β(t) from `beta0` to 1 over `temperSteps` steps (the shared
+    /// `AnnealingSchedule` with τ = temperSteps, t the step), then 1;
+    /// temperSteps = 0 means β = 1 throughout. The linear shape is
+    /// β₀ + (1 - β₀)·min(t/τ, 1), as before shapes and modes existed.
     public var beta0: Double
     public var temperSteps: Int
+    public var temperMode: TemperMode
+    public var temperShape: AnnealingShape
 
-    public init(batch: Int = 256, adam: Adam.Config = .init(), beta0: Double = 1, temperSteps: Int = 0) {
+    public init(batch: Int = 256, adam: Adam.Config = .init(), beta0: Double = 1, temperSteps: Int = 0,
+                temperMode: TemperMode = .power, temperShape: AnnealingShape = .linear) {
         self.batch = batch
         self.adam = adam
         self.beta0 = beta0
         self.temperSteps = temperSteps
+        self.temperMode = temperMode
+        self.temperShape = temperShape
+    }
+
+    /// The schedule (nil without tempering).
+    public var schedule: AnnealingSchedule? {
+        temperSteps <= 0 ? nil : AnnealingSchedule(beta0: beta0, tau: Double(temperSteps), shape: temperShape)
     }
 
     public func beta(atStep t: Int) -> Double {
-        temperSteps <= 0 ? 1 : beta0 + (1 - beta0) * min(Double(t) / Double(temperSteps), 1)
+        schedule?.beta(Double(t)) ?? 1
     }
 }
 
@@ -79,17 +100,23 @@ public final class ReverseKLTrainer {
     }
 
     /// The loss on the base points in `workspace.states[0]` (first `rows`), and
-    /// its gradient into `grad`.
-    public func lossAndGradient(rows n: Int, beta: Double = 1) -> Estimate {
+    /// its gradient into `grad`: E[log q - β log p] (power), or
+    /// E[log q - log p_β] with p_β the target of variance σp²/β (variance).
+    /// At β = 1 both are the untempered loss, bit for bit.
+    public func lossAndGradient(rows n: Int, beta: Double = 1, mode: TemperMode = .power) -> Estimate {
         let ws = workspace, d = flow.dim
         flow.forward(rows: n, params: params.pointer, workspace: ws)
         let z = ws.states[0].pointer, x = ws.states[flow.layers.count].pointer
         let gx = ws.gradX.pointer, f = values.pointer
-        let scale = -beta / Double(n)
+        // c: the factor on log p; tg: the (possibly variance-tempered) target.
+        let varianceTempered = mode == .variance && beta != 1
+        let tg = varianceTempered ? target.withVariance(target.sigma2 / beta) : target
+        let c = mode == .power ? beta : 1
+        let scale = -c / Double(n)
         for b in 0..<n {
-            // ∂L/∂x_b = -(β/n) ∇log p(x_b)
-            let (logp, _) = target.evaluate(x + b * d, grad: gx + b * d, gradScale: scale)
-            f[b] = flow.baseLogDensity(z + b * d) - ws.logDet[b] - beta * logp
+            // ∂L/∂x_b = -(c/n) ∇log p(x_b)
+            let (logp, _) = tg.evaluate(x + b * d, grad: gx + b * d, gradScale: scale)
+            f[b] = flow.baseLogDensity(z + b * d) - ws.logDet[b] - c * logp
         }
         let loss = Estimate(f, count: n)
         flow.backward(rows: n, params: params.pointer, grad: grad.pointer, logDetWeight: -1 / Double(n),
@@ -103,7 +130,7 @@ public final class ReverseKLTrainer {
     public func trainStep() -> Estimate {
         let n = config.batch
         batchRNG.fillNormal(UnsafeMutableBufferPointer(start: workspace.states[0].pointer, count: n * flow.dim))
-        let loss = lossAndGradient(rows: n, beta: config.beta(atStep: step))
+        let loss = lossAndGradient(rows: n, beta: config.beta(atStep: step), mode: config.temperMode)
         if loss.mean.isFinite { adam.update(params.pointer, gradient: grad.pointer) }
         step += 1
         return loss

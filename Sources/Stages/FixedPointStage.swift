@@ -19,7 +19,7 @@ public struct FixedPointStage: StageKind {
     public let name = "fixed-points"
     public let summary = "aligned on-axis fixed points of the fixed-weight system vs |μ|, down to the fold |μ|_c"
     public let codePaths = ["Sources/Stages/FixedPointStage.swift", "Sources/Stages/ModelParams.swift", "Sources/Stages/CSVTable.swift",
-                            "Sources/Theory", "Sources/GSL", "Sources/CGSL"]
+                            "Sources/Theory", "Sources/Annealing", "Sources/GSL", "Sources/CGSL"]
 
     struct Setup {
         var fp: AxisFixedPoints, muStart: Double, guess: SIMD2<Double>, step: Double, foldTol: Double, output: String

@@ -14,7 +14,9 @@ import Synchronization
 ///   layers [8], hidden [[64, 64]], activation [tanh | relu]
 ///   init_scale [0.01]     c: the conditioners' last layers start ~ N(0, c²/H)
 ///   steps [1500], batch [256], lr [1e-3], lr_decay [none | linear], clip_norm [none]
-///   beta0 [1], temper_steps [0]   power tempering p^β, β: beta0 → 1 linearly
+///   beta0 [1], temper_steps [0]   tempering, β: beta0 → 1 over temper_steps steps, then 1
+///   temper_mode [power | variance]  target p^β, or the mixture with variance σp²/β
+///   temper_shape [linear | exponential | geometric | constant]  the ramp (Annealing)
 ///   log_every [10], eval_samples [4096]   metrics on a fixed evaluation batch
 ///   snapshots [[]], snapshot_samples [0]  steps at which to keep samples ...
 ///   grid {lo, hi, n}      ... and, for d = 2, log q on an n×n grid
@@ -43,7 +45,7 @@ public struct FlowStage: StageKind {
     public var name: String { "flow" }
     public var summary: String { "RealNVP flows trained by reverse KL on the two-Gaussian target, per seed" }
     public var codePaths: [String] {
-        ["Sources/Stages/FlowStage.swift", "Sources/Stages/CSVTable.swift", "Sources/Flows", "Sources/Random"]
+        ["Sources/Stages/FlowStage.swift", "Sources/Stages/CSVTable.swift", "Sources/Flows", "Sources/Annealing", "Sources/Random"]
     }
 
     public func validate(_ params: Params, stage: StageInfo) throws {
@@ -154,6 +156,13 @@ struct FlowStageConfig {
         }
         let beta0 = try p.check("beta0", p.double("beta0", default: 1), "must be in (0, 1]") { $0 > 0 && $0 <= 1 }
         let temper = try p.check("temper_steps", p.int("temper_steps", default: 0), "must be ≥ 0") { $0 >= 0 }
+        let temperMode = TemperMode(rawValue: try p.choice("temper_mode", TemperMode.allCases.map(\.rawValue),
+                                                           default: TemperMode.power.rawValue))!
+        let temperShape = AnnealingShape(rawValue: try p.choice("temper_shape", AnnealingShape.allCases.map(\.rawValue),
+                                                                default: AnnealingShape.linear.rawValue))!
+        if beta0 < 1 && temper == 0 {
+            throw ParamError(key: p.fullKey("temper_steps"), "must be > 0 when beta0 < 1 (the number of steps over which β rises to 1)")
+        }
         let logEvery = try p.check("log_every", p.int("log_every", default: 10), "must be ≥ 1") { $0 >= 1 }
         let evalCount = try p.check("eval_samples", p.int("eval_samples", default: 4096), "must be ≥ 1") { $0 >= 1 }
         let snapshots = try p.ints("snapshots", default: [])
@@ -207,7 +216,8 @@ struct FlowStageConfig {
         let adam = Adam.Config(learningRate: lr, clipNorm: clip, decaySteps: decay == "linear" ? steps : nil)
         experiment = FlowExperiment(
             architecture: arch, target: .symmetric(dim: d, mu: mu, rho: rho, sigma2: sigma2),
-            training: TrainingConfig(batch: batch, adam: adam, beta0: beta0, temperSteps: temper),
+            training: TrainingConfig(batch: batch, adam: adam, beta0: beta0, temperSteps: temper,
+                                     temperMode: temperMode, temperShape: temperShape),
             steps: steps, logEvery: logEvery, evalCount: evalCount, snapshotSteps: snapshots.sorted(),
             sampleCount: sampleCount, grid: grid)
         self.seeds = seeds.map { UInt64($0) }

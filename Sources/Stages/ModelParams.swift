@@ -10,7 +10,8 @@ import Theory
 ///               {mu_plus: [2, 0.5], mu_minus: [-1.5, 0.3], rho: .., sigma_p2: ..}
 ///     s: 1                                                  # variance of q's components
 ///     weights: fixed | trainable        w: 0.5              # w only when fixed
-///     tempering: {mode: none | power | variance, beta0: 0.03, tau: 100}
+///     tempering: {mode: none | power | variance, beta0: 0.03, tau: 100,
+///                 shape: linear | exponential | geometric | constant}   # shape default linear
 ///     init: {mode: fixed, m_plus: [1.0], m_minus: [0.5],    # coords on (e₁, e₂), or
 ///            alpha_plus: 1.05, alpha_minus: 0.95,           # multiples of μ₊
 ///            orth2: [999, 999], orth_cross: 0 | orth_sigma: [1, -1], theta: 0}
@@ -86,14 +87,19 @@ enum ModelParams {
         let t = try p.object("tempering")
         let mode = try t.choice("mode", ["none", "power", "variance"])
         if mode == "none" { return .none }
-        let b = try schedule(t, beta0: try t.double("beta0"), tau: try t.double("tau"))
+        let b = try schedule(t, beta0: try t.double("beta0"), tau: try t.double("tau"), shape: try shape(t))
         return mode == "power" ? .power(b) : .variance(b)
     }
 
-    static func schedule(_ t: Params, beta0: Double, tau: Double) throws -> BetaSchedule {
+    /// The schedule's shape (key `shape`, default linear).
+    static func shape(_ t: Params) throws -> AnnealingShape {
+        AnnealingShape(rawValue: try t.choice("shape", AnnealingShape.allCases.map(\.rawValue), default: AnnealingShape.linear.rawValue))!
+    }
+
+    static func schedule(_ t: Params, beta0: Double, tau: Double, shape: AnnealingShape = .linear) throws -> BetaSchedule {
         try t.check("beta0", beta0, "must be in (0, 1]") { $0 > 0 && $0 <= 1 }
         try t.check("tau", tau, "must be > 0") { $0 > 0 && $0.isFinite }
-        return BetaSchedule(beta0: beta0, tau: tau)
+        return BetaSchedule(beta0: beta0, tau: tau, shape: shape)
     }
 
     static func solver(_ p: Params) throws -> SolverSettings {

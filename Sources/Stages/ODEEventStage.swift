@@ -22,7 +22,7 @@ public struct ODEEventStage: StageKind {
     public let name = "ode-escape"
     public let summary = "first time the smaller mode mass exceeds a threshold (escape time), per |μ|"
     public let codePaths = ["Sources/Stages/ODEEventStage.swift", "Sources/Stages/ModelParams.swift", "Sources/Stages/ODEStage.swift",
-                            "Sources/Stages/CSVTable.swift", "Sources/Theory", "Sources/GSL", "Sources/CGSL", "Sources/Random"]
+                            "Sources/Stages/CSVTable.swift", "Sources/Theory", "Sources/Annealing", "Sources/GSL", "Sources/CGSL", "Sources/Random"]
 
     struct Setup {
         var mus: [Double], rho: Double, sp2: Double, s: Double, d: Int, weights: WeightMode

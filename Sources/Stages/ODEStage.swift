@@ -21,7 +21,7 @@ public struct ODEStage: StageKind {
     public let name = "ode"
     public let summary = "trajectories of the overlap ODE (alphas, overlaps, w, KL, mode masses) on a time grid"
     public let codePaths = ["Sources/Stages/ODEStage.swift", "Sources/Stages/ModelParams.swift", "Sources/Stages/CSVTable.swift",
-                            "Sources/Theory", "Sources/GSL", "Sources/CGSL", "Sources/Random"]
+                            "Sources/Theory", "Sources/Annealing", "Sources/GSL", "Sources/CGSL", "Sources/Random"]
 
     struct Setup {
         var target: Target, s: Double, dims: [Int], weights: WeightMode, tempering: Tempering

@@ -38,7 +38,7 @@ public struct ParticlesStage: StageKind {
     public let name = "particles"
     public let summary = "finite-d gradient flow with Monte-Carlo gradients (alphas, overlaps, w, KL, masses) on the ode kind's time grid"
     public let codePaths = ["Sources/Stages/ParticlesStage.swift", "Sources/Stages/ModelParams.swift", "Sources/Stages/CSVTable.swift",
-                            "Sources/Particles", "Sources/Theory", "Sources/GSL", "Sources/CGSL", "Sources/Random"]
+                            "Sources/Particles", "Sources/Theory", "Sources/Annealing", "Sources/GSL", "Sources/CGSL", "Sources/Random"]
 
     /// Per run, at most this much memory (vectors, per-block buffers).
     static let maxBytesPerRun = 4.0 * 1024 * 1024 * 1024

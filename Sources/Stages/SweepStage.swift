@@ -3,12 +3,15 @@ import Foundation
 import Theory
 
 /// Kind `ode-sweep`: collapse statistics (figures.md fig4, fig5c, fig7).
-/// Over |μ| × d × weight mode (× tempering β₀ × τ), integrate every seed's
+/// Over |μ| × d × weight mode (× tempering β₀ × τ × shape), integrate every seed's
 /// random start to each end time and classify it (Theory `Outcome`: collapsed
 /// iff min(mass₊, mass₋) < 0.1; vanishing weight if min(w, 1-w) < 0.05, else
 /// mean alignment; otherwise covered). The same seeds, hence the same starts,
 /// for every cell. With tempering, end times count from the schedule's end
-/// (T = τ + end). Outs: a summary CSV (counts, fractions, Wilson 95%
+/// (T = τ + end). Tempering: {mode: none | power | variance, beta0: [..],
+/// tau: [..], shape: linear | [linear, exponential, geometric, constant]}
+/// (beta0, tau, shape: one value or a list; shape default linear); tempered
+/// sweeps get a `shape` column after `tau`. Outs: a summary CSV (counts, fractions, Wilson 95%
 /// intervals) and optionally a second CSV with every run's final state.
 ///
 ///     - name: sweep-fig4
@@ -25,7 +28,7 @@ public struct SweepStage: StageKind {
     public let name = "ode-sweep"
     public let summary = "collapse statistics of the overlap ODE over seeds × d × |μ| × weights (× tempering), with Wilson intervals"
     public let codePaths = ["Sources/Stages/SweepStage.swift", "Sources/Stages/ModelParams.swift", "Sources/Stages/ODEStage.swift",
-                            "Sources/Stages/CSVTable.swift", "Sources/Theory", "Sources/GSL", "Sources/CGSL", "Sources/Random"]
+                            "Sources/Stages/CSVTable.swift", "Sources/Theory", "Sources/Annealing", "Sources/GSL", "Sources/CGSL", "Sources/Random"]
 
     struct Setup {
         var cells: [(weights: String, mu: Double, d: Int, tempering: Tempering, cell: SweepCell)]
@@ -68,11 +71,24 @@ public struct SweepStage: StageKind {
             let mode = try tp.choice("mode", ["none", "power", "variance"])
             if mode != "none" {
                 let b0s = try tp.doubles("beta0"), taus = try tp.doubles("tau")
-                if b0s.isEmpty || taus.isEmpty { throw ParamError(key: tp.fullKey("beta0"), "beta0 and tau must not be empty") }
+                if b0s.isEmpty { throw ParamError(key: tp.fullKey("beta0"), "must not be empty") }
+                if taus.isEmpty { throw ParamError(key: tp.fullKey("tau"), "must not be empty") }
+                let names = try tp.strings("shape", default: [AnnealingShape.linear.rawValue])
+                if names.isEmpty { throw ParamError(key: tp.fullKey("shape"), "must not be empty") }
+                let shapes = try names.map { n in
+                    guard let sh = AnnealingShape(rawValue: n) else {
+                        throw ParamError(key: tp.fullKey("shape"),
+                                         "entries must be one of \(AnnealingShape.allCases.map(\.rawValue).joined(separator: ", ")), got '\(n)'")
+                    }
+                    return sh
+                }
+                if Set(shapes).count != shapes.count { throw ParamError(key: tp.fullKey("shape"), "has duplicates") }
                 temperings = try b0s.flatMap { b in
-                    try taus.map { tau in
-                        let sc = try ModelParams.schedule(tp, beta0: b, tau: tau)
-                        return mode == "power" ? Tempering.power(sc) : .variance(sc)
+                    try taus.flatMap { tau in
+                        try shapes.map { shape in
+                            let sc = try ModelParams.schedule(tp, beta0: b, tau: tau, shape: shape)
+                            return mode == "power" ? Tempering.power(sc) : .variance(sc)
+                        }
                     }
                 }
             }
@@ -107,11 +123,11 @@ public struct SweepStage: StageKind {
         }
     }
 
-    static func describe(_ t: Tempering) -> (String, Double, Double) {
+    static func describe(_ t: Tempering) -> (mode: String, beta0: Double, tau: Double, shape: String) {
         switch t {
-        case .none: ("none", 1, 0)
-        case .power(let b): ("power", b.beta0, b.tau)
-        case .variance(let b): ("variance", b.beta0, b.tau)
+        case .none: ("none", 1, 0, "none")
+        case .power(let b): ("power", b.beta0, b.tau, b.shape.rawValue)
+        case .variance(let b): ("variance", b.beta0, b.tau, b.shape.rawValue)
         }
     }
 
@@ -133,7 +149,10 @@ public struct SweepStage: StageKind {
             }
         }
         try ctx.checkCancellation()
-        let head = ["weights", "mu", "d", "tempering", "beta0", "tau", "t_end"]
+        // A `shape` column (after tau) only in tempered sweeps: untempered
+        // sweeps keep their former columns and bytes.
+        let shapeColumn = su.cells.contains { $0.tempering != .none }
+        let head = ["weights", "mu", "d", "tempering", "beta0", "tau"] + (shapeColumn ? ["shape"] : []) + ["t_end"]
         var summary = CSVTable(columns: head + ["n", "covered", "mean_alignment", "vanishing_weight", "collapsed",
                                                "p_collapse", "p_collapse_lo", "p_collapse_hi",
                                                "p_mean_alignment", "p_mean_alignment_lo", "p_mean_alignment_hi",
@@ -142,10 +161,10 @@ public struct SweepStage: StageKind {
         for (ci, c) in su.cells.enumerated() {
             let cellRuns = Array(runs[(ci * nSeeds)..<((ci + 1) * nSeeds)])
             let counts = SweepCell.tally(cellRuns, endTimes: su.endTimes.count)
-            let (tm, b0, tau) = Self.describe(c.tempering)
+            let (tm, b0, tau, shape) = Self.describe(c.tempering)
             for (k, cnt) in counts.enumerated() {
-                let key: [CSVTable.Cell] = [.text(c.weights), .double(c.mu), .int(c.d), .text(tm), .double(b0), .double(tau),
-                                            .double(c.cell.endTimes[k])]
+                let key: [CSVTable.Cell] = [.text(c.weights), .double(c.mu), .int(c.d), .text(tm), .double(b0), .double(tau)]
+                    + (shapeColumn ? [.text(shape)] : []) + [.double(c.cell.endTimes[k])]
                 var row = key + [.int(cnt.total), .int(cnt.covered), .int(cnt.meanAlignment), .int(cnt.vanishingWeight), .int(cnt.collapsed)]
                 for x in [cnt.collapsed, cnt.meanAlignment, cnt.vanishingWeight] {
                     let (lo, hi) = wilsonInterval(successes: x, trials: cnt.total)

@@ -1,3 +1,5 @@
+@_exported import Annealing
+
 /// How the mixture weight w = w₊ behaves (model.md, "Setting").
 public enum WeightMode: Sendable, Equatable {
     /// w frozen at the given value (mean alignment in isolation).
@@ -8,22 +10,10 @@ public enum WeightMode: Sendable, Equatable {
     public var isTrainable: Bool { self == .trainable }
 }
 
-/// A tempering schedule β(t) = β₀ + (1 - β₀) min(t/τ, 1) (model.md,
-/// "Extensions"); `constant` is β ≡ 1.
-public struct BetaSchedule: Sendable, Equatable {
-    public var beta0: Double
-    public var tau: Double
-    public init(beta0: Double, tau: Double) {
-        self.beta0 = beta0
-        self.tau = tau
-    }
-    public static let constant = BetaSchedule(beta0: 1, tau: 1)
-
-    @inline(__always)
-    public func beta(_ t: Double) -> Double {
-        beta0 == 1 ? 1 : beta0 + (1 - beta0) * min(max(t / tau, 0), 1)
-    }
-}
+/// A tempering schedule β(t) from β₀ to 1 over τ, then 1 (model.md,
+/// "Extensions"): the shared `Annealing` type, shapes constant, linear
+/// (default), exponential, geometric; `BetaSchedule.constant` is β ≡ 1.
+public typealias BetaSchedule = AnnealingSchedule
 
 /// Tempering of the target during the flow (model.md, "Extensions").
 public enum Tempering: Sendable, Equatable {
