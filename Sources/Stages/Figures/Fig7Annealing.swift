@@ -12,6 +12,7 @@ struct Fig7Annealing: FigureDrawing {
         _ = try options.string("power"); _ = try options.string("variance"); _ = try options.string("baseline")
         _ = try options.double("beta0_line")
         _ = try options.double("avoid_threshold", default: 0.05)
+        _ = try options.string("check_particles"); _ = try options.string("check_ode")
         guard case .array(let flows)? = options.raw("flows"), !flows.isEmpty else {
             throw ParamError(key: options.fullKey("flows"), "must list the flow runs: {label, metrics}, the first without annealing")
         }
@@ -102,6 +103,21 @@ struct Fig7Annealing: FigureDrawing {
             p.yLabel = "$P_{\\mathrm{collapse}}$ (every schedule)"
             p.legend = .upperRight
         }
+        // The particle check of one cell: same starts, same schedule.
+        let simC = try input.csv(try o.string("check_particles")), odeC = try input.csv(try o.string("check_ode"))
+        var maxDA = 0.0, agree = 0, total = 0
+        for seed in try odeC.distinct("seed") {
+            let a = try simC.filter(["seed": seed]), b = try odeC.filter(["seed": seed])
+            for (x, y) in zip(try a.doubles("alpha_plus") + a.doubles("alpha_minus"), try b.doubles("alpha_plus") + b.doubles("alpha_minus")) {
+                maxDA = max(maxDA, abs(x - y))
+            }
+            let collapsed = { (r: CSVReader) throws -> Bool in min(try r.doubles("mass_plus").last ?? 0, try r.doubles("mass_minus").last ?? 0) < 0.1 }
+            total += 1
+            if try collapsed(a) == collapsed(b) { agree += 1 }
+        }
+        m["check_max_abs_dalpha"] = maxDA
+        m["check_outcome_agreement"] = Double(agree) / Double(max(total, 1))
+
         // e: normalizing flows in fig6's collapsing setting, with and without an annealed target.
         guard case .array(let flows)? = o.raw("flows") else { throw StageFailure("no flows") }
         var xs: [Double] = [], fr: [Double] = [], lo: [Double] = [], hi: [Double] = [], labels: [String] = []
