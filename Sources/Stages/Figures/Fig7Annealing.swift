@@ -83,7 +83,7 @@ struct Fig7Annealing: FigureDrawing {
             p.hline(threshold, style: LineStyle(color: .gray, width: 0.6, dash: .dotted))
             p.xScale = .log
             p.xLimits = 5...20000
-            p.yLimits = -0.02...0.8
+            p.yLimits = -0.02...0.95
             p.xLabel = "annealing time $\\tau$"
             p.yLabel = "$P_{\\mathrm{collapse}}$ at $\\beta_{0}$ = \(b0)"
             p.legend = .upperRight
@@ -98,24 +98,28 @@ struct Fig7Annealing: FigureDrawing {
             p.hline(threshold, label: "$P$ = \(threshold)", style: LineStyle(color: .gray, width: 0.6, dash: .dotted))
             p.hline(pBase, style: LineStyle(color: .black, dash: .dashed))
             p.xScale = .log
-            p.yLimits = -0.02...0.8
+            p.yLimits = -0.02...0.95
             p.xLabel = "total training time $\\tau$ + 400"
             p.yLabel = "$P_{\\mathrm{collapse}}$ (every schedule)"
             p.legend = .upperRight
         }
         // The particle check of one cell: same starts, same schedule.
         let simC = try input.csv(try o.string("check_particles")), odeC = try input.csv(try o.string("check_ode"))
-        var maxDA = 0.0, agree = 0, total = 0
+        var maxDA = 0.0, maxFinal = 0.0, agree = 0, total = 0
         for seed in try odeC.distinct("seed") {
             let a = try simC.filter(["seed": seed]), b = try odeC.filter(["seed": seed])
             for (x, y) in zip(try a.doubles("alpha_plus") + a.doubles("alpha_minus"), try b.doubles("alpha_plus") + b.doubles("alpha_minus")) {
                 maxDA = max(maxDA, abs(x - y))
+            }
+            for c in ["alpha_plus", "alpha_minus"] {
+                maxFinal = max(maxFinal, abs((try a.doubles(c).last ?? .nan) - (try b.doubles(c).last ?? .nan)))
             }
             let collapsed = { (r: CSVReader) throws -> Bool in min(try r.doubles("mass_plus").last ?? 0, try r.doubles("mass_minus").last ?? 0) < 0.1 }
             total += 1
             if try collapsed(a) == collapsed(b) { agree += 1 }
         }
         m["check_max_abs_dalpha"] = maxDA
+        m["check_max_final_abs_dalpha"] = maxFinal
         m["check_outcome_agreement"] = Double(agree) / Double(max(total, 1))
 
         // e: normalizing flows in fig6's collapsing setting, with and without an annealed target.
@@ -137,13 +141,13 @@ struct Fig7Annealing: FigureDrawing {
         fig.panel(2, 0) { p in
             p.errorBars(xs, fr, lower: lo, upper: hi, color: FigureStyle.purple)
             p.scatter(xs, fr, marker: .circle, color: FigureStyle.purple)
-            for (x, label) in zip(xs, labels) { p.text(label, x: x, y: -0.2, align: .center, size: 7) }
+            for (x, label) in zip(xs, labels) { p.text(label, x: x, y: -0.16, align: .center, size: 8) }
             p.xLimits = -0.6...(Double(xs.count) - 0.4)
             p.xTicks = []
-            p.yLimits = -0.3...1.05
+            p.yLimits = -0.25...1.05
             p.yTicks = [0, 0.25, 0.5, 0.75, 1]
             p.yLabel = "RealNVP runs collapsed"
-            p.title = "flows, $d$ = 16, far start (12 seeds)"
+            p.title = "RealNVP, $d$ = 16, far start, 12 seeds"
         }
         fig.panel(2, 1) { p in
             for (i, f) in flows.enumerated() {
