@@ -8,22 +8,6 @@ import XCTest
 /// overlaps equal to the `ode` kind's start, failures with step and time.
 final class ParticlesStageTests: XCTestCase, ParamBuilding {
 
-    /// base with the value at `path` replaced (nil: removed; added if absent).
-    static func replacing(_ base: [(String, P)], _ path: [String], with v: P?) -> [(String, P)] {
-        var out: [(String, P)] = []
-        var found = false
-        for (k, x) in base {
-            guard k == path[0] else { out.append((k, x)); continue }
-            found = true
-            if path.count == 1 {
-                if let v { out.append((k, v)) }
-            } else if case .o(let inner) = x {
-                out.append((k, .o(replacing(inner, Array(path.dropFirst()), with: v))))
-            }
-        }
-        if !found, let v { out.append((path[0], v)) }
-        return out
-    }
 
     static let base: [(String, P)] = [
         ("target", .o([("mu", .d(2.0))])),

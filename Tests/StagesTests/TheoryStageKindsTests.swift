@@ -20,21 +20,6 @@ final class TheoryStageKindsTests: XCTestCase, ParamBuilding {
         ("time", .o([("grid", .s("log")), ("first", .d(0.01)), ("end", .d(20.0)), ("points", .i(20))])),
     ]
 
-    static func replacing(_ base: [(String, P)], _ path: [String], with v: P?) -> [(String, P)] {
-        var out: [(String, P)] = []
-        var found = false
-        for (k, x) in base {
-            guard k == path[0] else { out.append((k, x)); continue }
-            found = true
-            if path.count == 1 {
-                if let v { out.append((k, v)) }
-            } else if case .o(let inner) = x {
-                out.append((k, .o(replacing(inner, Array(path.dropFirst()), with: v))))
-            }
-        }
-        if !found, let v { out.append((path[0], v)) }
-        return out
-    }
 
     func run(_ kindName: String, _ kv: [(String, P)], outs: [String], parallelism: Int) throws -> (URL, [Data]) {
         let kind = Self.kind(kindName)
