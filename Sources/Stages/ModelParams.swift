@@ -22,10 +22,7 @@ import Theory
 enum ModelParams {
     static func target(_ p: Params) throws -> Target {
         let t = try p.object("target")
-        let rho = try t.double("rho", default: 0.5)
-        try t.check("rho", rho, "must be in (0, 1)") { $0 > 0 && $0 < 1 }
-        let sp2 = try t.double("sigma_p2", default: 1)
-        try t.check("sigma_p2", sp2, "must be > 0 (a variance)") { $0 > 0 && $0.isFinite }
+        let (rho, sp2) = try mixtureShape(t)
         let target: Target
         if t.has("mu") {
             let mu = try t.double("mu")
@@ -40,6 +37,26 @@ enum ModelParams {
             if target.delta2 <= 0 { throw ParamError(key: t.fullKey("mu_minus"), "must differ from mu_plus") }
         }
         return target
+    }
+
+    /// ρ and σp² of a `target:` group.
+    static func mixtureShape(_ t: Params) throws -> (rho: Double, sigmaP2: Double) {
+        let rho = try t.double("rho", default: 0.5)
+        try t.check("rho", rho, "must be in (0, 1)") { $0 > 0 && $0 < 1 }
+        let sp2 = try t.double("sigma_p2", default: 1)
+        try t.check("sigma_p2", sp2, "must be > 0 (a variance)") { $0 > 0 && $0.isFinite }
+        return (rho, sp2)
+    }
+
+    /// A symmetric target over several separations, `target: {mu: [..], rho, sigma_p2}`
+    /// (the kinds that sweep or scan |μ|).
+    static func separations(_ p: Params) throws -> (mus: [Double], rho: Double, sigmaP2: Double) {
+        let t = try p.object("target")
+        let mus = try t.doubles("mu")
+        if mus.isEmpty { throw ParamError(key: t.fullKey("mu"), "must not be empty") }
+        for m in mus { try t.check("mu", m, "must be > 0 (separations |μ|)") { $0 > 0 && $0.isFinite } }
+        let (rho, sp2) = try mixtureShape(t)
+        return (mus, rho, sp2)
     }
 
     /// One or two coordinates on the target plane's basis (e₁, e₂).

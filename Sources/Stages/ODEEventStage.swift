@@ -31,14 +31,7 @@ public struct ODEEventStage: StageKind {
     }
 
     func setup(_ p: Params, _ stage: StageInfo) throws -> Setup {
-        let t = try p.object("target")
-        let mus = try t.doubles("mu")
-        if mus.isEmpty { throw ParamError(key: t.fullKey("mu"), "must not be empty") }
-        for m in mus { try t.check("mu", m, "must be > 0 (separations |μ|)") { $0 > 0 && $0.isFinite } }
-        let rho = try t.double("rho", default: 0.5)
-        try t.check("rho", rho, "must be in (0, 1)") { $0 > 0 && $0 < 1 }
-        let sp2 = try t.double("sigma_p2", default: 1)
-        try t.check("sigma_p2", sp2, "must be > 0 (a variance)") { $0 > 0 && $0.isFinite }
+        let (mus, rho, sp2) = try ModelParams.separations(p)
         let dims = try ModelParams.dimensions(p)
         guard dims.count == 1 else { throw ParamError(key: p.fullKey("d"), "must be a single dimension for this kind") }
         let e = try p.object("event")
