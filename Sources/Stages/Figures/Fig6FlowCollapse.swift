@@ -59,8 +59,9 @@ struct Fig6FlowCollapse: FigureDrawing {
             p.xTicks = dims.map(Double.init)
             p.xLabel = "dimension $d$"
             p.yLabel = "fraction collapsed (12 seeds)"
-            p.yLimits = -0.03...1.03
-            p.legend = .centerRight
+            p.yLimits = -0.03...1.3
+            p.yTicks = [0, 0.2, 0.4, 0.6, 0.8, 1]
+            p.legend = .upperLeft
         }
         m["far_small_d_max_collapse_fraction"] = farSmallMax
         m["far_large_d_min_collapse_fraction"] = farLargeMin
