@@ -57,7 +57,7 @@ public struct Inspector: Sendable {
         // Kind-specific checks (e.g. claims that must hold), on outputs that match the lock.
         let badStages = Set(mismatches.map(\.stage))
         for stage in project.pipeline.stages where !badStages.contains(stage.name) {
-            let info = StageInfo(name: stage.name, deps: stage.spec.deps, outs: stage.spec.outs)
+            let info = stage.info
             do {
                 for problem in try stage.kind.verify(root: project.root, stage: info, params: Params(stage.spec.params)) {
                     mismatches.append(Mismatch(stage: stage.name, path: nil, problem: problem))

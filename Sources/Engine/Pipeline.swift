@@ -15,6 +15,8 @@ public struct Pipeline: Sendable {
         /// Indices of the stages it depends on, sorted.
         public let upstream: [Int]
         public var name: String { spec.name }
+        /// What the stage's kind is told about it (name, deps, outs).
+        public var info: StageInfo { StageInfo(name: spec.name, deps: spec.deps, outs: spec.outs) }
     }
 
     /// In topological order: among stages whose inputs are ready, the one

@@ -43,7 +43,7 @@ public struct RebuildCheck: Sendable {
             let start = Date()
             let staging = scratch.appendingPathComponent("\(i)")
             try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
-            let ctx = StageContext(info: StageInfo(name: stage.name, deps: stage.spec.deps, outs: stage.spec.outs),
+            let ctx = StageContext(info: stage.info,
                                    params: Params(stage.spec.params), root: project.root, staging: staging, parallelism: jobs,
                                    upstream: project.upstreamInfo(i, keys: ev.fields?.upstream ?? []),
                                    reporter: { e in if case .progress(let f, let note) = e { reporter.progress(stage.name, fraction: f, note: note) } },

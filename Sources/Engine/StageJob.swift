@@ -81,7 +81,7 @@ struct StageJob: Sendable {
         let name = stage.name
         let reporter = runner.reporter
         let ctx = StageContext(
-            info: StageInfo(name: name, deps: stage.spec.deps, outs: stage.spec.outs), params: Params(stage.spec.params),
+            info: stage.info, params: Params(stage.spec.params),
             root: project.root, staging: staging, parallelism: runner.options.threadsPerStage ?? runner.options.jobs, processes: runner.processes, upstream: stage.kind.recordsProvenance ? upstream : [],
             reporter: { event in
                 switch event {

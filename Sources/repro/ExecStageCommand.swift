@@ -35,7 +35,7 @@ struct ExecStage: ParsableCommand {
         }
         let s = project.pipeline.stages[i]
         try FileManager.default.createDirectory(at: stagingURL, withIntermediateDirectories: true)
-        let ctx = StageContext(info: StageInfo(name: s.name, deps: s.spec.deps, outs: s.spec.outs), params: Params(s.spec.params),
+        let ctx = StageContext(info: s.info, params: Params(s.spec.params),
                                root: project.root, staging: stagingURL, parallelism: threads,
                                reporter: { e in if case .log(let line) = e { print(line) } }, cancelled: { false })
         do {

@@ -59,7 +59,7 @@ final class InterruptHandler {
     private let sources: [any DispatchSourceSignal]
 
     init(_ onFirst: @escaping @Sendable () -> Void) {
-        let count = LockedCounter()
+        let count = SignalCounter()
         sources = [SIGINT, SIGTERM].map { sig in
             signal(sig, SIG_IGN)
             let src = DispatchSource.makeSignalSource(signal: sig, queue: .global())
@@ -77,7 +77,8 @@ final class InterruptHandler {
     }
 }
 
-final class LockedCounter: Sendable {
+/// How many interrupts have arrived.
+final class SignalCounter: Sendable {
     private let value = Atomic<Int>(0)
     func increment() -> Int { value.wrappingAdd(1, ordering: .relaxed).newValue }
 }

@@ -72,13 +72,12 @@ struct Fig1CollapsePatterns: FigureDrawing {
                     if c == 0 { p.yLabel = rowNames[row] }
                 }
             }
-            let (mp0, _, _) = positions[0], (mpT, mmT, wT) = positions[positions.count - 1]
+            let (mpT, mmT, wT) = positions[positions.count - 1]
             if row == 0 {
                 m["gmm_fixed_final_x_plus"] = mpT.0 / mu
                 m["gmm_fixed_final_x_minus"] = mmT.0 / mu
             } else {
                 m["gmm_trainable_final_min_weight"] = min(wT, 1 - wT)
-                _ = mp0
                 // The component whose weight vanished is left far from both modes.
                 m["gmm_trainable_dead_mean_distance_to_modes"] = min(((mpT.0 - mu) * (mpT.0 - mu) + mpT.1 * mpT.1).squareRoot(),
                                                                      ((mpT.0 + mu) * (mpT.0 + mu) + mpT.1 * mpT.1).squareRoot())
