@@ -15,10 +15,16 @@ import Foundation
 public struct OverlapModel: Sendable {
     public let config: ModelConfig
     let integrals: GaussianIntegrals
+    /// R^p, P^p as functions of M alone at the target's own σp² (their width
+    /// S^p is then constant), when S^p is in the split regime; else nil.
+    /// Variance tempering moves σp² while β(t) < 1 and uses the direct rules then.
+    let targetIntegrals: FixedWidthIntegrals?
 
     public init(_ config: ModelConfig, integrals: GaussianIntegrals = .shared) {
         self.config = config
         self.integrals = integrals
+        let sp = (config.s * config.target.delta2).squareRoot() / config.target.sigmaP2
+        targetIntegrals = FixedWidthIntegralsCache.shared.table(S: sp)
     }
 
     public var dimension: Int { config.weights.isTrainable ? 8 : 7 }
@@ -50,14 +56,17 @@ public struct OverlapModel: Sendable {
         let mpP = ell + ((y[0] - y[1]) - half) / sigmaP2
         let mpM = ell + ((y[2] - y[3]) - half) / sigmaP2
         var r = Responsibilities(w: w, wMinus: wm, lambda: lambda, rqP: 0, rqM: 0, rpP: 0, rpM: 0)
+        // Target side: the interpolant at the model's own σp², else direct.
+        let tabulated = sigmaP2 == tg.sigmaP2 ? targetIntegrals : nil
         if softplus {
             let a = integrals.all(mqP, sq), b = integrals.all(mqM, sq)
-            let c = integrals.all(mpP, sp), e = integrals.all(mpM, sp)
+            let c = tabulated?.all(mpP) ?? integrals.all(mpP, sp), e = tabulated?.all(mpM) ?? integrals.all(mpM, sp)
             r.rqP = a.sigma; r.rqM = b.sigma; r.rpP = c.sigma; r.rpM = e.sigma
             r.pqP = a.softplus; r.pqM = b.softplus; r.ppP = c.softplus; r.ppM = e.softplus
         } else {
             r.rqP = integrals.sigma(mqP, sq); r.rqM = integrals.sigma(mqM, sq)
-            r.rpP = integrals.sigma(mpP, sp); r.rpM = integrals.sigma(mpM, sp)
+            r.rpP = tabulated?.sigma(mpP) ?? integrals.sigma(mpP, sp)
+            r.rpM = tabulated?.sigma(mpM) ?? integrals.sigma(mpM, sp)
         }
         return r
     }

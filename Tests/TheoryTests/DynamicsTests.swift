@@ -136,8 +136,11 @@ final class DynamicsTests: XCTestCase {
         for i in base.indices { XCTAssertEqual(half[i], 0.5 * (base[i] + zero[i]), accuracy: 1e-12 * max(1, abs(base[i]))) }
         // Variance tempering at β = ½ is the untempered flow with σp² doubled.
         let wide = Target(muPlus: target.muPlus, muMinus: target.muMinus, rho: 0.5, sigmaP2: 2)
+        // (Equal up to the target-side interpolant, which only the untempered
+        // model uses: within 1e-11 of the direct rules.)
         let doubled = OverlapModel(ModelConfig(target: wide, weights: .trainable, d: 30)).derivatives(0, y)
-        XCTAssertEqual(f(.variance(BetaSchedule(beta0: 0.5, tau: 1e300))), doubled)
+        let tempered = f(.variance(BetaSchedule(beta0: 0.5, tau: 1e300)))
+        for i in doubled.indices { XCTAssertEqual(tempered[i], doubled[i], accuracy: 1e-10 * max(1, abs(doubled[i]))) }
     }
 }
 
