@@ -94,6 +94,6 @@ let package = Package(
         .testTarget(name: "FlowsTests", dependencies: ["Flows"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"], exclude: ["Golden"]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "Engine", "Plot"]),
-        .testTarget(name: "CLITests", dependencies: ["repro", "Stages", "Engine"]),
+        .testTarget(name: "CLITests", dependencies: ["repro", "Stages", "Engine", "BuildInfo"]),
     ]
 )

@@ -14,8 +14,19 @@ struct ProjectOptions: ParsableArguments {
 
     static var registry: KindRegistry { KindRegistry([ShellKind()] + StageKinds.all) }
 
-    /// Loads and validates the project; prints every error and exits 65 if invalid.
+    /// Loads and validates the project; prints every error and exits 65 if
+    /// invalid, 64 if this CPU cannot run the science modules.
     func load() throws -> Project {
+        let missing = CPUFeatures.missingOnThisMachine()
+        if !missing.isEmpty {
+            printError("""
+                repro: this binary's science modules are compiled for x86-64-v3 (AVX2 and FMA; \
+                Intel Haswell or AMD Excavator and later), and this CPU lacks: \(missing.joined(separator: ", ")).
+                hint: run on such a CPU, or delete the "-march=x86-64-v3" flags in Package.swift and rebuild \
+                (same results bit for bit, but the flow and particle stages run many times slower).
+                """)
+            throw ExitCode(64)
+        }
         do {
             return try Project(root: URL(fileURLWithPath: project), pipelineFile: file, registry: Self.registry,
                                code: CodeDigests(files: BuildInfo.sourceDigests))
