@@ -28,8 +28,9 @@ final class FixedWidthIntegralsTests: XCTestCase {
         XCTAssertLessThan(worst, 1e-10)
     }
 
-    /// Dense in M (every panel, many points each): the interpolant stays within
-    /// 1e-11 of the direct rules, which are themselves within 1e-10 of QAGP.
+    /// Dense in M (every panel, many points each): the interpolant reproduces
+    /// the direct rules (themselves within 1e-10 of QAGP) to near rounding;
+    /// Isp, which grows like M, relative to its size.
     func testDenseAgainstDirectRules() throws {
         let direct = GaussianIntegrals()
         var worst = 0.0, at = ""
@@ -39,12 +40,12 @@ final class FixedWidthIntegralsTests: XCTestCase {
             for i in 0...4000 {
                 let M = -bound * 1.01 + 2.02 * bound * Double(i) / 4000
                 let a = table.all(M), b = direct.all(M, S)
-                let e = max(abs(a.sigma - b.sigma), abs(a.softplus - b.softplus), abs(a.dSigma - b.dSigma))
+                let e = max(abs(a.sigma - b.sigma), abs(a.softplus - b.softplus) / max(1, abs(b.softplus)), abs(a.dSigma - b.dSigma))
                 if e > worst { worst = e; at = "M=\(M) S=\(S)" }
             }
         }
         print("fixed-width interpolants vs direct rules: max |difference| \(worst) at \(at)")
-        XCTAssertLessThan(worst, 1e-11)
+        XCTAssertLessThan(worst, 5e-14)
     }
 
     func testOnlyInTheSplitRegime() {
