@@ -19,7 +19,7 @@ import Foundation
 /// agreement with adaptive quadrature).
 public struct FixedWidthIntegrals: Sendable {
     public let S: Double
-    let lower: Double, upper: Double, panelWidth: Double, inversePanelWidth: Double
+    let lower: Double, upper: Double, inversePanelWidth: Double
     /// Coefficients panel after panel, `order` per panel; lanes (Iσ, Isp, ∂M Iσ, 0).
     let coefficients: [SIMD4<Double>]
     let direct: GaussianIntegrals
@@ -35,7 +35,6 @@ public struct FixedWidthIntegrals: Sendable {
         let panelWidth = 2 * upper / Double(panels)
         self.upper = upper
         self.lower = lower
-        self.panelWidth = panelWidth
         inversePanelWidth = 1 / panelWidth
         let n = Self.order
         // Chebyshev nodes x_j = cos(π(j + ½)/n) and c_k = (2/n) Σ_j f(x_j) cos(πk(j + ½)/n).
