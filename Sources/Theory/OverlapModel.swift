@@ -23,8 +23,13 @@ public struct OverlapModel: Sendable {
     public init(_ config: ModelConfig, integrals: GaussianIntegrals = .shared) {
         self.config = config
         self.integrals = integrals
-        let sp = (config.s * config.target.delta2).squareRoot() / config.target.sigmaP2
-        targetIntegrals = FixedWidthIntegralsCache.shared.table(S: sp)
+        targetIntegrals = FixedWidthIntegralsCache.shared.table(S: Self.targetWidth(config, sigmaP2: config.target.sigmaP2))
+    }
+
+    /// S^p = √s |Δ| / σp², the width of h_p under φ_k (σp² tempered or not).
+    @inline(__always)
+    static func targetWidth(_ config: ModelConfig, sigmaP2: Double) -> Double {
+        (config.s * config.target.delta2).squareRoot() / sigmaP2
     }
 
     public var dimension: Int { config.weights.isTrainable ? 8 : 7 }
@@ -50,7 +55,7 @@ public struct OverlapModel: Sendable {
         let d2 = max(y[4] - 2 * y[5] + y[6], 0)
         let sq = (d2 / s).squareRoot()
         let mqP = lambda + d2 / (2 * s), mqM = lambda - d2 / (2 * s)
-        let sp = (s * tg.delta2).squareRoot() / sigmaP2
+        let sp = Self.targetWidth(cfg, sigmaP2: sigmaP2)
         let half = 0.5 * (tg.tPP - tg.tMM)
         let ell = tg.logOdds
         let mpP = ell + ((y[0] - y[1]) - half) / sigmaP2
