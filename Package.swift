@@ -72,7 +72,7 @@ let package = Package(
         .target(name: "BuildInfo", plugins: ["SourceDigestPlugin"]),
 
         // Stage kinds: the only module that knows both the engine and the science.
-        .target(name: "Stages", dependencies: ["Engine", "Theory", "Particles", "Flows", "Plot", "BuildInfo"]),
+        .target(name: "Stages", dependencies: ["Engine", "GSL", "Theory", "Particles", "Flows", "Plot", "BuildInfo"]),
         .executableTarget(name: "repro", dependencies: [
             "Stages", "Engine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

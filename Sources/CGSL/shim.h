@@ -14,6 +14,7 @@
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_vector.h>
+#include <gsl/gsl_version.h>
 
 static inline const gsl_odeiv2_step_type *repro_step_rk2(void) { return gsl_odeiv2_step_rk2; }
 static inline const gsl_odeiv2_step_type *repro_step_rk4(void) { return gsl_odeiv2_step_rk4; }
@@ -29,5 +30,8 @@ static inline const gsl_multiroot_fdfsolver_type *repro_multiroot_newton(void) {
 static inline const gsl_multiroot_fsolver_type *repro_multiroot_hybrids(void) { return gsl_multiroot_fsolver_hybrids; }
 
 static inline const gsl_integration_fixed_type *repro_fixed_hermite(void) { return gsl_integration_fixed_hermite; }
+
+// The version of the GSL library linked at run time (not the headers').
+static inline const char *repro_gsl_version(void) { return gsl_version; }
 
 #endif

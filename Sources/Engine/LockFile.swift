@@ -86,6 +86,13 @@ public struct LockFile: Sendable, Equatable {
                     fields.upstream.append(.init(path: n, sha256: k))
                 }
             }
+            if case .array(let facts)? = e["platform"] {
+                for f in facts {
+                    guard case .array(let pair) = f, pair.count == 2, case .string(let n) = pair[0], case .string(let v) = pair[1]
+                    else { throw FormatError(description: "stage '\(name)': bad platform") }
+                    fields.platform.append(.init(name: n, value: v))
+                }
+            }
             lock.stages[name] = Entry(key: key, fields: fields, outs: outList)
         }
         return lock
@@ -110,7 +117,11 @@ public struct LockFile: Sendable, Equatable {
             s += "      \"outs\": {" + (sortedOuts.isEmpty ? "}" : "\n" + sortedOuts.map {
                 "        \(q($0.path)): {\"sha256\": \(q($0.output.sha256)), \"size\": \($0.output.size)}"
             }.joined(separator: ",\n") + "\n      }") + ",\n"
-            s += "      \"params\": \(e.fields.params)" + (e.fields.upstream.isEmpty ? "\n" : ",\n")
+            s += "      \"params\": \(e.fields.params)" + (e.fields.upstream.isEmpty && e.fields.platform.isEmpty ? "\n" : ",\n")
+            if !e.fields.platform.isEmpty {
+                s += "      \"platform\": [" + e.fields.platform.map { "[\(q($0.name)), \(q($0.value))]" }.joined(separator: ", ") + "]"
+                s += e.fields.upstream.isEmpty ? "\n" : ",\n"
+            }
             if !e.fields.upstream.isEmpty {
                 s += "      \"upstream\": [" + e.fields.upstream.map { "[\(q($0.path)), \(q($0.sha256))]" }.joined(separator: ", ") + "]\n"
             }

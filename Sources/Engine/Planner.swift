@@ -51,6 +51,9 @@ struct Planner {
         }
         var fields = KeyFields(kind: stage.spec.kind, code: project.codeDigest(stage: i), params: stage.canonicalParams,
                                deps: deps, outs: stage.spec.outs)
+        do { fields.platform = try stage.kind.platform(Params(stage.spec.params), stage: stage.info) } catch {
+            return Evaluation(decision: .missingInput("\(error)"), reasons: [])
+        }
         if stage.kind.recordsProvenance {
             for u in stage.upstream {
                 let name = project.pipeline.stages[u].name

@@ -11,6 +11,10 @@ import Foundation
 ///       argv: [python3, scripts/fit.py, data/in.csv, out/fit.json]
 ///       stdout: out/log.txt     # optional: one of outs, receives stdout
 ///       env: {OMP_NUM_THREADS: "1"}   # optional extra environment
+///       fingerprint: [[python3, --version], [pip, freeze]]   # optional
+///
+/// Each `fingerprint` command runs before the stage; its output is a key
+/// field (see `PlatformFact`), so an upgraded interpreter or package reruns it.
 ///
 /// List the script itself under deps, so editing it reruns the stage.
 public struct ShellKind: StageKind {
@@ -23,6 +27,7 @@ public struct ShellKind: StageKind {
         var argv: [String]
         var stdout: String?
         var env: [(String, String)]
+        var fingerprint: [[String]]
     }
 
     func config(_ p: Params, outs: [String]) throws -> Config {
@@ -37,11 +42,29 @@ public struct ShellKind: StageKind {
             let e = try p.object("env")
             for k in e.object.keys { env.append((k, try e.string(k))) }
         }
-        return Config(argv: argv, stdout: stdout, env: env)
+        return Config(argv: argv, stdout: stdout, env: env, fingerprint: try Self.fingerprint(p))
     }
 
     public func validate(_ params: Params, stage: StageInfo) throws {
         _ = try config(params, outs: stage.outs)
+    }
+
+    public func platform(_ params: Params, stage: StageInfo) throws -> [PlatformFact] {
+        try FingerprintCommands.facts(try Self.fingerprint(params), processes: ChildProcesses())
+    }
+
+    static func fingerprint(_ p: Params) throws -> [[String]] {
+        guard let raw = p.raw("fingerprint") else { return [] }
+        guard case .array(let commands) = raw else { throw ParamError(key: "fingerprint", "must be a list of commands, e.g. [[python3, --version]]") }
+        return try commands.enumerated().map { i, c in
+            guard case .array(let words) = c, !words.isEmpty else {
+                throw ParamError(key: "fingerprint[\(i)]", "must be a command as a non-empty list, e.g. [python3, --version]")
+            }
+            return try words.map { w in
+                guard case .string(let s) = w, !s.isEmpty else { throw ParamError(key: "fingerprint[\(i)]", "each word must be a non-empty string") }
+                return s
+            }
+        }
     }
 
     public func run(_ ctx: StageContext) throws {

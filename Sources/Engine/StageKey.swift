@@ -13,6 +13,10 @@ public struct KeyFields: Sendable, Equatable {
     public var outs: [String]
     /// (stage name, key) of upstream stages, for kinds that record provenance; else empty.
     public var upstream: [Dep] = []
+    /// What the outputs depend on beyond code, params and inputs (the
+    /// platform: GSL version, instruction-set level, a shell stage's
+    /// `fingerprint` commands), as the kind declares it; empty for most kinds.
+    public var platform: [PlatformFact] = []
 
     public struct Dep: Sendable, Equatable {
         public var path: String
@@ -46,6 +50,7 @@ public struct KeyFields: Sendable, Equatable {
         for d in deps { put(4, d.path); put(5, d.sha256) }
         for o in outs { put(6, o) }
         for u in upstream { put(7, u.path); put(8, u.sha256) }
+        for f in platform { put(9, f.name); put(10, f.value) }
         return FileHasher.hash(data: enc)
     }
 
@@ -68,6 +73,7 @@ public struct KeyFields: Sendable, Equatable {
         for u in upstream where !old.upstream.contains(u) {
             out.append("upstream stage \(u.path) has a new key (\(u.sha256.prefix(12)))")
         }
+        out += PlatformFact.changes(from: old.platform, to: platform)
         if outs != old.outs { out.append("outs changed: [\(old.outs.joined(separator: ", "))] -> [\(outs.joined(separator: ", "))]") }
         if out.isEmpty && deps.map(\.path) != old.deps.map(\.path) { out.append("inputs reordered") }
         return out

@@ -34,12 +34,18 @@ public protocol StageKind: Sendable {
     /// (e.g. claims that must hold), with paths relative to the project
     /// `root`; returns problems, empty if none.
     func verify(root: URL, stage: StageInfo, params: Params) throws -> [String]
+    /// What the outputs depend on beyond code, params and inputs: facts about
+    /// the platform (the GSL version, the instruction-set level the binary is
+    /// built for, an interpreter's version). They are key fields, so a cache
+    /// shared between machines never mixes platforms. Default: none.
+    func platform(_ params: Params, stage: StageInfo) throws -> [PlatformFact]
 }
 
 extension StageKind {
     public func codePaths(for params: Params) -> [String] { codePaths }
     public var recordsProvenance: Bool { false }
     public func verify(root: URL, stage: StageInfo, params: Params) throws -> [String] { [] }
+    public func platform(_ params: Params, stage: StageInfo) throws -> [PlatformFact] { [] }
 }
 
 /// A stage this one reads from, as shown to kinds that record provenance.
