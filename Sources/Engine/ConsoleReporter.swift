@@ -108,6 +108,8 @@ public final class ConsoleReporter: RunReporter {
             else if tty, statusLineShown.load(ordering: .relaxed) { FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + statusLine()).utf8)) }
         case .restored:
             emit("\(counter) \(paint("restored", "36"))    \(result.name)  (from cache)")
+        case .restoredRemote:
+            emit("\(counter) \(paint("restored (remote)", "36"))  \(result.name)")
         case .ran:
             emit("\(counter) \(paint("ok", "32"))          \(result.name)\(time)")
         case .failed(let msg):
@@ -134,7 +136,7 @@ public final class ConsoleReporter: RunReporter {
             lines.append("")
             lines.append("stage".padding(toLength: w, withPad: " ", startingAt: 0) + "  result        time")
             for r in shown {
-                let t = r.outcome == .ran || r.outcome == .restored ? Self.duration(r.seconds) : "-"
+                let t = r.outcome == .ran || r.outcome == .restored || r.outcome == .restoredRemote ? Self.duration(r.seconds) : "-"
                 lines.append(r.name.padding(toLength: w, withPad: " ", startingAt: 0) + "  " + r.outcome.label.padding(toLength: 12, withPad: " ", startingAt: 0) + "  " + t)
             }
         }
@@ -145,6 +147,7 @@ public final class ConsoleReporter: RunReporter {
             switch r.outcome {
             case .ran: label = "ran"
             case .restored: label = "restored from cache"
+            case .restoredRemote: label = "restored (remote)"
             case .upToDate: label = "up to date"
             case .wouldRun: label = "would run"
             case .wouldRestore: label = "would restore"
@@ -154,7 +157,7 @@ public final class ConsoleReporter: RunReporter {
             }
             if let at = tally.firstIndex(where: { $0.0 == label }) { tally[at].1 += 1 } else { tally.append((label, 1)) }
         }
-        let order = ["ran", "restored from cache", "up to date", "would run", "would restore", "failed", "skipped", "cancelled"]
+        let order = ["ran", "restored from cache", "restored (remote)", "up to date", "would run", "would restore", "failed", "skipped", "cancelled"]
         for label in order { if let t = tally.first(where: { $0.0 == label }) { counts.append("\(t.1) \(label)") } }
         lines.append((s.interrupted ? "interrupted: " : "") + (counts.isEmpty ? "nothing to do" : counts.joined(separator: ", ")) + " in \(Self.duration(s.seconds))")
         emit(lines.joined(separator: "\n"))

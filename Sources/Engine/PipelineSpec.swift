@@ -6,6 +6,8 @@ public struct PipelineSpec: Sendable {
     /// The `executor:` block (see `SlurmConfig`), empty if absent.
     public var executor: Value.Object = .init()
     public var executorLocation: SourceLocation?
+    /// The `remote:` block (see `RemoteConfig`), empty if absent.
+    public var remote: Value.Object = .init()
 }
 
 public struct StageSpec: Sendable {

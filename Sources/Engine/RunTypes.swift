@@ -8,6 +8,8 @@ public struct RunOptions: Sendable {
     public var executor: any StageExecutor
     /// Threads a stage may use for its own parallel work (default: `jobs`).
     public var threadsPerStage: Int?
+    /// The shared cache read on a local miss (and written with `push: on-success`), if any.
+    public var remote: RemoteCache?
 
     public init(jobs: Int = 1, keepGoing: Bool = false, force: Bool = false, dryRun: Bool = false, allowStale: Bool = false,
                 executor: any StageExecutor = LocalExecutor(), threadsPerStage: Int? = nil) {
@@ -27,6 +29,8 @@ public enum Outcome: Sendable, Equatable {
     case upToDate
     /// Key seen before: outputs copied back from the cache.
     case restored
+    /// Key found on the remote cache: outputs downloaded, verified, installed.
+    case restoredRemote
     /// Ran the stage's code.
     case ran
     case failed(String)
@@ -42,6 +46,7 @@ public enum Outcome: Sendable, Equatable {
         switch self {
         case .upToDate: "up to date"
         case .restored: "restored"
+        case .restoredRemote: "restored (remote)"
         case .ran: "ran"
         case .failed: "FAILED"
         case .skipped: "skipped"

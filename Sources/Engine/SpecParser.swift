@@ -4,7 +4,7 @@ import Yams
 /// Parses pipeline.yaml into a `PipelineSpec`, expanding matrices. Reports
 /// every problem it finds with file, line and column.
 public enum SpecParser {
-    static let topKeys = ["executor", "stages", "version"]
+    static let topKeys = ["executor", "remote", "stages", "version"]
     static let stageKeys = ["deps", "desc", "kind", "matrix", "outs", "params", "resources"]
     static let resourceKeys = ["cpus_per_task", "mem", "partition", "time"]
 
@@ -36,6 +36,21 @@ public enum SpecParser {
                 }
             } else {
                 p.errors.append(PipelineError("'executor' must be a mapping", at: p.loc(node)))
+            }
+        }
+        if let node = root?.mapping?["remote"] {
+            var keys: [String: SourceLocation] = [:]
+            if case .object(let o)? = p.value(node, path: "remote", keys: &keys) {
+                spec.remote = o
+                for k in o.keys where !RemoteConfig.keys.contains(k) {
+                    p.errors.append(PipelineError("unknown key '\(k)' in remote", at: keys["remote.\(k)"] ?? p.loc(node),
+                                                  hint: "allowed keys: \(RemoteConfig.keys.joined(separator: ", ")); credentials go in the environment (\(RemoteConfig.tokenVariable))"))
+                }
+                do { _ = try RemoteConfig(Params(o, path: "remote")) } catch let e as ParamError {
+                    p.errors.append(PipelineError("remote: \(e.message) (\(e.key))", at: keys[e.key] ?? keys["remote.\(e.key)"] ?? p.loc(node)))
+                }
+            } else {
+                p.errors.append(PipelineError("'remote' must be a mapping with 'url:'", at: p.loc(node)))
             }
         }
         if !p.errors.isEmpty { throw PipelineErrors(p.errors) }

@@ -53,10 +53,28 @@ struct StageJob: Sendable {
             case .mustRun:
                 break
             }
+            if let remote = runner.options.remote, !runner.options.force {
+                switch try remote.fetch(key: ev.key!, stage: stage.name, declaredOuts: stage.spec.outs, into: project.store) {
+                case .found(let outs):
+                    runner.reporter.started(stage.name, restoring: true, reasons: reasons, position: position, total: total)
+                    if try restore(outs, into: staging) {
+                        try install(outs, from: staging)
+                        return result(.restoredRemote, reasons, outs: outs, entry: .init(key: ev.key!, fields: ev.fields!, outs: outs))
+                    }
+                    try? FileManager.default.removeItem(at: staging)
+                case .rejected(let why):
+                    reasons.append(why)
+                case .absent:
+                    break
+                }
+            }
             runner.reporter.started(stage.name, restoring: false, reasons: reasons, position: position, total: total)
             let outs = try runKind(in: staging, upstream: project.upstreamInfo(index, keys: ev.fields!.upstream))
             try project.store.recordRun(key: ev.key!, outs: outs)
             try install(outs, from: staging)
+            if let remote = runner.options.remote, remote.pushesOnSuccess {
+                try remote.push(key: ev.key!, stage: stage.name, outs: outs, from: project.store)
+            }
             return result(.ran, reasons, outs: outs, entry: .init(key: ev.key!, fields: ev.fields!, outs: outs))
         } catch is StageCancelled {
             return result(.cancelled, reasons)

@@ -20,5 +20,5 @@ struct Repro: ParsableCommand {
               65  pipeline.yaml is invalid (errors name file:line:column)
               130 interrupted (Ctrl-C); finished stages are kept, the rest untouched
             """,
-        subcommands: [All.self, Run.self, Status.self, Verify.self, Why.self, Dag.self, Check.self, GC.self, Kinds.self, ExecStage.self])
+        subcommands: [All.self, Run.self, Status.self, Verify.self, Why.self, Dag.self, Check.self, GC.self, Push.self, Pull.self, Kinds.self, ExecStage.self])
 }

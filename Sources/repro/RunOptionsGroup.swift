@@ -26,6 +26,8 @@ struct RunFlags: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Print only what changes (not the up-to-date stages).")
     var quiet = false
 
+    @OptionGroup var remote: RemoteFlags
+
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if let executor, !["local", "slurm"].contains(executor) { throw ValidationError("--executor must be local or slurm") }
@@ -42,11 +44,13 @@ struct RunFlags: ParsableArguments {
             options.jobs = jobs ?? 64
             options.threadsPerStage = config.cpusPerTask ?? 1
         }
+        if !dryRun { options.remote = try remote.cache(for: project) { reporter.message($0) } }
         let runner = Runner(project: project, options: options, reporter: reporter)
         let interrupts = InterruptHandler { runner.cancel() }
         let summary = try reporting { try runner.run(selection) }
         withExtendedLifetime(interrupts) {}
         reporter.summary(summary)
+        if let line = options.remote?.stats.summary { reporter.message("remote \(options.remote!.display): \(line)") }
         if summary.interrupted { throw ExitCode(130) }
         if summary.failed { throw ExitCode(1) }
     }
