@@ -134,10 +134,11 @@ public final class ConsoleReporter: RunReporter {
         if !shown.isEmpty && shown.count <= 60 && !s.results.contains(where: { $0.outcome == .wouldRun || $0.outcome == .wouldRestore }) {
             let w = max(5, min(60, shown.map(\.name.count).max() ?? 10))
             lines.append("")
-            lines.append("stage".padding(toLength: w, withPad: " ", startingAt: 0) + "  result        time")
+            let lw = max(12, shown.map(\.outcome.label.count).max() ?? 12)
+            lines.append("stage".padding(toLength: w, withPad: " ", startingAt: 0) + "  " + "result".padding(toLength: lw, withPad: " ", startingAt: 0) + "  time")
             for r in shown {
                 let t = r.outcome == .ran || r.outcome == .restored || r.outcome == .restoredRemote ? Self.duration(r.seconds) : "-"
-                lines.append(r.name.padding(toLength: w, withPad: " ", startingAt: 0) + "  " + r.outcome.label.padding(toLength: 12, withPad: " ", startingAt: 0) + "  " + t)
+                lines.append(r.name.padding(toLength: w, withPad: " ", startingAt: 0) + "  " + r.outcome.label.padding(toLength: lw, withPad: " ", startingAt: 0) + "  " + t)
             }
         }
         var counts: [String] = []

@@ -73,6 +73,29 @@ public struct Inspector: Sendable {
         return (checked, mismatches)
     }
 
+    /// Stages whose committed outputs were made on another platform than this
+    /// one (per the lock's platform facts): one line per difference, with the
+    /// number of stages. Their bytes are still checked by `verify`; a science
+    /// result made elsewhere may legitimately differ in its last bits.
+    public func platformNotes() throws -> [String] {
+        let lock = try LockFile.load(from: project.lockURL)
+        var stagesByDifference: [String: Int] = [:]
+        for stage in project.pipeline.stages {
+            guard let e = lock.stages[stage.name], !e.fields.platform.isEmpty,
+                  let here = try? stage.kind.platform(Params(stage.spec.params), stage: stage.info) else { continue }
+            var diffs: [String] = []
+            for f in e.fields.platform {
+                let mine = here.first { $0.name == f.name }?.value ?? "(not recorded here)"
+                if mine != f.value { diffs.append("\(f.name) \(f.value) (here: \(mine))") }
+            }
+            if !diffs.isEmpty { stagesByDifference[diffs.joined(separator: ", "), default: 0] += 1 }
+        }
+        return stagesByDifference.keys.sorted().map { d in
+            let n = stagesByDifference[d]!
+            return "the committed outputs of \(n) stage\(n == 1 ? "" : "s") were made on another platform: \(d)"
+        }
+    }
+
     /// Why a stage is (or is not) out of date: each changed key field, old and new.
     public func why(_ index: Int) throws -> [String] {
         let lock = try LockFile.load(from: project.lockURL)

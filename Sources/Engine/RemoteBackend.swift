@@ -40,7 +40,7 @@ enum RemoteError: Error, CustomStringConvertible {
 /// A remote that is a directory, as on a cluster's shared filesystem.
 struct DirectoryRemote: RemoteBackend {
     let root: URL
-    var display: String { root.absoluteString }
+    let display: String
 
     func checkRoot() throws {
         var isDir: ObjCBool = false

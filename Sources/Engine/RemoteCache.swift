@@ -24,7 +24,7 @@ public final class RemoteCache: Sendable {
                 warn: @escaping @Sendable (String) -> Void) {
         self.config = config
         if config.url.lowercased().hasPrefix("file:") {
-            backend = DirectoryRemote(root: URL(fileURLWithPath: URLComponents(string: config.url)!.path))
+            backend = DirectoryRemote(root: URL(fileURLWithPath: URLComponents(string: config.url)!.path), display: config.url)
         } else {
             backend = HTTPRemote(url: config.url, timeout: config.timeout, transfers: config.transfers, environment: environment)
         }

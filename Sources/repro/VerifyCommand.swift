@@ -11,6 +11,9 @@ struct Verify: ParsableCommand {
     func run() throws {
         let project = try projectOptions.load()
         let (checked, mismatches) = try reporting { try Inspector(project: project).verify() }
+        for note in try reporting({ try Inspector(project: project).platformNotes() }) {
+            print("note: \(note); their bytes are checked all the same")
+        }
         for m in mismatches { print("MISMATCH  \(m)") }
         if mismatches.isEmpty {
             print("verified: \(checked) outputs of \(project.pipeline.stages.count) stages match \(LockFile.fileName)")
