@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -12,7 +13,7 @@ struct HTTPRemote: RemoteBackend {
     let base: URL
     let display: String
     let authorization: String?
-    let session: URLSession
+    let sessions: SessionPool
 
     init(url: String, timeout: Double, transfers: Int, environment: [String: String]) {
         let trimmed = url.hasSuffix("/") ? String(url.dropLast()) : url
@@ -25,12 +26,7 @@ struct HTTPRemote: RemoteBackend {
         } else {
             authorization = nil
         }
-        let config = URLSessionConfiguration.ephemeral
-        config.timeoutIntervalForRequest = timeout
-        config.httpMaximumConnectionsPerHost = transfers
-        config.requestCachePolicy = .reloadIgnoringLocalCacheData
-        config.urlCache = nil
-        session = URLSession(configuration: config)
+        sessions = SessionPool(count: 1, timeout: timeout)
     }
 
     func request(_ method: String, _ path: String) -> URLRequest {
@@ -42,6 +38,8 @@ struct HTTPRemote: RemoteBackend {
 
     /// One request, waited for; throws `RemoteError` for anything but a status the caller handles.
     func send(_ r: URLRequest, body: Data? = nil) throws -> (status: Int, data: Data) {
+        let session = sessions.acquire()
+        defer { sessions.release(session) }
         let box = ResponseBox()
         let done = DispatchSemaphore(value: 0)
         let handler: @Sendable (Data?, URLResponse?, (any Error)?) -> Void = { data, response, error in
@@ -106,6 +104,38 @@ struct HTTPRemote: RemoteBackend {
         guard (200...299).contains(status) else {
             throw RemoteError.failed("PUT \(display)/\(path): HTTP \(status)\(status == 405 ? " (the server does not accept PUT: enable WebDAV, e.g. nginx `dav_methods PUT;`)" : "")")
         }
+    }
+}
+
+/// URLSessions, each used by one request at a time. On Linux, concurrent
+/// URLSession requests are much slower than one after the other, on one
+/// session or several (measured on loopback, 44 objects of 16 MB: 0.8 s one
+/// at a time, 1.6 s two at once, 7.6 s eight at once), so HTTP transfers are
+/// serialized: the pool holds one session.
+final class SessionPool: Sendable {
+    private let free: Mutex<[URLSession]>
+    private let available: DispatchSemaphore
+
+    init(count: Int, timeout: Double) {
+        free = Mutex((0..<count).map { _ in
+            let config = URLSessionConfiguration.ephemeral
+            config.timeoutIntervalForRequest = timeout
+            config.httpMaximumConnectionsPerHost = 1
+            config.requestCachePolicy = .reloadIgnoringLocalCacheData
+            config.urlCache = nil
+            return URLSession(configuration: config)
+        })
+        available = DispatchSemaphore(value: count)
+    }
+
+    func acquire() -> URLSession {
+        available.wait()
+        return free.withLock { $0.removeLast() }
+    }
+
+    func release(_ s: URLSession) {
+        free.withLock { $0.append(s) }
+        available.signal()
     }
 }
 

@@ -61,7 +61,7 @@ public struct ShellKind: StageKind {
                 throw ParamError(key: "fingerprint[\(i)]", "must be a command as a non-empty list, e.g. [python3, --version]")
             }
             return try words.map { w in
-                guard case .string(let s) = w, !s.isEmpty else { throw ParamError(key: "fingerprint[\(i)]", "each word must be a non-empty string") }
+                guard case .string(let s) = w, !s.isEmpty else { throw ParamError(key: "fingerprint[\(i)]", "each word must be a non-empty string (quote words YAML reads as numbers or booleans: \"false\")") }
                 return s
             }
         }

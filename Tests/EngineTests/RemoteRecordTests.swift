@@ -27,7 +27,7 @@ final class RemoteRecordTests: XCTestCase {
         assertRefused(record("\(a) 3 ../etc/passwd"), ["../etc/passwd"], mentioning: "leaves the project")
         assertRefused(record("\(a) 3 /etc/passwd"), ["/etc/passwd"], mentioning: "absolute")
         assertRefused(record("\(a) 3 out/x\u{1B}[2J.csv"), ["out/x\u{1B}[2J.csv"], mentioning: "control characters")
-        assertRefused(record("\(a) 3 out/a\nb"), ["out/a\nb"], mentioning: "")
+        assertRefused(record("\(a) 3 out/a\nb"), ["out/a\nb"], mentioning: "not 'sha256 size path'")
         assertRefused(record("\(a) 3 .repro/cache/runs/x"), [".repro/cache/runs/x"], mentioning: ".repro")
     }
 
