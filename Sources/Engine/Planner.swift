@@ -81,7 +81,8 @@ struct Planner {
         } else {
             reasons = ["new stage (not in \(LockFile.fileName))"]
         }
-        if !force, let run = project.store.run(for: key), run.allSatisfy({ project.store.hasObject($0.output.sha256) }) {
+        if !force, let run = project.store.run(for: key), run.map(\.path) == stage.spec.outs,
+           run.allSatisfy({ project.store.hasObject($0.output.sha256) }) {
             return Evaluation(fields: fields, key: key, decision: .restorable(run), reasons: reasons)
         }
         return Evaluation(fields: fields, key: key, decision: .mustRun, reasons: reasons)

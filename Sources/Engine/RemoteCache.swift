@@ -31,6 +31,13 @@ public final class RemoteCache: Sendable {
         self.warn = warn
     }
 
+    /// A cache over a given transport (tests use a scripted one).
+    init(config: RemoteConfig, backend: any RemoteBackend, warn: @escaping @Sendable (String) -> Void) {
+        self.config = config
+        self.backend = backend
+        self.warn = warn
+    }
+
     public var display: String { backend.display }
     public var pushesOnSuccess: Bool { config.push == .onSuccess }
     public var stats: RemoteStats { state.withLock { $0.stats } }
