@@ -66,9 +66,10 @@ http {
 CONF
 }
 start_nginx() { write_nginx_conf "${1:-}"; "$nginx_bin" -c "$work/nginx/nginx.conf"; sleep 0.2; }
+# $1: the signal (QUIT: finish requests in flight; TERM: drop them at once).
 stop_nginx() {
   if [[ -f "$work/nginx/nginx.pid" ]]; then
-    kill -QUIT "$(cat "$work/nginx/nginx.pid")" 2>/dev/null || true
+    kill "-${1:-QUIT}" "$(cat "$work/nginx/nginx.pid")" 2>/dev/null || true
     for _ in $(seq 50); do [[ -f "$work/nginx/nginx.pid" ]] || break; sleep 0.1; done
     rm -f "$work/nginx/nginx.pid"
   fi
@@ -128,12 +129,12 @@ check "after the pull, repro all has nothing to do" "'$repro' all -C '$work/P' |
 
 echo "== 3. nginx stopped in the middle of B's pull"
 stop_nginx
-start_nginx "limit_rate 2m;"
+start_nginx "limit_rate 1m;"   # ~8 s for the whole pull: stopped well before the end
 fresh_clone B
 "$repro" all -C "$work/B" -j 2 > "$work/B3.out" 2>&1 &
 bpid=$!
 sleep 1.5
-stop_nginx
+stop_nginx TERM   # connections dropped mid-response
 rc=0; wait $bpid || rc=$?
 check "B finished (exit 0) after the server went away" "[[ $rc -eq 0 ]]"
 check "B warned and computed the rest" "grep -q 'unusable' '$work/B3.out' && grep -qE '[0-9]+ ran' '$work/B3.out'"

@@ -10,14 +10,12 @@ import FoundationNetworking
 /// Credentials from the environment, sent as an `Authorization` header and
 /// never printed.
 struct HTTPRemote: RemoteBackend {
-    let base: URL
     let display: String
     let authorization: String?
-    let sessions: SessionPool
+    let transport: any HTTPTransport
 
     init(url: String, timeout: Double, transfers: Int, environment: [String: String]) {
         let trimmed = url.hasSuffix("/") ? String(url.dropLast()) : url
-        base = URL(string: trimmed)!
         display = trimmed
         if let token = environment[RemoteConfig.tokenVariable], !token.isEmpty {
             authorization = "Bearer " + token
@@ -26,50 +24,45 @@ struct HTTPRemote: RemoteBackend {
         } else {
             authorization = nil
         }
-        sessions = SessionPool(count: 1, timeout: timeout)
+        let u = URLComponents(string: trimmed)!
+        if u.scheme?.lowercased() == "http" {
+            transport = SocketHTTPTransport(host: u.host!, port: UInt16(u.port ?? 80), prefix: u.percentEncodedPath,
+                                            timeout: timeout, connections: transfers)
+        } else {
+            transport = URLSessionTransport(base: URL(string: trimmed)!, timeout: timeout)
+        }
     }
 
-    func request(_ method: String, _ path: String) -> URLRequest {
-        var r = URLRequest(url: base.appendingPathComponent(path))
-        r.httpMethod = method
-        if let authorization { r.setValue(authorization, forHTTPHeaderField: "Authorization") }
-        return r
-    }
-
-    /// One request, waited for; throws `RemoteError` for anything but a status the caller handles.
-    func send(_ r: URLRequest, body: Data? = nil) throws -> (status: Int, data: Data) {
-        let session = sessions.acquire()
-        defer { sessions.release(session) }
-        let box = ResponseBox()
-        let done = DispatchSemaphore(value: 0)
-        let handler: @Sendable (Data?, URLResponse?, (any Error)?) -> Void = { data, response, error in
-            box.set(data, response, error)
-            done.signal()
+    /// One request; throws `RemoteError` for anything but a status the caller handles.
+    func send(_ method: String, _ path: String, body: Data? = nil, maxBody: Int64? = nil) throws -> (status: Int, data: Data) {
+        var headers: [(String, String)] = []
+        if let authorization { headers.append(("Authorization", authorization)) }
+        if body != nil { headers.append(("Content-Type", "application/octet-stream")) }
+        let what = "\(method) \(display)/\(path.prefix(15))…"
+        let (status, data): (Int, Data)
+        do {
+            (status, data) = try transport.send(HTTPExchange(method: method, path: path, headers: headers, body: body, maxBody: maxBody))
+        } catch let e as RemoteError {
+            switch e {
+            case .transient(let m): throw RemoteError.transient("\(what): \(m)")
+            case .failed(let m): throw RemoteError.failed("\(what): \(m)")
+            case .unauthorized: throw e
+            }
         }
-        let task = body.map { session.uploadTask(with: r, from: $0, completionHandler: handler) }
-            ?? session.dataTask(with: r, completionHandler: handler)
-        task.resume()
-        done.wait()
-        let (data, response, error) = box.get()
-        let what = "\(r.httpMethod ?? "GET") \(display)/\(r.url!.lastPathComponent.prefix(12))…"
-        if let error {
-            throw RemoteError.transient("\(what): \(error.localizedDescription)")
-        }
-        guard let http = response as? HTTPURLResponse else { throw RemoteError.transient("\(what): no HTTP response") }
-        switch http.statusCode {
-        case 401, 403: throw RemoteError.unauthorized(status: http.statusCode, tokenSet: authorization != nil, display: display)
-        case 500...599, 408, 429: throw RemoteError.transient("\(what): HTTP \(http.statusCode)")
-        default: return (http.statusCode, data ?? Data())
+        switch status {
+        case 401, 403: throw RemoteError.unauthorized(status: status, tokenSet: authorization != nil, display: display)
+        case 500...599, 408, 429: throw RemoteError.transient("\(what): HTTP \(status)")
+        default: return (status, data)
         }
     }
 
     func probe() throws {
-        let s = try send(request("HEAD", "ac/" + String(repeating: "0", count: 64))).status
+        let s = try send("HEAD", "ac/" + String(repeating: "0", count: 64)).status
         guard s == 200 || s == 404 else { throw RemoteError.failed("remote \(display) answered HTTP \(s) to a test request") }
     }
 
     func get(_ path: String, to file: URL, limit: Int64?, progress: @Sendable (Int64) -> Void) throws -> Bool {
-        let (status, data) = try send(request("GET", path))
+        let (status, data) = try send("GET", path, maxBody: limit)
         switch status {
         case 200:
             if let limit, data.count > limit {
@@ -87,7 +80,7 @@ struct HTTPRemote: RemoteBackend {
     }
 
     func exists(_ path: String) throws -> Bool {
-        let status = try send(request("HEAD", path)).status
+        let status = try send("HEAD", path).status
         switch status {
         case 200: return true
         case 404: return false
@@ -98,44 +91,52 @@ struct HTTPRemote: RemoteBackend {
     func put(_ path: String, from file: URL) throws {
         let data: Data
         do { data = try Data(contentsOf: file) } catch { throw RemoteError.failed("cannot read \(file.path): \(error.localizedDescription)") }
-        var r = request("PUT", path)
-        r.setValue("application/octet-stream", forHTTPHeaderField: "Content-Type")
-        let status = try send(r, body: data).status
+        let status = try send("PUT", path, body: data).status
         guard (200...299).contains(status) else {
             throw RemoteError.failed("PUT \(display)/\(path): HTTP \(status)\(status == 405 ? " (the server does not accept PUT: enable WebDAV, e.g. nginx `dav_methods PUT;`)" : "")")
         }
     }
 }
 
-/// URLSessions, each used by one request at a time. On Linux, concurrent
-/// URLSession requests are much slower than one after the other, on one
-/// session or several (measured on loopback, 44 objects of 16 MB: 0.8 s one
-/// at a time, 1.6 s two at once, 7.6 s eight at once), so HTTP transfers are
-/// serialized: the pool holds one session.
-final class SessionPool: Sendable {
-    private let free: Mutex<[URLSession]>
-    private let available: DispatchSemaphore
+/// `https://` through Foundation's URLSession (TLS), one request at a time:
+/// on Linux, concurrent URLSession requests are much slower than sequential
+/// ones (measured on loopback, 44 objects of 16 MB in all: 0.8 s one at a
+/// time, 1.6 s two at once, 7.6 s eight at once).
+final class URLSessionTransport: HTTPTransport {
+    let base: URL
+    let session: URLSession
+    private let one = Mutex(())
 
-    init(count: Int, timeout: Double) {
-        free = Mutex((0..<count).map { _ in
-            let config = URLSessionConfiguration.ephemeral
-            config.timeoutIntervalForRequest = timeout
-            config.httpMaximumConnectionsPerHost = 1
-            config.requestCachePolicy = .reloadIgnoringLocalCacheData
-            config.urlCache = nil
-            return URLSession(configuration: config)
-        })
-        available = DispatchSemaphore(value: count)
+    init(base: URL, timeout: Double) {
+        self.base = base
+        let config = URLSessionConfiguration.ephemeral
+        config.timeoutIntervalForRequest = timeout
+        config.httpMaximumConnectionsPerHost = 1
+        config.requestCachePolicy = .reloadIgnoringLocalCacheData
+        config.urlCache = nil
+        session = URLSession(configuration: config)
     }
 
-    func acquire() -> URLSession {
-        available.wait()
-        return free.withLock { $0.removeLast() }
-    }
-
-    func release(_ s: URLSession) {
-        free.withLock { $0.append(s) }
-        available.signal()
+    func send(_ x: HTTPExchange) throws -> (status: Int, body: Data) {
+        var r = URLRequest(url: base.appendingPathComponent(x.path))
+        r.httpMethod = x.method
+        for (k, v) in x.headers { r.setValue(v, forHTTPHeaderField: k) }
+        let box = ResponseBox()
+        let done = DispatchSemaphore(value: 0)
+        let handler: @Sendable (Data?, URLResponse?, (any Error)?) -> Void = { data, response, error in
+            box.set(data, response, error)
+            done.signal()
+        }
+        one.withLock { _ in
+            let task = x.body.map { session.uploadTask(with: r, from: $0, completionHandler: handler) }
+                ?? session.dataTask(with: r, completionHandler: handler)
+            task.resume()
+            done.wait()
+        }
+        let (data, response, error) = box.get()
+        if let error { throw RemoteError.transient(error.localizedDescription) }
+        guard let http = response as? HTTPURLResponse else { throw RemoteError.transient("no HTTP response") }
+        return (http.statusCode, data ?? Data())
     }
 }
 
