@@ -95,6 +95,8 @@ public final class RemoteCache: Sendable {
     /// Brings the run record of `key` and its objects into the local store,
     /// verifying every byte. Throws only when the remote is required.
     public func fetch(key: String, stage: String, declaredOuts: [String], into store: Store) throws -> Fetched {
+        // Keys come from a lock file too (`pull`): only a digest may become a remote path.
+        guard RemoteRecord.isDigest(key) else { return .rejected("its key '\(RemoteRecord.printable(key))' is not a SHA-256 digest") }
         let tmpDir = store.root.appendingPathComponent("tmp")
         try? FileManager.default.createDirectory(at: tmpDir, withIntermediateDirectories: true)
         let recordFile = tmpDir.appendingPathComponent("ac-\(key)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
@@ -163,6 +165,9 @@ public final class RemoteCache: Sendable {
     /// are there. Returns false if the remote could not be written (warned).
     @discardableResult
     public func push(key: String, stage: String, outs: [(path: String, output: LockFile.Output)], from store: Store) throws -> Bool {
+        guard RemoteRecord.isDigest(key), outs.allSatisfy({ RemoteRecord.isDigest($0.output.sha256) && RemoteRecord.pathProblem($0.path) == nil }) else {
+            throw EngineError.io("\(stage): its key or output digests in \(LockFile.fileName) are malformed; run the stage again")
+        }
         let meter = TransferMeter(label: "\(stage): uploading", objects: outs.count, bytes: outs.reduce(0) { $0 + $1.output.size }, report: warn)
         defer { meter.finish() }
         let results = parallel(outs, limit: config.transfers) { o -> Result<Bool, any Error> in

@@ -134,3 +134,16 @@ final class RemoteCacheBehaviourTests: XCTestCase {
         XCTAssertTrue(why.contains("declared outs"), why)
     }
 }
+
+extension RemoteCacheBehaviourTests {
+    /// A hostile lock (`pull` and `push` read keys and digests from it) must not steer remote paths.
+    func testKeysAndDigestsThatAreNotDigestsNeverBecomeRemotePaths() throws {
+        let backend = ScriptedRemote(root: dir.appendingPathComponent("remote"), failures: 0, error: .failed(""))
+        let c = try cache(backend, warnings: Warnings())
+        guard case .rejected = try c.fetch(key: "../../etc/passwd", stage: "s", declaredOuts: outs, into: store) else { return XCTFail() }
+        XCTAssertEqual(backend.calls.load(ordering: .relaxed), 0)
+        XCTAssertThrowsError(try c.push(key: String(repeating: "c", count: 64), stage: "s",
+                                        outs: [("out/a.txt", .init(sha256: "../../x", size: 1))], from: store))
+        XCTAssertEqual(backend.calls.load(ordering: .relaxed), 0)
+    }
+}
