@@ -4,7 +4,7 @@ import Yams
 /// Parses pipeline.yaml into a `PipelineSpec`, expanding matrices. Reports
 /// every problem it finds with file, line and column.
 public enum SpecParser {
-    static let topKeys = ["executor", "stages", "version"]
+    static let topKeys = ["executor", "sandbox", "stages", "version"]
     static let stageKeys = ["deps", "desc", "kind", "matrix", "outs", "params", "resources"]
     static let resourceKeys = ["cpus_per_task", "mem", "partition", "time"]
 
@@ -37,6 +37,13 @@ public enum SpecParser {
             } else {
                 p.errors.append(PipelineError("'executor' must be a mapping", at: p.loc(node)))
             }
+        }
+        if let node = root?.mapping?["sandbox"] {
+            var keys: [String: SourceLocation] = [:]
+            let (policy, problems) = p.value(node, path: "sandbox", keys: &keys).map { SandboxPolicy.parse($0, projectRoot: nil) }
+                ?? (.standard, ["'sandbox' must be `none` or a mapping with read_only: [absolute paths]"])
+            spec.sandbox = policy
+            for m in problems { p.errors.append(PipelineError(m, at: p.loc(node))) }
         }
         if !p.errors.isEmpty { throw PipelineErrors(p.errors) }
         return spec

@@ -19,6 +19,9 @@ struct ExecStage: ParsableCommand {
     @Option(help: "Threads the stage may use.")
     var threads: Int = 1
 
+    @Flag(help: "Run a shell stage without the bubblewrap sandbox.")
+    var noSandbox = false
+
     @Argument(help: "The stage's full name.")
     var stage: String
 
@@ -37,7 +40,8 @@ struct ExecStage: ParsableCommand {
         try FileManager.default.createDirectory(at: stagingURL, withIntermediateDirectories: true)
         let ctx = StageContext(info: s.info, params: Params(s.spec.params),
                                root: project.root, staging: stagingURL, parallelism: threads,
-                               reporter: { e in if case .log(let line) = e { print(line) } }, cancelled: { false })
+                               reporter: { e in if case .log(let line) = e { print(line) } }, cancelled: { false },
+                               sandbox: project.sandbox(noSandbox: noSandbox))
         do {
             try LocalExecutor().execute(s, context: ctx, project: project)
         } catch {

@@ -26,6 +26,9 @@ struct RunFlags: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Print only what changes (not the up-to-date stages).")
     var quiet = false
 
+    @Flag(help: "Run shell stages without the bubblewrap sandbox (as `sandbox: none` in pipeline.yaml would); every run says so.")
+    var noSandbox = false
+
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if let executor, !["local", "slurm"].contains(executor) { throw ValidationError("--executor must be local or slurm") }
@@ -36,14 +39,15 @@ struct RunFlags: ParsableArguments {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let configured = project.pipeline.executorConfig["type"].flatMap { if case .string(let s) = $0 { s } else { nil } }
         var options = RunOptions(jobs: jobs ?? cores, keepGoing: keepGoing, force: force, dryRun: dryRun, allowStale: allowStale)
+        options.noSandbox = noSandbox
         if (executor ?? configured ?? "local") == "slurm" {
             let config = try reporting { try SlurmConfig(Params(project.pipeline.executorConfig, path: "executor")) }
-            options.executor = SlurmExecutor(config: config, pipelineFile: projectFile)
+            options.executor = SlurmExecutor(config: config, pipelineFile: projectFile, noSandbox: noSandbox)
             options.jobs = jobs ?? 64
             options.threadsPerStage = config.cpusPerTask ?? 1
         }
         let runner = Runner(project: project, options: options, reporter: reporter)
-        let interrupts = InterruptHandler { runner.cancel() }
+        let interrupts = InterruptHandler(onFirst: { runner.cancel() }, onSecond: { runner.kill() })
         let summary = try reporting { try runner.run(selection) }
         withExtendedLifetime(interrupts) {}
         reporter.summary(summary)
@@ -52,13 +56,14 @@ struct RunFlags: ParsableArguments {
     }
 }
 
-/// First Ctrl-C: stop cleanly (no new stages, running ones told to stop,
-/// finished work kept). Second Ctrl-C: leave at once; outputs and lock are
-/// still intact, because they are only ever replaced by rename.
+/// First Ctrl-C (or SIGTERM): stop cleanly (no new stages, running ones told
+/// to stop, SIGKILL after a grace period, finished work kept). Second: kill the
+/// stages' processes and leave at once; outputs and lock are still intact,
+/// because they are only ever replaced by rename.
 final class InterruptHandler {
     private let sources: [any DispatchSourceSignal]
 
-    init(_ onFirst: @escaping @Sendable () -> Void) {
+    init(onFirst: @escaping @Sendable () -> Void, onSecond: @escaping @Sendable () -> Void) {
         let count = SignalCounter()
         sources = [SIGINT, SIGTERM].map { sig in
             signal(sig, SIG_IGN)
@@ -68,6 +73,7 @@ final class InterruptHandler {
                     printError("\ninterrupted: stopping running stages (Ctrl-C again to quit at once)…")
                     onFirst()
                 } else {
+                    onSecond()
                     _exit(130)
                 }
             }

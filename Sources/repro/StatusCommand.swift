@@ -32,7 +32,7 @@ struct Status: ParsableCommand {
                 return Value.object(o).canonicalJSON
             }.joined(separator: ",")
             out += "],\"stale_binary_sources\":[\(stale.map { Value.string($0).canonicalJSON }.joined(separator: ","))]}\n"
-            FileHandle.standardOutput.write(Data(out.utf8))
+            ConsoleOutput.out(out)
         } else {
             if !stale.isEmpty {
                 print("warning: this repro binary was built from other sources than those on disk (\(stale.prefix(3).joined(separator: ", "))…); rebuild it")
