@@ -107,7 +107,8 @@ public final class ConsoleReporter: RunReporter {
             if !quiet && !tty { emit("\(counter) up to date  \(result.name)") }
             else if tty, statusLineShown.load(ordering: .relaxed) { ConsoleOutput.out(("\r\u{1B}[K" + statusLine())) }
         case .restored:
-            emit("\(counter) \(paint("restored", "36"))    \(result.name)  (from cache)")
+            let why = result.reasons.isEmpty ? "" : "; " + result.reasons.prefix(3).map { $0.count > 160 ? String($0.prefix(157)) + "…" : $0 }.joined(separator: "; ")
+            emit("\(counter) \(paint("restored", "36"))    \(result.name)  (from cache\(why))")
         case .ran:
             emit("\(counter) \(paint("ok", "32"))          \(result.name)\(time)")
         case .failed(let msg):

@@ -37,6 +37,7 @@ enum Sandbox {
                 exposed.append(dir)
             }
         }
+        args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", home]
         for dir in policy.readOnly {
             if let why = SandboxPolicy.readOnlyProblem(dir, projectRoot: projectRoot) {
                 throw StageFailure("sandbox.read_only '\(dir)' \(why)")
@@ -49,8 +50,7 @@ enum Sandbox {
         }
         // A project that lives under an exposed directory (say /opt/papers/x) is hidden again.
         if exposed.contains(where: { projectRoot.hasPrefix($0 + "/") }) { args += ["--tmpfs", projectRoot] }
-        args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", home,
-                 "--bind", staging, workDir]
+        args += ["--bind", staging, workDir]
         for d in deps {
             // Parent directories are made here, with normal permissions (bwrap would make them 0700).
             try fm.createDirectory(atPath: (staging + "/" + d.path as NSString).deletingLastPathComponent,
@@ -72,8 +72,11 @@ enum Sandbox {
 
     private static let probe: Result<String, StageFailure> = {
         let optOut = "or run without a sandbox: `sandbox: none` in pipeline.yaml, or --no-sandbox"
-        let dirs = ["/usr/bin", "/bin", "/usr/local/bin"] + (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
-        guard let path = dirs.map({ $0 + "/bwrap" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+        // REPRO_BWRAP names a bwrap outside the usual places (and lets the tests take it away).
+        let env = ProcessInfo.processInfo.environment
+        let candidates = env["REPRO_BWRAP"].map { [$0] }
+            ?? (["/usr/bin", "/bin", "/usr/local/bin"] + (env["PATH"] ?? "").split(separator: ":").map(String.init)).map { $0 + "/bwrap" }
+        guard let path = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             return .failure(StageFailure("shell stages run in a bubblewrap sandbox, and bwrap is not installed: "
                                          + "install it (`apt-get install bubblewrap`, or scripts/ensure-system-deps.sh), " + optOut))
         }
