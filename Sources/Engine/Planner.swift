@@ -65,7 +65,7 @@ struct Planner {
         if force {
             reasons = ["--force"]
         } else if let previous, previous.key == key, !Store.matches(previous.outs, declared: stage.spec.outs) {
-            reasons = ["\(LockFile.fileName)'s entry does not list exactly the declared outs: ignored"]
+            reasons = ["\(project.lockName)'s entry does not list exactly the declared outs: ignored"]
         } else if let previous, previous.key == key {
             var problems: [String] = []
             for (path, out) in previous.outs {
@@ -78,7 +78,7 @@ struct Planner {
             reasons = fields.changes(since: previous.fields)
             if reasons.isEmpty { reasons = ["key format changed"] }
         } else {
-            reasons = ["new stage (not in \(LockFile.fileName))"]
+            reasons = ["new stage (not in \(project.lockName))"]
         }
         if !force, let run = project.store.run(for: key) {
             if !Store.matches(run, declared: stage.spec.outs) {

@@ -17,13 +17,18 @@ public struct Project: Sendable {
 
     public var reproDir: URL { root.appendingPathComponent(".repro") }
     public var tmpDir: URL { reproDir.appendingPathComponent("tmp") }
-    public var lockURL: URL { root.appendingPathComponent(LockFile.fileName) }
+    /// The lock of this pipeline file: `repro.lock` for pipeline.yaml, else
+    /// `F.lock` beside F (`other.yaml` → `other.lock`), so that running another
+    /// pipeline file never drops pipeline.yaml's entries from repro.lock.
+    public let lockName: String
+    public var lockURL: URL { root.appendingPathComponent(lockName) }
     public var store: Store { Store(root: reproDir.appendingPathComponent("cache")) }
     public var statCacheURL: URL { reproDir.appendingPathComponent("statcache") }
     public var processLockURL: URL { reproDir.appendingPathComponent("lock") }
 
     public init(root: URL, pipelineFile: String = "pipeline.yaml", registry: KindRegistry, code: CodeDigests) throws {
         self.root = root.standardizedFileURL
+        self.lockName = LockFile.name(forPipeline: pipelineFile)
         self.registry = registry
         self.code = code
         let pipeline = try Pipeline.load(root: self.root, file: pipelineFile, registry: registry)

@@ -75,7 +75,8 @@ public struct ShellKind: StageKind {
             try fm.createDirectory(at: privateHome, withIntermediateDirectories: true)
             env = ShellEnvironment.fixed(home: privateHome.path, extra: cfg.env)
             let command = Self.resolve(cfg.argv[0], path: env["PATH"] ?? ShellEnvironment.path)
-            argv = (Self.setpriv.map { [$0, "--pdeathsig", "KILL", "--"] } ?? []) + [command] + cfg.argv.dropFirst()
+            argv = (Self.setpriv.map { [$0, "--pdeathsig", "HUP", "--"] } ?? []) + ["/bin/sh", "-c", Self.supervisor, "sh", command]
+                + cfg.argv.dropFirst()
         }
         let status = try Subprocess.run(argv, cwd: ctx.staging, env: env, stdout: stdoutFile, stderr: log,
                                         processes: ctx.processes)
@@ -93,6 +94,16 @@ public struct ShellKind: StageKind {
             try? fm.removeItem(at: ctx.staging.appendingPathComponent(d))
         }
     }
+
+    /// Without the sandbox's pid namespace, a parent-death signal (HUP, through
+    /// setpriv) reaches this shell, which then kills the command's whole process
+    /// group; SIGTERM is passed on, so a command still gets its grace period.
+    static let supervisor = """
+        trap 'kill -KILL 0' HUP
+        trap 'kill -TERM "$child" 2>/dev/null' TERM INT
+        "$@" & child=$!
+        while :; do wait "$child"; rc=$?; kill -0 "$child" 2>/dev/null || exit "$rc"; done
+        """
 
     /// util-linux's setpriv, to give an unsandboxed command a parent-death signal.
     static let setpriv: String? = ["/usr/bin/setpriv", "/bin/setpriv"].first { FileManager.default.isExecutableFile(atPath: $0) }
