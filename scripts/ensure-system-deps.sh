@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages repro needs, if missing. Usage:
-#   scripts/ensure-system-deps.sh          # build/run: GSL (libgsl-dev) and pkg-config
+#   scripts/ensure-system-deps.sh          # build/run: GSL (libgsl-dev), pkg-config, bubblewrap (the shell stages' sandbox)
 #   scripts/ensure-system-deps.sh --test   # plus the tools the tests use: rsvg-convert, xmllint
 set -euo pipefail
 
 need=()
 pkg-config --version >/dev/null 2>&1 || need+=(pkg-config)
 { command -v pkg-config >/dev/null && pkg-config --exists gsl; } || need+=(libgsl-dev)
+command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
 if [[ "${1:-}" == "--test" ]]; then
   command -v rsvg-convert >/dev/null 2>&1 || need+=(librsvg2-bin)
   command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)

@@ -18,7 +18,7 @@ struct Check: ParsableCommand {
     @Flag(help: "Rebuild shell stages without the bubblewrap sandbox.")
     var noSandbox = false
 
-    @Argument(help: "Stages to check (default: all).")
+    @Argument(help: "Stages to check (default: all).", completion: StageCompletion.kind)
     var stages: [String] = []
 
     func validate() throws {

@@ -46,13 +46,32 @@ struct RunFlags: ParsableArguments {
             options.jobs = jobs ?? 64
             options.threadsPerStage = config.cpusPerTask ?? 1
         }
+        let firstRunHere = !FileManager.default.fileExists(atPath: project.store.root.path)
         let runner = Runner(project: project, options: options, reporter: reporter)
         let interrupts = InterruptHandler(onFirst: { runner.cancel() }, onSecond: { runner.kill() })
         let summary = try reporting { try runner.run(selection) }
         withExtendedLifetime(interrupts) {}
         reporter.summary(summary)
+        if firstRunHere, !dryRun, !summary.results.isEmpty, summary.results.allSatisfy({ $0.outcome == .upToDate }) {
+            reporter.message(Self.nothingToDo(stages: summary.results.count, lock: project.lockName))
+        }
         if summary.interrupted { throw ExitCode(130) }
         if summary.failed { throw ExitCode(1) }
+    }
+}
+
+extension RunFlags {
+    /// What a newcomer's first `repro all` on a fresh clone means, and how to recompute.
+    static func nothingToDo(stages: Int, lock: String) -> String {
+        """
+
+        Nothing had to run: the outputs on disk are exactly the ones \(lock) records for the current \
+        code, params and inputs of all \(stages) stages (it compares SHA-256 digests, not dates).
+        To recompute them on this machine:
+          repro all --force           rerun every stage and replace the outputs (README: "What you get" gives the time)
+          repro check --rebuild       rerun every stage into a scratch directory and compare the bytes with \(lock),
+                                      changing nothing (exit 4 names any stage that does not reproduce)
+        """
     }
 }
 

@@ -12,7 +12,7 @@ struct Status: ParsableCommand {
     @Flag(help: "Machine-readable output (one object per stage).")
     var json = false
 
-    @Argument(help: "Stages to consider (default: all).")
+    @Argument(help: "Stages to consider (default: all).", completion: StageCompletion.kind)
     var stages: [String] = []
 
     func run() throws {

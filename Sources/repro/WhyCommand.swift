@@ -7,7 +7,7 @@ struct Why: ParsableCommand {
 
     @OptionGroup var projectOptions: ProjectOptions
 
-    @Argument(help: "Stage names.")
+    @Argument(help: "Stage names.", completion: StageCompletion.kind)
     var stages: [String]
 
     func run() throws {
