@@ -63,11 +63,10 @@ public final class RebuildCheck: Sendable {
             let start = Date()
             let staging = scratch.appendingPathComponent("\(i)")
             try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
-            let ctx = StageContext(info: stage.info,
-                                   params: Params(stage.spec.params), root: project.root, staging: staging, parallelism: jobs,
-                                   processes: processes, upstream: project.upstreamInfo(i, keys: ev.fields?.upstream ?? []),
-                                   reporter: { e in if case .progress(let f, let note) = e { reporter.progress(stage.name, fraction: f, note: note) } },
-                                   cancelled: { [self] in isCancelled }, sandbox: project.sandbox(noSandbox: noSandbox))
+            let ctx = project.context(for: i, staging: staging, parallelism: jobs, processes: processes,
+                                      upstream: project.upstreamInfo(i, keys: ev.fields?.upstream ?? []), noSandbox: noSandbox,
+                                      reporter: { e in if case .progress(let f, let note) = e { reporter.progress(stage.name, fraction: f, note: note) } },
+                                      cancelled: { [self] in isCancelled })
             var finding = Finding(stage: stage.name, differing: [])
             do {
                 try stage.kind.run(ctx)

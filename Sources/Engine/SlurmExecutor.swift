@@ -29,7 +29,7 @@ public struct SlurmConfig: Sendable, Equatable {
 
     /// Reads the `executor:` block (already checked for unknown keys by the parser).
     public init(_ p: Params) throws {
-        _ = try p.choice("type", ["local", "slurm"], default: "local")
+        _ = try p.string("type", default: "slurm")
         partition = p.has("partition") ? try p.string("partition") : nil
         time = p.has("time") ? try p.string("time") : nil
         cpusPerTask = p.has("cpus_per_task") ? try p.check("cpus_per_task", try p.int("cpus_per_task"), "must be ≥ 1") { $0 >= 1 } : nil
@@ -73,7 +73,7 @@ public struct SlurmExecutor: StageExecutor {
         let cfg = try config.merged(with: stage.spec.resources)
         let logs = project.reproDir.appendingPathComponent("logs")
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
-        let base = String(stage.name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
+        let base = stage.fileSafeName
         let log = logs.appendingPathComponent("\(base).slurm.log")
         let script = logs.appendingPathComponent("\(base).sbatch")
         try? FileManager.default.removeItem(at: log)

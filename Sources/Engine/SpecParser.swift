@@ -27,12 +27,8 @@ public enum SpecParser {
             if case .object(let o)? = p.value(node, path: "executor", keys: &keys) {
                 spec.executor = o
                 spec.executorLocation = p.loc(node)
-                for k in o.keys where !SlurmConfig.keys.contains(k) {
-                    p.errors.append(PipelineError("unknown key '\(k)' in executor", at: keys["executor.\(k)"] ?? p.loc(node),
-                                                  hint: "allowed keys: \(SlurmConfig.keys.joined(separator: ", "))"))
-                }
-                do { _ = try SlurmConfig(Params(o, path: "executor")) } catch let e as ParamError {
-                    p.errors.append(PipelineError("executor: \(e.message) (\(e.key))", at: keys[e.key] ?? p.loc(node)))
+                for problem in ExecutorRegistry.standard.problems(o) {
+                    p.errors.append(PipelineError(problem.message, at: problem.key.flatMap { keys[$0] } ?? p.loc(node), hint: problem.hint))
                 }
             } else {
                 p.errors.append(PipelineError("'executor' must be a mapping", at: p.loc(node)))

@@ -34,7 +34,7 @@ struct StageJob: Sendable {
         }
         let previous = lock.stages[stage.name]
         var reasons = ev.reasons
-        let staging = project.tmpDir.appendingPathComponent("\(index)-" + String(stage.name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" }))
+        let staging = project.tmpDir.appendingPathComponent("\(index)-" + stage.fileSafeName)
         defer { try? FileManager.default.removeItem(at: staging) }
         do {
             switch ev.decision {
@@ -82,17 +82,16 @@ struct StageJob: Sendable {
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
         let name = stage.name
         let reporter = runner.reporter
-        let ctx = StageContext(
-            info: stage.info, params: Params(stage.spec.params),
-            root: project.root, staging: staging, parallelism: runner.options.threadsPerStage ?? runner.options.jobs, processes: runner.processes, upstream: stage.kind.recordsProvenance ? upstream : [],
+        let ctx = project.context(
+            for: index, staging: staging, parallelism: runner.options.threadsPerStage ?? runner.options.jobs,
+            processes: runner.processes, upstream: upstream, noSandbox: runner.options.noSandbox,
             reporter: { event in
                 switch event {
                 case .progress(let f, let note): reporter.progress(name, fraction: f, note: note)
                 case .log(let line): reporter.log(name, line)
                 }
             },
-            cancelled: { [runner] in runner.isCancelled },
-            sandbox: project.sandbox(noSandbox: runner.options.noSandbox))
+            cancelled: { [runner] in runner.isCancelled })
         do {
             try runner.options.executor.execute(stage, context: ctx, project: project)
         } catch let e where DiskSpace.isFull(e) {

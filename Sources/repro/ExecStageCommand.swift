@@ -38,10 +38,8 @@ struct ExecStage: ParsableCommand {
         }
         let s = project.pipeline.stages[i]
         try FileManager.default.createDirectory(at: stagingURL, withIntermediateDirectories: true)
-        let ctx = StageContext(info: s.info, params: Params(s.spec.params),
-                               root: project.root, staging: stagingURL, parallelism: threads,
-                               reporter: { e in if case .log(let line) = e { print(line) } }, cancelled: { false },
-                               sandbox: project.sandbox(noSandbox: noSandbox))
+        let ctx = project.context(for: i, staging: stagingURL, parallelism: threads, noSandbox: noSandbox,
+                                  reporter: { e in if case .log(let line) = e { print(line) } }, cancelled: { false })
         do {
             try LocalExecutor().execute(s, context: ctx, project: project)
         } catch {

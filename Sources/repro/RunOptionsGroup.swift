@@ -8,7 +8,7 @@ struct RunFlags: ParsableArguments {
     @Option(name: .shortAndLong, help: "Stages to run at once (default: number of cores; with Slurm, jobs in the queue at once: 64). Outputs are identical for any value.")
     var jobs: Int?
 
-    @Option(help: "Where stages run: local (this process) or slurm (one batch job per stage; settings in pipeline.yaml's executor: block). Default: the executor block's type, else local.")
+    @Option(help: "Where stages run: \(ExecutorRegistry.standard.names.joined(separator: " or ")) (local: this process; slurm: one batch job per stage, settings in pipeline.yaml's executor: block). Default: the executor block's type, else local.")
     var executor: String?
 
     @Flag(help: "After a failure, keep running the stages that do not depend on it.")
@@ -31,21 +31,25 @@ struct RunFlags: ParsableArguments {
 
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
-        if let executor, !["local", "slurm"].contains(executor) { throw ValidationError("--executor must be local or slurm") }
+        if let executor, ExecutorRegistry.standard[executor] == nil {
+            throw ValidationError("--executor must be one of: \(ExecutorRegistry.standard.names.joined(separator: ", "))")
+        }
     }
 
     func execute(_ project: Project, selection: [Int], projectFile: String) throws {
         let reporter = ConsoleReporter(quiet: quiet)
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        let configured = project.pipeline.executorConfig["type"].flatMap { if case .string(let s) = $0 { s } else { nil } }
         var options = RunOptions(jobs: jobs ?? cores, keepGoing: keepGoing, force: force, dryRun: dryRun, allowStale: allowStale)
         options.noSandbox = noSandbox
-        if (executor ?? configured ?? "local") == "slurm" {
-            let config = try reporting { try SlurmConfig(Params(project.pipeline.executorConfig, path: "executor")) }
-            options.executor = SlurmExecutor(config: config, pipelineFile: projectFile, noSandbox: noSandbox)
-            options.jobs = jobs ?? 64
-            options.threadsPerStage = config.cpusPerTask ?? 1
+        let registry = ExecutorRegistry.standard
+        let type = registry[registry.chosen(executor, block: project.pipeline.executorConfig)]!
+        let made = try reporting {
+            try type.make(Params(project.pipeline.executorConfig, path: "executor"),
+                          context: ExecutorContext(pipelineFile: projectFile, noSandbox: noSandbox))
         }
+        options.executor = made.executor
+        options.jobs = jobs ?? made.jobs ?? cores
+        options.threadsPerStage = made.threadsPerStage
         let firstRunHere = !FileManager.default.fileExists(atPath: project.store.root.path)
         let runner = Runner(project: project, options: options, reporter: reporter)
         let interrupts = InterruptHandler(onFirst: { runner.cancel() }, onSecond: { runner.kill() })
