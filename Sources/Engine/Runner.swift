@@ -128,8 +128,9 @@ public final class Runner: Sendable {
             running -= 1
             finish(i, r.result, outs: r.outs, entry: r.entry)
             if lockDirty, Date().timeIntervalSince(lastLockWrite) > 0.5 {
-                try lock.write(to: project.lockURL, durable: false)
-                lockDirty = false
+                // Best effort while stages still run (a full disk must not abandon
+                // them); the final write below reports any failure.
+                if (try? lock.write(to: project.lockURL, durable: false)) != nil { lockDirty = false }
                 lastLockWrite = Date()
             }
         }
