@@ -12,7 +12,7 @@
 # - Runs pdflatex -interaction=nonstopmode -halt-on-error -file-line-error, again while LaTeX asks for a
 #   rerun (labels, at most 3 runs). On an error, prints the log's first error line (FILE:LINE: message)
 #   to stderr and exits 1.
-set -eu; [ -n "${LB_TRACE:-}" ] && set -x
+set -eu
 [ $# -eq 2 ] || { echo "usage: latex-build.sh SRC.tex OUT.pdf" >&2; exit 2; }
 src=$1 out=$2
 job=$(basename "$src" .tex)
@@ -37,8 +37,8 @@ for m in cm cmextra symbols latxfont; do
   cat "$maps/$m.map"
 done > "$tmp/map/pdftex.map"
 
-first_error() {  # the first FILE:LINE: error of a log, else its first "! " line
-  grep -m 1 -E '^[^ ]+:[0-9]+: ' "$1" || grep -m 1 '^! ' "$1" || echo "latex-build: $2 failed (no error line in its log)"
+first_error() {  # the first FILE:LINE: error of a log, else its first "!" line
+  grep -m 1 -E '^[^ ]+:[0-9]+: ' "$1" || grep -m 1 '^!' "$1" || echo "latex-build: $2 failed (no error line in its log)"
 }
 
 if ! (cd "$tmp/fmt" && pdftex -ini -etex -interaction=nonstopmode -halt-on-error -jobname=pdflatex -progname=pdflatex \
