@@ -28,7 +28,9 @@ final class PaperWidthTests: XCTestCase {
             let narrow = try make().resized(to: .singleColumn).svg()
             XCTAssertTrue(narrow.contains("width=\"244.8pt\""), name)
             XCTAssertEqual(fontSizes(narrow), fontSizes(full), "\(name): text sizes change with the width")
-            for (x, anchor, width) in try textExtents(narrow) {
+            let extents = try textExtents(narrow)
+            XCTAssertFalse(extents.isEmpty, name)
+            for (x, anchor, width) in extents {
                 let (lo, hi) = anchor == "middle" ? (x - width / 2, x + width / 2) : anchor == "end" ? (x - width, x) : (x, x + width)
                 XCTAssertGreaterThanOrEqual(lo, -0.5, "\(name): text starts off the page at x = \(x)")
                 XCTAssertLessThanOrEqual(hi, 244.8 + 0.5, "\(name): text ends off the page at x = \(x)")

@@ -11,7 +11,7 @@ public enum PaperWidth: Sendable, Equatable {
     /// The width in points (1 in = 72 pt).
     public var points: Double {
         switch self {
-        case .singleColumn: 3.4 * 72
+        case .singleColumn: 244.8   // 3.4 × 72, written exactly
         case .doubleColumn: 7 * 72
         case .inches(let w): w * 72
         }
