@@ -29,17 +29,16 @@ final class PaperReportTests: XCTestCase {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// A project with the pipeline's figure-pdf, claims and report stages, the committed figures (SVG),
+    /// A project with the pipeline's figure-pdf, claims, report and gallery stages, the committed figures (SVG),
     /// metrics, scripts and paper/reproduction.tex.
     func paperProject() throws -> Scratch {
         let yaml = try String(contentsOf: Self.repo.appendingPathComponent("pipeline.yaml"), encoding: .utf8)
         var lines: [Substring] = [], keep = false
         for l in yaml.split(separator: "\n", omittingEmptySubsequences: false) {
             if l.hasPrefix("  figure-pdf:") { keep = true }
-            if l.hasPrefix("  gallery:") { keep = false }
             if keep { lines.append(l) }
         }
-        XCTAssertGreaterThan(lines.count, 40, "pipeline.yaml has no figure-pdf … report stages")
+        XCTAssertGreaterThan(lines.count, 40, "pipeline.yaml has no figure-pdf … gallery stages")
         var files = ["pipeline.yaml": "stages:\n" + lines.joined(separator: "\n") + "\n"]
         var copy = ["scripts/svg-to-pdf.sh", "scripts/latex-build.sh", "paper/reproduction.tex"]
         for n in 1...7 { copy.append("artifacts/fig\(n)/metrics.json") }
@@ -78,6 +77,14 @@ final class PaperReportTests: XCTestCase {
         let values = try claimValues(s)
         XCTAssertEqual(values.count, 40)
         for (id, v) in values { XCTAssertTrue(text.contains(v), "claim \(id): \(v) is not in the report's text") }
+
+        // The gallery links the report at the top and each figure's PDF beside its SVG.
+        let html = s.read("figures/index.html") ?? ""
+        XCTAssertTrue(html.contains("href=\"../paper/reproduction.pdf\""), "the gallery does not link the report")
+        for n in 1...7 {
+            let svg = try XCTUnwrap(html.range(of: "<a href=\"fig\(n)-")).lowerBound
+            XCTAssertTrue(html[svg...].prefix(200).contains(".pdf\">PDF</a>"), "fig\(n): no PDF link beside the SVG")
+        }
 
         for pdf in ["paper/reproduction.pdf", "figures/fig2-mean-alignment.pdf"] {
             let fonts = try run(pdffonts, [pdf], in: s.root).split(separator: "\n").dropFirst(2)
