@@ -19,7 +19,7 @@ job=$(basename "$src" .tex)
 command -v pdftex >/dev/null || { echo "latex-build: pdftex not found: install texlive-latex-base (scripts/ensure-system-deps.sh)" >&2; exit 1; }
 export SOURCE_DATE_EPOCH=0 FORCE_SOURCE_DATE=1 TZ=UTC LC_ALL=C.UTF-8
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/latex-build.XXXXXX")
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/latex-build.XXXXXX" 2>/dev/null || mktemp -d "$PWD/.latex-build.XXXXXX")   # no writable tmp: the staging dir
 trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/var" "$tmp/fmt" "$tmp/map" "$tmp/build"
 export HOME="$tmp" TEXMFHOME="$tmp/home" TEXMFVAR="$tmp/var" TEXMFCONFIG="$tmp/var" TEXMFSYSVAR="$tmp/var" \

@@ -21,7 +21,7 @@ have=$(rsvg-convert --version | sed -n 's/.*version \([0-9.]*\).*/\1/p')
 
 dir=/usr/share/fonts/truetype/dejavu
 faces="DejaVuSans.ttf DejaVuSans-Bold.ttf DejaVuSans-Oblique.ttf DejaVuSans-BoldOblique.ttf"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/svg-to-pdf.XXXXXX")
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/svg-to-pdf.XXXXXX" 2>/dev/null || mktemp -d "$PWD/.svg-to-pdf.XXXXXX")   # no writable tmp: the staging dir
 trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/fonts" "$tmp/cache"
 for f in $faces; do

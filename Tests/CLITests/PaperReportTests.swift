@@ -4,8 +4,8 @@ import Engine
 @testable import Stages
 
 /// The paper's artifacts end to end, on scratch copies of the committed artifacts: the figure-pdf,
-/// claims and report stages of the real pipeline.yaml. Needs Debian's librsvg2-bin, texlive-latex-base,
-/// texlive-latex-recommended, texlive-fonts-recommended and poppler-utils (scripts/ensure-system-deps.sh --test).
+/// claims, report and gallery stages of the real pipeline.yaml. Needs Debian's librsvg2-bin, fonts-dejavu-core,
+/// texlive-latex-base and poppler-utils (scripts/ensure-system-deps.sh --test).
 final class PaperReportTests: XCTestCase {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
