@@ -8,6 +8,8 @@ public struct PipelineSpec: Sendable {
     public var executorLocation: SourceLocation?
     /// The `remote:` block (see `RemoteConfig`), empty if absent.
     public var remote: Value.Object = .init()
+    /// The `sandbox:` setting for `shell` stages.
+    public var sandbox: SandboxPolicy = .standard
 }
 
 public struct StageSpec: Sendable {

@@ -6,35 +6,39 @@ import Synchronization
 /// command's output is computed once per process: a pipeline of many stages
 /// sharing an interpreter runs `python3 --version` once.
 enum FingerprintCommands {
-    private static let memo = Mutex<[[String]: Result<PlatformFact, FingerprintError>]>([:])
+    private static let memo = Mutex<[[String]: Result<PlatformFact, FingerprintError>]>([:])  // key: env pairs, "--", argv
 
     struct FingerprintError: Error, CustomStringConvertible {
         var description: String
     }
 
     /// The facts for `commands`, in their declared order.
-    static func facts(_ commands: [[String]], processes: ChildProcesses) throws -> [PlatformFact] {
+    /// - Parameter env: the stage's declared `env`, added to the fixed environment stages get.
+    static func facts(_ commands: [[String]], env: [(String, String)], processes: ChildProcesses) throws -> [PlatformFact] {
         try commands.map { argv in
-            if let known = memo.withLock({ $0[argv] }) { return try known.get() }
+            let memoKey = env.flatMap { [$0.0, $0.1] } + ["--"] + argv
+            if let known = memo.withLock({ $0[memoKey] }) { return try known.get() }
             let result: Result<PlatformFact, FingerprintError>
-            do { result = .success(try run(argv, processes: processes)) } catch {
+            do { result = .success(try run(argv, env: env, processes: processes)) } catch {
                 result = .failure(FingerprintError(description: "\(error)"))
             }
-            memo.withLock { $0[argv] = result }
+            memo.withLock { $0[memoKey] = result }
             return try result.get()
         }
     }
 
     /// Runs one command with stdout and stderr captured; a short one-line
     /// output is the fact's value, a longer one (pip freeze) its digest.
-    static func run(_ argv: [String], processes: ChildProcesses) throws -> PlatformFact {
+    static func run(_ argv: [String], env: [(String, String)], processes: ChildProcesses) throws -> PlatformFact {
         let fm = FileManager.default
         let dir = fm.temporaryDirectory.appendingPathComponent("repro-fingerprint-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try fm.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? fm.removeItem(at: dir) }
         let out = dir.appendingPathComponent("out")
-        // The same spawn path as the stage itself, so the fingerprint sees the stage's world.
-        let status = try Subprocess.run(argv, cwd: dir, extraEnv: [], stdout: out, stderr: out, processes: processes)
+        // The stage's fixed environment and spawn path, so the fingerprint sees
+        // the interpreter the stage will (not yet inside its bubblewrap sandbox).
+        let status = try Subprocess.run(argv, cwd: dir, env: ShellEnvironment.fixed(home: dir.path, extra: env),
+                                        stdout: out, stderr: out, processes: processes)
         let text = (try? Data(contentsOf: out)) ?? Data()
         let name = "`\(argv.joined(separator: " "))`"
         guard status == 0 else {

@@ -22,7 +22,7 @@ public struct RemoteSync: Sendable {
 
     /// Uploads the outputs and run records of `selection` as the lock records them.
     public func push(_ selection: [Int], message: @escaping @Sendable (String) -> Void) throws -> Report {
-        let processLock = try ProcessLock(url: project.processLockURL, waiting: message)
+        let processLock = try ProcessLock(url: project.processLockURL, cancelled: { false }, waiting: message)
         defer { withExtendedLifetime(processLock) {} }
         let lock = try LockFile.load(from: project.lockURL)
         let store = project.store
@@ -63,7 +63,7 @@ public struct RemoteSync: Sendable {
     /// from the local store when it has them, else from the remote (verified),
     /// each file written whole by rename. Files already matching the lock are left alone.
     public func pull(_ selection: [Int], message: @escaping @Sendable (String) -> Void) throws -> Report {
-        let processLock = try ProcessLock(url: project.processLockURL, waiting: message)
+        let processLock = try ProcessLock(url: project.processLockURL, cancelled: { false }, waiting: message)
         defer { withExtendedLifetime(processLock) {} }
         let lock = try LockFile.load(from: project.lockURL)
         let store = project.store

@@ -10,6 +10,8 @@ public struct RunOptions: Sendable {
     public var threadsPerStage: Int?
     /// The shared cache read on a local miss (and written with `push: on-success`), if any.
     public var remote: RemoteCache?
+    /// `--no-sandbox`: run `shell` stages unsandboxed whatever pipeline.yaml says.
+    public var noSandbox = false
 
     public init(jobs: Int = 1, keepGoing: Bool = false, force: Bool = false, dryRun: Bool = false, allowStale: Bool = false,
                 executor: any StageExecutor = LocalExecutor(), threadsPerStage: Int? = nil) {
@@ -86,6 +88,8 @@ public struct RunSummary: Sendable {
     public var results: [StageResult]
     public var seconds: Double
     public var interrupted: Bool
+    /// Stages that ran commands without the sandbox (`sandbox: none` or `--no-sandbox`).
+    public var unsandboxed: [String] = []
     public var failed: Bool { interrupted || results.contains { $0.outcome.isFailure } }
     public func count(_ f: (Outcome) -> Bool) -> Int { results.filter { f($0.outcome) }.count }
 }
