@@ -134,7 +134,11 @@ final class URLSessionTransport: HTTPTransport {
             done.wait()
         }
         let (data, response, error) = box.get()
-        if let error { throw RemoteError.transient(error.localizedDescription) }
+        if let error {
+            // A timeout is not retried: each attempt would wait as long again.
+            if (error as NSError).code == NSURLErrorTimedOut { throw RemoteError.failed("the server did not answer within the timeout (remote: timeout:)") }
+            throw RemoteError.transient(error.localizedDescription)
+        }
         guard let http = response as? HTTPURLResponse else { throw RemoteError.transient("no HTTP response") }
         return (http.statusCode, data ?? Data())
     }

@@ -171,7 +171,9 @@ final class SocketHTTPTransport: HTTPTransport {
                 if n > 0 { buf += chunk[0..<n]; return true }
                 if n == 0 { return false }
                 if errno == EINTR { continue }
-                throw RemoteError.transient(errno == EAGAIN || errno == EWOULDBLOCK ? "the server did not answer in time" : "connection error: \(String(cString: strerror(errno)))")
+                // A timeout is not retried: each attempt would wait as long again.
+                if errno == EAGAIN || errno == EWOULDBLOCK { throw RemoteError.failed("the server did not answer within the timeout (remote: timeout:)") }
+                throw RemoteError.transient("connection error: \(String(cString: strerror(errno)))")
             }
         }
 

@@ -108,4 +108,24 @@ final class RemoteHTTPClientTests: XCTestCase {
             guard let r = e as? RemoteError, r.isTransient else { return XCTFail("\(e)") }
         }
     }
+
+    func testASilentServerTimesOutOnceWithoutRetries() throws {
+        // Accepts connections (the kernel does, from the backlog) and never answers.
+        let sock = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(sock) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(sock, $0, len) } }
+        listen(sock, 4)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(sock, $0, &len) } }
+        let t = SocketHTTPTransport(host: "127.0.0.1", port: UInt16(bigEndian: addr.sin_port), prefix: "", timeout: 0.3, connections: 1)
+        let start = Date()
+        XCTAssertThrowsError(try get(t, "x")) { e in
+            guard let r = e as? RemoteError, !r.isTransient else { return XCTFail("a timeout must not be retried: \(e)") }
+            XCTAssertTrue("\(r)".contains("timeout"), "\(r)")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(start), 3)
+    }
 }
