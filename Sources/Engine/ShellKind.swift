@@ -19,7 +19,7 @@ public struct ShellKind: StageKind {
     public let summary = "run a command (argv list) in a sandbox dir holding its deps; it writes its outs there"
     public let codePaths = ["Sources/Engine/ShellKind.swift", "Sources/Engine/Subprocess.swift"]
 
-    struct Config {
+    public struct Config: Sendable {
         var argv: [String]
         var stdout: String?
         var env: [(String, String)]
@@ -40,12 +40,11 @@ public struct ShellKind: StageKind {
         return Config(argv: argv, stdout: stdout, env: env)
     }
 
-    public func validate(_ params: Params, stage: StageInfo) throws {
-        _ = try config(params, outs: stage.outs)
+    public func validate(_ params: Params, stage: StageInfo) throws -> Config {
+        try config(params, outs: stage.outs)
     }
 
-    public func run(_ ctx: StageContext) throws {
-        let cfg = try config(ctx.params, outs: ctx.info.outs)
+    public func run(_ cfg: Config, in ctx: StageContext) throws {
         let fm = FileManager.default
         for d in ctx.info.deps {
             let link = ctx.staging.appendingPathComponent(d)

@@ -2,7 +2,8 @@ import Engine
 import Foundation
 
 /// Reads a tidy CSV written by `CSVTable` (header line, comma-separated,
-/// double quotes for cells holding commas): columns by name.
+/// double quotes around cells holding commas, quotes or line breaks, which a
+/// quoted cell keeps): columns by name.
 public struct CSVReader: Sendable {
     public let columns: [String]
     public let rows: [[String]]
@@ -15,7 +16,8 @@ public struct CSVReader: Sendable {
     }
 
     public init(text: String, name: String = "CSV") throws {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(Self.cells)
+        var lines = text.contains("\"") ? try Self.quotedRecords(text, name: name)
+            : text.split(separator: "\n", omittingEmptySubsequences: true).map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         guard !lines.isEmpty else { throw StageFailure("\(name) is empty") }
         columns = lines.removeFirst()
         for (i, r) in lines.enumerated() where r.count != columns.count {
@@ -24,21 +26,42 @@ public struct CSVReader: Sendable {
         rows = lines
     }
 
-    static func cells(_ line: Substring) -> [String] {
-        guard line.contains("\"") else { return line.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        var out: [String] = [], cur = "", quoted = false
-        var it = line.makeIterator()
-        while let c = it.next() {
+    /// Records of a text with quoted cells: a line break inside quotes belongs
+    /// to the cell; empty lines between records are skipped. By scalar, since
+    /// "\r\n" is a single Character.
+    static func quotedRecords(_ text: String, name: String) throws -> [[String]] {
+        var records: [[String]] = [], record: [String] = []
+        var cell = String.UnicodeScalarView(), quoted = false, afterQuote = false, lineHasContent = false
+        var it = text.unicodeScalars.makeIterator()
+        var pending = it.next()
+        while let c = pending {
+            pending = it.next()
             if quoted {
                 if c == "\"" {
-                    if let n = it.next() {
-                        if n == "\"" { cur.append("\"") } else { quoted = false; if n == "," { out.append(cur); cur = "" } else { cur.append(n) } }
-                    } else { quoted = false }
-                } else { cur.append(c) }
-            } else if c == "\"" { quoted = true } else if c == "," { out.append(cur); cur = "" } else { cur.append(c) }
+                    if pending == "\"" { cell.append("\""); pending = it.next() } else { quoted = false; afterQuote = true }
+                } else {
+                    cell.append(c)
+                }
+                continue
+            }
+            switch c {
+            case "\"" where cell.isEmpty && !afterQuote:
+                quoted = true
+                lineHasContent = true
+            case ",":
+                record.append(String(cell)); cell = .init(); afterQuote = false
+                lineHasContent = true
+            case "\n":
+                if lineHasContent || !cell.isEmpty { record.append(String(cell)); records.append(record) }
+                record = []; cell = .init(); afterQuote = false; lineHasContent = false
+            default:
+                cell.append(c)
+                lineHasContent = true
+            }
         }
-        out.append(cur)
-        return out
+        if quoted { throw StageFailure("\(name) ends inside a quoted cell") }
+        if lineHasContent || !cell.isEmpty { record.append(String(cell)); records.append(record) }
+        return records
     }
 
     public func index(_ column: String) throws -> Int {

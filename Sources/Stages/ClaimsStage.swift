@@ -22,7 +22,9 @@ public struct ClaimsKind: StageKind {
     public let summary = "check the paper's claims: metrics of figure stages against stated bounds"
     public let codePaths = ["Sources/Stages/ClaimsStage.swift", "Sources/Stages/Metrics.swift", "Sources/Engine/Value.swift", "Sources/Engine/JSONReader.swift"]
 
-    struct Claim {
+    public struct Config: Sendable { var claims: [Claim] }
+
+    struct Claim: Sendable {
         var id: String, figure: String, claim: String
         var file: String, key: String
         var op: String, bound: [Double]
@@ -79,9 +81,10 @@ public struct ClaimsKind: StageKind {
         return out
     }
 
-    public func validate(_ params: Params, stage: StageInfo) throws {
-        _ = try claims(params, deps: stage.deps)
+    public func validate(_ params: Params, stage: StageInfo) throws -> Config {
+        let c = Config(claims: try claims(params, deps: stage.deps))
         guard stage.outs.count == 1 else { throw ParamError(key: "claims", "the stage must have exactly one output (the results JSON)") }
+        return c
     }
 
     /// Each claim with its measured value (nil if the metric is missing).
@@ -100,8 +103,8 @@ public struct ClaimsKind: StageKind {
         }
     }
 
-    public func run(_ ctx: StageContext) throws {
-        let results = try evaluate(claims(ctx.params, deps: ctx.info.deps)) { try ctx.input($0) }
+    public func run(_ cfg: Config, in ctx: StageContext) throws {
+        let results = try evaluate(cfg.claims) { try ctx.input($0) }
         let failures = Self.failures(results)
         guard failures.isEmpty else { throw StageFailure(failures.joined(separator: "\n")) }
         var text = "{\n  \"claims\": [\n"

@@ -53,7 +53,8 @@ public struct FigureKind: StageKind {
     public let name = "figure"
     public let summary = "draw one figure of the paper (SVG) and compute its metrics"
     public let codePaths = ["Sources/Stages/FigureStage.swift", "Sources/Stages/CSVReader.swift", "Sources/Stages/Metrics.swift",
-                            "Sources/Stages/Figures/FigureStyle.swift", "Sources/Plot"]
+                            "Sources/Stages/Figures/FigureStyle.swift", "Sources/Engine/Value.swift", "Sources/Engine/JSONReader.swift",
+                            "target:Plot"]
     public var recordsProvenance: Bool { true }
 
     public func codePaths(for params: Params) -> [String] {
@@ -69,18 +70,24 @@ public struct FigureKind: StageKind {
         return d
     }
 
-    public func validate(_ params: Params, stage: StageInfo) throws {
+    public struct Config: Sendable {
+        let drawing: any FigureDrawing
+        let options: Params
+    }
+
+    public func validate(_ params: Params, stage: StageInfo) throws -> Config {
         let d = try drawing(params)
         let options = try params.object("options", default: .init())
         try d.validate(options, deps: stage.deps)
         guard stage.outs.count == 2, stage.outs[0].hasSuffix(".svg"), stage.outs[1].hasSuffix(".json") else {
             throw ParamError(key: "figure", "a figure stage has two outs: the SVG, then the metrics JSON")
         }
+        return Config(drawing: d, options: options)
     }
 
-    public func run(_ ctx: StageContext) throws {
-        let d = try drawing(ctx.params)
-        let input = FigureInput(options: try ctx.params.object("options", default: .init()), deps: ctx.info.deps, context: ctx)
+    public func run(_ cfg: Config, in ctx: StageContext) throws {
+        let d = cfg.drawing
+        let input = FigureInput(options: cfg.options, deps: ctx.info.deps, context: ctx)
         let (figure, metrics) = try d.draw(input)
         let svg: String
         do { svg = try figure.svg() } catch { throw StageFailure("figure \(d.name): \(error)") }
