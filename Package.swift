@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(name: "ParticlesTests", dependencies: ["Particles", "Theory"]),
         .testTarget(name: "FlowsTests", dependencies: ["Flows"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"], exclude: ["Golden"]),
-        .testTarget(name: "StagesTests", dependencies: ["Stages", "Engine", "Plot"]),
+        .testTarget(name: "StagesTests", dependencies: ["Stages", "Engine", "Plot", "BuildInfo"]),
         .testTarget(name: "CLITests", dependencies: ["repro", "Stages", "Engine", "BuildInfo"]),
     ]
 )

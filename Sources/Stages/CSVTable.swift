@@ -30,7 +30,9 @@ public struct CSVTable: Sendable {
     public var text: String {
         var out = columns.map(Self.quoted).joined(separator: ",") + "\n"
         for row in rows {
-            out += row.map(Self.format).joined(separator: ",")
+            let line = row.map(Self.format).joined(separator: ",")
+            // A lone empty cell is quoted: an empty line would read as no row.
+            out += line.isEmpty ? "\"\"" : line
             out += "\n"
         }
         return out

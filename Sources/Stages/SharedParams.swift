@@ -50,8 +50,10 @@ extension ModelParams {
         return AnnealingSchedule(beta0: beta0, tau: tau, shape: shape)
     }
 
-    /// Seeds: a list of non-negative integers, or {from, count}.
-    static func seeds(_ p: Params, budget: MemoryBudget) throws -> [UInt64] {
+    /// Seeds: a list of non-negative integers, or {from, count}. `checkCount`
+    /// sees the count before the list is built (a kind's own bound on what it
+    /// keeps per seed).
+    static func seeds(_ p: Params, budget: MemoryBudget, checkCount: (Int) throws -> Void = { _ in }) throws -> [UInt64] {
         guard let raw = p.raw("seeds") else { throw ParamError(key: p.fullKey("seeds"), "is required (a list of seeds or {from, count})") }
         if case .object = raw {
             let o = try p.object("seeds")
@@ -61,12 +63,14 @@ extension ModelParams {
             try o.check("count", count, "must be > 0") { $0 > 0 }
             try budget.check(Double(count), "seeds", bytesEach: 8, key: o.fullKey("count"))
             guard from <= Int.max - count else { throw ParamError(key: o.fullKey("from"), "from + count must fit in an integer") }
+            try checkCount(count)
             return (from..<(from + count)).map { UInt64($0) }
         }
         let list = try p.ints("seeds")
         if list.isEmpty { throw ParamError(key: p.fullKey("seeds"), "must not be empty") }
         if let bad = list.first(where: { $0 < 0 }) { throw ParamError(key: p.fullKey("seeds"), "must be ≥ 0, got \(bad)") }
         if Set(list).count != list.count { throw ParamError(key: p.fullKey("seeds"), "has duplicates") }
+        try checkCount(list.count)
         return list.map { UInt64($0) }
     }
 }

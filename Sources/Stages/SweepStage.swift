@@ -54,7 +54,6 @@ public struct SweepStage: StageKind {
         let theta = try i.double("theta", default: 0)
         try i.check("theta", theta, "must be finite") { $0.isFinite }
         let samplerName = try i.choice("sampler", RandomInitSampler.allCases.map(\.rawValue), default: "exact")
-        let seeds = try ModelParams.seeds(i, budget: budget)
         let ends = try p.doubles("end_times")
         if ends.isEmpty { throw ParamError(key: p.fullKey("end_times"), "must not be empty") }
         for k in ends.indices {
@@ -88,12 +87,14 @@ public struct SweepStage: StageKind {
                 }
             }
         }
-        let solver = try ModelParams.solver(p)
-        let runs = Double(modes.count * mus.count * dims.count * temperings.count) * Double(seeds.count) * Double(ends.count)
-        try budget.check(runs, "final states", bytesEach: Double(Observables.names.count * 8), key: i.fullKey("seeds"))
-        if stage.outs.count > 1 {
-            try budget.checkRows(runs, columns: 10 + Observables.names.count, key: i.fullKey("seeds"))
+        let seeds = try ModelParams.seeds(i, budget: budget) { count in
+            let runs = Double(modes.count * mus.count * dims.count * temperings.count) * Double(count) * Double(ends.count)
+            try budget.check(runs, "final states", bytesEach: Double(Observables.names.count * 8), key: i.fullKey("seeds"))
+            if stage.outs.count > 1 {
+                try budget.checkRows(runs, columns: 10 + Observables.names.count, key: i.fullKey("seeds"))
+            }
         }
+        let solver = try ModelParams.solver(p)
         guard (1...2).contains(stage.outs.count), stage.outs.allSatisfy({ $0.hasSuffix(".csv") }) else {
             throw ParamError(key: "outs", "declare a summary CSV and optionally a per-run CSV (paths ending in .csv)")
         }
