@@ -64,19 +64,19 @@ public struct CSVReader: Sendable {
         return records
     }
 
-    public func index(_ column: String) throws -> Int {
-        guard let i = columns.firstIndex(of: column) else {
+    public func index(_ column: Column) throws -> Int {
+        guard let i = columns.firstIndex(of: column.name) else {
             throw StageFailure("no column '\(column)' (columns: \(columns.joined(separator: ", ")))")
         }
         return i
     }
 
-    public func strings(_ column: String) throws -> [String] {
+    public func strings(_ column: Column) throws -> [String] {
         let i = try index(column)
         return rows.map { $0[i] }
     }
 
-    public func doubles(_ column: String) throws -> [Double] {
+    public func doubles(_ column: Column) throws -> [Double] {
         let i = try index(column)
         return try rows.enumerated().map { n, r in
             guard let d = Double(r[i]) else { throw StageFailure("column '\(column)' row \(n + 1): '\(r[i])' is not a number") }
@@ -85,8 +85,8 @@ public struct CSVReader: Sendable {
     }
 
     /// The rows whose cells equal the given values (compared as text, or as numbers when both parse).
-    public func filter(_ conditions: [String: String]) throws -> CSVReader {
-        let idx = try conditions.keys.sorted().map { (try index($0), conditions[$0]!) }
+    public func filter(_ conditions: [Column: String]) throws -> CSVReader {
+        let idx = try conditions.keys.sorted { $0.name < $1.name }.map { (try index($0), conditions[$0]!) }
         let kept = rows.filter { r in
             idx.allSatisfy { i, v in r[i] == v || (Double(r[i]) != nil && Double(r[i]) == Double(v)) }
         }
@@ -94,7 +94,7 @@ public struct CSVReader: Sendable {
     }
 
     /// Distinct values of a column, in first-appearance order.
-    public func distinct(_ column: String) throws -> [String] {
+    public func distinct(_ column: Column) throws -> [String] {
         var seen = Set<String>(), out: [String] = []
         for v in try strings(column) where seen.insert(v).inserted { out.append(v) }
         return out

@@ -10,18 +10,34 @@ public protocol FigureDrawing: Sendable {
     var name: String { get }
     /// This drawing's source file: its code digest is the figure's.
     var sourceFile: String { get }
-    /// Checks the figure's `options` (read every key you use).
-    func validate(_ options: Params, deps: [String]) throws
+    /// Checks the figure's `options` (read every key you use) and returns
+    /// every file the drawing will read; the figure kind checks that each is
+    /// among the stage's deps.
+    func inputs(_ options: Params) throws -> [String]
     func draw(_ input: FigureInput) throws -> (Figure, Metrics)
 }
 
-/// What a drawing may read: its options and its declared inputs.
+/// What a drawing may read: its options, its declared inputs, and the params
+/// of the stages that produced them.
 public struct FigureInput: Sendable {
     public let options: Params
     public let deps: [String]
     let context: StageContext
 
     public func url(_ path: String) throws -> URL { try context.input(path) }
+
+    /// The params of the stage that wrote `path` (as its key records them),
+    /// so a figure reads e.g. the target's |μ| instead of restating it.
+    public func producerParams(of path: String) throws -> Params {
+        guard let u = context.upstream.first(where: { $0.outs.contains(path) }) else {
+            throw StageFailure("no stage of the pipeline writes '\(path)', so its params are unknown: add the stage that produces it")
+        }
+        guard case .object(let o) = try JSONReader.parse(u.params) else { throw StageFailure("stage '\(u.name)' has no params object") }
+        return Params(o, path: u.name)
+    }
+
+    /// A path template with `{d}` replaced by the dimension (e.g. artifacts/fig6/flows-d{d}-c3.0-metrics.csv).
+    public static func path(_ template: String, d: Int) -> String { template.replacingOccurrences(of: "{d}", with: String(d)) }
 
     public func csv(_ path: String) throws -> CSVReader {
         do { return try CSVReader(url: try context.input(path)) } catch let e as StageFailure {
@@ -52,8 +68,8 @@ public struct FigureKind: StageKind {
     public init() {}
     public let name = "figure"
     public let summary = "draw one figure of the paper (SVG) and compute its metrics"
-    public let codePaths = ["Sources/Stages/FigureStage.swift", "Sources/Stages/CSVReader.swift", "Sources/Stages/Metrics.swift",
-                            "Sources/Stages/Figures/FigureStyle.swift", "Sources/Engine/Value.swift", "Sources/Engine/JSONReader.swift",
+    public let codePaths = ["Sources/Stages/FigureStage.swift", "Sources/Stages/CSVReader.swift", "Sources/Stages/Columns.swift", "Sources/Stages/Metrics.swift",
+                            "Sources/Stages/Figures/FigureStyle.swift", "Sources/Engine/Value.swift", "Sources/Engine/JSONReader.swift", "Sources/Theory/Classification.swift",
                             "target:Plot"]
     public var recordsProvenance: Bool { true }
 
@@ -78,7 +94,9 @@ public struct FigureKind: StageKind {
     public func validate(_ params: Params, stage: StageInfo) throws -> Config {
         let d = try drawing(params)
         let options = try params.object("options", default: .init())
-        try d.validate(options, deps: stage.deps)
+        for path in try d.inputs(options) where !stage.deps.contains(path) {
+            throw ParamError(key: "options", "figure \(d.name) reads '\(path)', which is not among the stage's deps: add it to deps")
+        }
         guard stage.outs.count == 2, stage.outs[0].hasSuffix(".svg"), stage.outs[1].hasSuffix(".json") else {
             throw ParamError(key: "figure", "a figure stage has two outs: the SVG, then the metrics JSON")
         }

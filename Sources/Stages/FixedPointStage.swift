@@ -23,7 +23,6 @@ public struct FixedPointStage: StageKind {
     public let summary = "aligned on-axis fixed points of the fixed-weight system vs |μ|, down to the fold |μ|_c"
     public let codePaths = ["Sources/Stages/FixedPointStage.swift"] + ModelParams.codePaths
 
-    static let columns = ["row", "mu", "alpha_plus", "alpha_minus", "eig1_re", "eig1_im", "eig2_re", "eig2_im", "mu_lo", "mu_hi"]
 
     public struct Config: Sendable {
         var fp: AxisFixedPoints, muStart: Double, guess: SIMD2<Double>, step: Double, foldTol: Double, output: String
@@ -46,7 +45,7 @@ public struct FixedPointStage: StageKind {
         let tol = try p.double("fold_tol", default: 1e-7)
         try p.check("fold_tol", tol, "must be in (0, step)") { $0 > 0 && $0 < step }
         // The branch keeps a point per full step down from mu_start (the fold is above 0).
-        try budget.checkRows((muStart / step).rounded(.up) + 1, columns: Self.columns.count, key: p.fullKey("step"))
+        try budget.checkRows((muStart / step).rounded(.up) + 1, columns: Schema.branch.count, key: p.fullKey("step"))
         return Config(fp: AxisFixedPoints(rho: rho, sigmaP2: sp2, s: s, w: w), muStart: muStart,
                      guess: SIMD2(a[0], a[1]) * muStart, step: step, foldTol: tol, output: try ModelParams.singleCSVOutput(stage))
     }
@@ -70,7 +69,7 @@ public struct FixedPointStage: StageKind {
         guard abs(ext.mu - fold.hi) <= max(10 * su.foldTol, 1e-6) else {
             throw StageFailure("fold mismatch: continuation brackets [\(fold.lo), \(fold.hi)], extended system gives \(ext.mu)")
         }
-        var table = CSVTable(columns: Self.columns)
+        var table = CSVTable(columns: Schema.branch)
         for p in branch {
             let e = p.eigenvalues
             table.append([.text("branch"), .double(p.mu), .double(p.alpha.x), .double(p.alpha.y),

@@ -73,8 +73,7 @@ public struct FlowStage: StageKind {
     }
 
     func writeMetrics(_ results: [FlowExperiment.SeedResult], _ cfg: FlowStageConfig, to url: URL) throws {
-        var t = CSVTable(columns: ["seed", "step", "beta", "kl", "kl_se", "mass_plus", "min_mass", "alpha_plus",
-                                   "alpha_minus", "batch_loss", "batch_loss_se"])
+        var t = CSVTable(columns: Schema.flowMetrics)
         for r in results {
             for row in r.log {
                 let m = row.metrics
@@ -89,7 +88,7 @@ public struct FlowStage: StageKind {
     }
 
     func writeSamples(_ results: [FlowExperiment.SeedResult], _ cfg: FlowStageConfig, to url: URL) throws {
-        var t = CSVTable(columns: ["seed", "step", "x1", "x2"])
+        var t = CSVTable(columns: Schema.flowSamples)
         let d = cfg.experiment.architecture.dim
         for r in results {
             for s in r.snapshots {
@@ -102,7 +101,7 @@ public struct FlowStage: StageKind {
     }
 
     func writeDensity(_ results: [FlowExperiment.SeedResult], _ cfg: FlowStageConfig, to url: URL) throws {
-        var t = CSVTable(columns: ["seed", "step", "x1", "x2", "log_q", "q"])
+        var t = CSVTable(columns: Schema.flowDensity)
         let g = cfg.experiment.grid!
         for r in results {
             for s in r.snapshots {

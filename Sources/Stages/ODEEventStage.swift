@@ -82,7 +82,7 @@ public struct ODEEventStage: StageKind {
             }
         }
         try ctx.checkCancellation()
-        var table = CSVTable(columns: ["mu", "t_escape", "bracket", "alpha_plus", "alpha_minus", "w"])
+        var table = CSVTable(columns: Schema.escape)
         for r in rows { table.append(r) }
         try table.write(to: try ctx.output(su.output))
     }

@@ -7,7 +7,8 @@ import Engine
 /// these does not have the theory in its code scope.
 extension ModelParams {
     /// The code behind these groups.
-    static let sharedCodePaths = ["Sources/Stages/SharedParams.swift", "Sources/Stages/CSVTable.swift", "Sources/Stages/MemoryBudget.swift"]
+    static let sharedCodePaths = ["Sources/Stages/SharedParams.swift", "Sources/Stages/CSVTable.swift", "Sources/Stages/Columns.swift",
+                                  "Sources/Stages/MemoryBudget.swift"]
 
     /// ρ and σp² of a `target:` group.
     static func mixtureShape(_ t: Params) throws -> (rho: Double, sigmaP2: Double) {

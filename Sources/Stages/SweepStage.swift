@@ -148,12 +148,9 @@ public struct SweepStage: StageKind {
         // A `shape` column (after tau) only in tempered sweeps: untempered
         // sweeps keep their former columns and bytes.
         let shapeColumn = su.cells.contains { $0.tempering != .none }
-        let head = ["weights", "mu", "d", "tempering", "beta0", "tau"] + (shapeColumn ? ["shape"] : []) + ["t_end"]
-        var summary = CSVTable(columns: head + ["n", "covered", "mean_alignment", "vanishing_weight", "collapsed",
-                                               "p_collapse", "p_collapse_lo", "p_collapse_hi",
-                                               "p_mean_alignment", "p_mean_alignment_lo", "p_mean_alignment_hi",
-                                               "p_vanishing_weight", "p_vanishing_weight_lo", "p_vanishing_weight_hi"])
-        var perRun = CSVTable(columns: head + ["seed", "outcome"] + Observables.names)
+        let keys = Schema.sweepKeys + (shapeColumn ? [.shape] : [])
+        var summary = CSVTable(columns: keys + Schema.sweepSummary)
+        var perRun = CSVTable(columns: keys + [.tEnd, .seed, .outcome] + Observables.names.map(Column.init))
         for (ci, c) in su.cells.enumerated() {
             let cellRuns = Array(runs[(ci * nSeeds)..<((ci + 1) * nSeeds)])
             let counts = SweepCell.tally(cellRuns, endTimes: su.endTimes.count)

@@ -34,13 +34,13 @@ final class ReportingKindsTests: XCTestCase {
 
     func testCSVReaderHandlesQuotesFiltersAndRejectsRaggedRows() throws {
         let csv = try CSVReader(text: "a,b,name\n1,2.5,x\n1,3,\"q, r\"\n2,4,\"say \"\"hi\"\"\"\n")
-        XCTAssertEqual(try csv.doubles("b"), [2.5, 3, 4])
-        XCTAssertEqual(try csv.strings("name"), ["x", "q, r", "say \"hi\""])
-        XCTAssertEqual(try csv.filter(["a": "1.0"]).rows.count, 2, "numeric cells compare as numbers")
-        XCTAssertEqual(try csv.distinct("a"), ["1", "2"])
-        XCTAssertThrowsError(try csv.doubles("nope"))
+        XCTAssertEqual(try csv.doubles(Column("b")), [2.5, 3, 4])
+        XCTAssertEqual(try csv.strings(Column("name")), ["x", "q, r", "say \"hi\""])
+        XCTAssertEqual(try csv.filter([Column("a"): "1.0"]).rows.count, 2, "numeric cells compare as numbers")
+        XCTAssertEqual(try csv.distinct(Column("a")), ["1", "2"])
+        XCTAssertThrowsError(try csv.doubles(Column("nope")))
         XCTAssertThrowsError(try CSVReader(text: "a,b\n1\n"))
-        XCTAssertThrowsError(try CSVReader(text: "a\nx\n").doubles("a"))
+        XCTAssertThrowsError(try CSVReader(text: "a\nx\n").doubles(Column("a")))
     }
 
     func testClaimsPassWriteTheirValuesAndVerifyRechecksThem() throws {

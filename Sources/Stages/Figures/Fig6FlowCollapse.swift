@@ -8,21 +8,22 @@ struct Fig6FlowCollapse: FigureDrawing {
     let name = "fig6"
     let sourceFile = "Sources/Stages/Figures/Fig6FlowCollapse.swift"
 
-    func validate(_ options: Params, deps: [String]) throws {
-        _ = try options.ints("dims")
-        _ = try options.double("mu")
-        _ = try options.string("far"); _ = try options.string("near")
-        _ = try options.int("panel_b_d")
-        _ = try options.ints("panel_c_dims")
+    /// Options `far`, `near` (metrics) and `far_samples` are path templates in `{d}`.
+    func inputs(_ options: Params) throws -> [String] {
+        let dims = try options.ints("dims")
+        let far = try options.string("far"), near = try options.string("near"), samples = try options.string("far_samples")
+        let metrics = try (dims + [options.int("panel_b_d")]).flatMap { d in [far, near].map { path($0, d: d) } }
+        return metrics + (try options.ints("panel_c_dims")).map { path(samples, d: $0) }
     }
 
-    /// `pattern` with ${d} replaced, e.g. artifacts/fig6/flows-d${d}-c3.0-metrics.csv.
-    func path(_ pattern: String, d: Int) -> String { pattern.replacingOccurrences(of: "{d}", with: String(d)) }
+    func path(_ template: String, d: Int) -> String { FigureInput.path(template, d: d) }
+
+    static let collapsed = CollapseOutcome.massThreshold
 
     /// Final min(ŵ₊, ŵ₋) per seed (the last logged step of each seed).
     func finalMinMass(_ csv: CSVReader) throws -> [Double] {
         var last: [String: Double] = [:], order: [String] = []
-        for (s, m) in zip(try csv.strings("seed"), try csv.doubles("min_mass")) {
+        for (s, m) in zip(try csv.strings(.seed), try csv.doubles(.minMass)) {
             if last[s] == nil { order.append(s) }
             last[s] = m
         }
@@ -31,8 +32,8 @@ struct Fig6FlowCollapse: FigureDrawing {
 
     func draw(_ input: FigureInput) throws -> (Figure, Metrics) {
         let o = input.options
-        let dims = try o.ints("dims"), mu = try o.double("mu")
-        let far = try o.string("far"), near = try o.string("near")
+        let dims = try o.ints("dims")
+        let far = try o.string("far"), near = try o.string("near"), farSamples = try o.string("far_samples")
         var m = Metrics()
         var fig = Figure(width: FigureStyle.fullWidth, height: 190, rows: 1, cols: 3)
 
@@ -44,7 +45,7 @@ struct Fig6FlowCollapse: FigureDrawing {
                 var ds: [Double] = [], fr: [Double] = [], lo: [Double] = [], hi: [Double] = []
                 for d in dims {
                     let mins = try finalMinMass(try input.csv(path(pattern, d: d)))
-                    let k = mins.filter { $0 < 0.1 }.count
+                    let k = mins.filter { $0 < Self.collapsed }.count
                     let (l, h) = wilsonInterval(successes: k, trials: mins.count)
                     let f = Double(k) / Double(mins.count)
                     ds.append(Double(d)); fr.append(f); lo.append(l); hi.append(h)
@@ -71,19 +72,19 @@ struct Fig6FlowCollapse: FigureDrawing {
         // b: the minor mode drains early, while the KL is still large.
         let dB = try o.int("panel_b_d")
         let csvB = try input.csv(path(far, d: dB))
-        let seeds = try csvB.distinct("seed")
+        let seeds = try csvB.distinct(.seed)
         var drainSteps: [Double] = [], drainKL: [Double] = [], finalKL: [Double] = []
         try fig.panel(0, 1) { p in
             for s in seeds {
-                let r = try csvB.filter(["seed": s])
-                let steps = try r.doubles("step"), mins = try r.doubles("min_mass"), kl = try r.doubles("kl")
-                let collapsed = (mins.last ?? 1) < 0.1
+                let r = try csvB.filter([.seed: s])
+                let steps = try r.doubles(.step), mins = try r.doubles(.minMass), kl = try r.doubles(.kl)
+                let collapsed = (mins.last ?? 1) < Self.collapsed
                 p.line(steps, mins.map { max($0, 1e-6) }, style: LineStyle(color: collapsed ? FigureStyle.vermillion : FigureStyle.blue, width: 0.8, opacity: 0.75))
-                if collapsed, let i = mins.firstIndex(where: { $0 < 0.1 }) {
+                if collapsed, let i = mins.firstIndex(where: { $0 < Self.collapsed }) {
                     drainSteps.append(steps[i]); drainKL.append(kl[i]); finalKL.append(kl.last ?? .nan)
                 }
             }
-            p.hline(0.1)
+            p.hline(Self.collapsed)
             p.yScale = .log
             p.yLimits = 1e-6...1
             p.xLabel = "training step"
@@ -102,15 +103,17 @@ struct Fig6FlowCollapse: FigureDrawing {
         let centres = (0..<bins).map { lo + (Double($0) + 0.5) * width }
         try fig.panel(0, 2) { p in
             for (k, d) in dimsC.enumerated() {
-                let samples = try input.csv(path(far, d: d).replacingOccurrences(of: "metrics.csv", with: "samples.csv"))
-                let steps = try samples.doubles("step")
+                let samplesPath = path(farSamples, d: d)
+                let samples = try input.csv(samplesPath)
+                let mu = try input.producerParams(of: samplesPath).object("target").double("mu")
+                let steps = try samples.doubles(.step)
                 let last = steps.max() ?? 0
                 let color = k == 0 ? FigureStyle.blue : FigureStyle.vermillion
                 var first = true
-                for s in try samples.distinct("seed") {
+                for s in try samples.distinct(.seed) {
                     var h = [Double](repeating: 0, count: bins), n = 0.0
-                    for (row, st) in zip(try samples.filter(["seed": s]).rows, try samples.filter(["seed": s]).doubles("step")) where st == last {
-                        let x = (Double(row[try samples.index("x1")]) ?? .nan) / mu
+                    for (row, st) in zip(try samples.filter([.seed: s]).rows, try samples.filter([.seed: s]).doubles(.step)) where st == last {
+                        let x = (Double(row[try samples.index(.x1)]) ?? .nan) / mu
                         n += 1
                         let b = Int(((x - lo) / width).rounded(.down))
                         if b >= 0 && b < bins { h[b] += 1 }
