@@ -21,8 +21,9 @@ import Theory
 ///     time: {grid: linear, end: 100, points: 201} | {grid: log, first: 1e-3, end: 400, points: 100}
 enum ModelParams {
     /// The code behind every kind that reads these params (their own file aside):
-    /// this file, the table writer, and the theory with all it imports.
-    static let codePaths = ["Sources/Stages/ModelParams.swift", "target:Theory"] + sharedCodePaths
+    /// this file, the shared groups and table writer, the theory with all it
+    /// imports, and the parallel map the kinds run their trajectories with.
+    static let codePaths = ["Sources/Stages/ModelParams.swift", "target:Theory", "target:Parallel"] + sharedCodePaths
 
     static func target(_ p: Params) throws -> Target {
         let t = try p.object("target")

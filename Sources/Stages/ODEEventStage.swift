@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Parallel
 import Theory
 
 /// Kind `ode-escape` (fig5b): for each |μ|, integrate the overlap system

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Parallel
 import Theory
 
 /// Kind `ode`: trajectories of the closed overlap system (model.md), one

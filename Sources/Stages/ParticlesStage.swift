@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Parallel
 import Particles
 import Synchronization
 import Theory

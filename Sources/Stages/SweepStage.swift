@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Parallel
 import Theory
 
 /// Kind `ode-sweep`: collapse statistics (figures.md fig4, fig5c, fig7).

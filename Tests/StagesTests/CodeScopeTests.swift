@@ -43,6 +43,7 @@ final class CodeScopeTests: XCTestCase {
         XCTAssertEqual(try kindsChanged(byEditing: "Sources/CGSL/shim.h"), overlapKinds)
         XCTAssertEqual(try kindsChanged(byEditing: try file(of: "Sources/Particles")), ["particles"])
         XCTAssertEqual(try kindsChanged(byEditing: try file(of: "Sources/Flows")), ["flow"])
+        XCTAssertEqual(try kindsChanged(byEditing: try file(of: "Sources/Parallel")), overlapKinds.union(["flow"]))
         XCTAssertEqual(try kindsChanged(byEditing: try file(of: "Sources/Plot")), ["figure"])
         // A kind's own file, and the params code the model kinds share.
         XCTAssertEqual(try kindsChanged(byEditing: "Sources/Stages/FixedPointStage.swift"), ["fixed-points"])
