@@ -146,8 +146,8 @@ public struct SweepStage: StageKind {
             }
         }
         try ctx.checkCancellation()
-        // A `shape` column (after tau) only in tempered sweeps: untempered
-        // sweeps keep their former columns and bytes.
+        // A `shape` column (after tau) only in tempered sweeps: an
+        // untempered sweep has no schedule whose shape could vary.
         let shapeColumn = su.cells.contains { $0.tempering != .none }
         let keys = Schema.sweepKeys + (shapeColumn ? [.shape] : [])
         var summary = CSVTable(columns: keys + Schema.sweepSummary)

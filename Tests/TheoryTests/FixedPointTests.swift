@@ -3,7 +3,7 @@ import GSL
 import XCTest
 @testable import Theory
 
-/// Item 8 of the issue: on-axis fixed points of the symmetric fixed-weight
+/// On-axis fixed points of the symmetric fixed-weight
 /// system, continued in |μ| to the fold, with Jacobian eigenvalues.
 final class FixedPointTests: XCTestCase {
     func testAlignedBranchEndsInAFoldBetween2And2point5() throws {
