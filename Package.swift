@@ -95,7 +95,7 @@ let package = Package(
         .testTarget(name: "ParticlesTests", dependencies: ["Particles", "Theory", "Parallel"]),
         .testTarget(name: "FlowsTests", dependencies: ["Flows"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"], exclude: ["Golden"]),
-        .testTarget(name: "StagesTests", dependencies: ["Stages", "Engine", "Plot", "BuildInfo"]),
+        .testTarget(name: "StagesTests", dependencies: ["Stages", "Engine", "Plot", "BuildInfo", "Random"]),
         .testTarget(name: "CLITests", dependencies: ["repro", "Stages", "Engine", "BuildInfo"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Random
 import Stages
 import XCTest
 
@@ -8,31 +9,21 @@ import XCTest
 /// shortest round-trip form, a text cell's exact characters, quotes and line
 /// breaks included).
 final class CSVRoundTripTests: XCTestCase {
-    /// SplitMix64: a fixed sequence, so every run tests the same tables.
-    struct Mix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
+    /// The project's seeded generator: every run tests the same tables.
+    typealias Mix = Xoshiro256
 
     /// Characters that matter to the format, and some that do not.
     static let alphabet: [String] = [",", "\"", "\n", "\r", "\r\n", " ", "a", "Z", "0", "-", ".", "é", "μ", "😀", "\t", "\"\""]
 
     func text(_ r: inout Mix) -> String {
-        (0..<r.below(6)).map { _ in Self.alphabet[r.below(Self.alphabet.count)] }.joined()
+        (0..<r.nextInt(below: 6)).map { _ in Self.alphabet[r.nextInt(below: Self.alphabet.count)] }.joined()
     }
 
     func cell(_ r: inout Mix) -> CSVTable.Cell {
-        switch r.below(4) {
-        case 0: .int(Int(bitPattern: UInt(r.next())) >> r.below(60))
-        case 1: .double(Double(bitPattern: r.next() & 0x7FEF_FFFF_FFFF_FFFF) * (r.below(2) == 0 ? 1 : -1))
-        case 2: .double(Double(r.below(2001) - 1000) / 8)
+        switch r.nextInt(below: 4) {
+        case 0: .int(Int(bitPattern: UInt(r.next())) >> r.nextInt(below: 60))
+        case 1: .double(Double(bitPattern: r.next() & 0x7FEF_FFFF_FFFF_FFFF) * (r.nextInt(below: 2) == 0 ? 1 : -1))
+        case 2: .double(Double(r.nextInt(below: 2001) - 1000) / 8)
         default: .text(text(&r))
         }
     }
@@ -47,11 +38,11 @@ final class CSVRoundTripTests: XCTestCase {
     }
 
     func testEveryWrittenTableReadsBackEqual() throws {
-        var r = Mix(state: 2024)
+        var r = Mix(seed: 2024, stream: "csv-round-trip")
         for trial in 0..<2000 {
-            let columns = (0..<(1 + r.below(4))).map { "c\($0)" + (r.below(3) == 0 ? text(&r) : "") }
+            let columns = (0..<(1 + r.nextInt(below: 4))).map { "c\($0)" + (r.nextInt(below: 3) == 0 ? text(&r) : "") }
             var table = CSVTable(columns: columns)
-            for _ in 0..<r.below(6) { table.append(columns.map { _ in cell(&r) }) }
+            for _ in 0..<r.nextInt(below: 6) { table.append(columns.map { _ in cell(&r) }) }
             let back = try CSVReader(text: table.text)
             XCTAssertEqual(back.columns, columns, "trial \(trial): header of \(table.text.debugDescription)")
             XCTAssertEqual(back.rows, table.rows.map { $0.map(expected) }, "trial \(trial): \(table.text.debugDescription)")
