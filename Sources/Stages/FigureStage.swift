@@ -6,21 +6,37 @@ import Plot
 /// computes the metrics its claims are checked against. One file per figure
 /// in `Sources/Stages/Figures/`, listed in `FigureDrawings.all`.
 public protocol FigureDrawing: Sendable {
+    /// The figure's `options`, read and checked: what `draw` receives.
+    associatedtype Options: Sendable
     /// The `figure:` name used in pipeline.yaml.
     var name: String { get }
     /// This drawing's source file: its code digest is the figure's.
     var sourceFile: String { get }
-    /// Checks the figure's `options` (read every key you use) and returns
-    /// every file the drawing will read; the figure kind checks that each is
-    /// among the stage's deps.
-    func inputs(_ options: Params) throws -> [String]
-    func draw(_ input: FigureInput) throws -> (Figure, Metrics)
+    /// Reads and checks the figure's `options` (every key it has).
+    func options(_ options: Params) throws -> Options
+    /// Every file the drawing reads with these options; the figure kind
+    /// checks at validation that each is among the stage's deps.
+    func inputs(_ options: Options) -> [String]
+    func draw(_ options: Options, _ input: FigureInput) throws -> (Figure, Metrics)
 }
 
-/// What a drawing may read: its options, its declared inputs, and the params
-/// of the stages that produced them.
+extension FigureDrawing {
+    /// The options as the figure kind's config carries them (type-erased, as
+    /// `FigureDrawings.all` holds drawings as existentials), with the files they name.
+    func checkedOptions(_ p: Params) throws -> (options: any Sendable, inputs: [String]) {
+        let o = try options(p)
+        return (o, inputs(o))
+    }
+
+    func draw(validated options: any Sendable, _ input: FigureInput) throws -> (Figure, Metrics) {
+        guard let options = options as? Options else { throw StageFailure("internal error: figure \(name) got options it did not check") }
+        return try draw(options, input)
+    }
+}
+
+/// What a drawing may read: its declared inputs, and the params of the stages
+/// that produced them.
 public struct FigureInput: Sendable {
-    public let options: Params
     public let deps: [String]
     let context: StageContext
 
@@ -88,13 +104,14 @@ public struct FigureKind: StageKind {
 
     public struct Config: Sendable {
         let drawing: any FigureDrawing
-        let options: Params
+        /// `drawing`'s checked `Options`.
+        let options: any Sendable
     }
 
     public func validate(_ params: Params, stage: StageInfo) throws -> Config {
         let d = try drawing(params)
-        let options = try params.object("options", default: .init())
-        for path in try d.inputs(options) where !stage.deps.contains(path) {
+        let (options, inputs) = try d.checkedOptions(try params.object("options", default: .init()))
+        for path in inputs where !stage.deps.contains(path) {
             throw ParamError(key: "options", "figure \(d.name) reads '\(path)', which is not among the stage's deps: add it to deps")
         }
         guard stage.outs.count == 2, stage.outs[0].hasSuffix(".svg"), stage.outs[1].hasSuffix(".json") else {
@@ -105,8 +122,8 @@ public struct FigureKind: StageKind {
 
     public func run(_ cfg: Config, in ctx: StageContext) throws {
         let d = cfg.drawing
-        let input = FigureInput(options: cfg.options, deps: ctx.info.deps, context: ctx)
-        let (figure, metrics) = try d.draw(input)
+        let input = FigureInput(deps: ctx.info.deps, context: ctx)
+        let (figure, metrics) = try d.draw(validated: cfg.options, input)
         let svg: String
         do { svg = try figure.svg() } catch { throw StageFailure("figure \(d.name): \(error)") }
         try Data(svg.utf8).write(to: try ctx.output(ctx.info.outs[0]))

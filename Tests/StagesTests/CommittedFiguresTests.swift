@@ -41,4 +41,22 @@ final class CommittedFiguresTests: XCTestCase {
         }
         XCTAssertGreaterThanOrEqual(checked, 15, "every figure's SVG and metrics, and the claims")
     }
+
+    func testEveryFileAFiguresOptionsNameMustBeADep() throws {
+        func params(_ options: [(String, Value)]) -> Params {
+            Params(Value.Object([("figure", .string("fig6")), ("options", .object(Value.Object(options)))]))
+        }
+        let options: [(String, Value)] = [
+            ("dims", .array([.int(2)])), ("far", .string("f-d{d}-metrics.csv")), ("near", .string("n-d{d}-metrics.csv")),
+            ("far_samples", .string("f-d{d}-samples.csv")), ("panel_b_d", .int(2)), ("panel_c_dims", .array([.int(2)])),
+        ]
+        let outs = ["fig6.svg", "fig6.json"]
+        let all = ["f-d2-metrics.csv", "n-d2-metrics.csv", "f-d2-samples.csv"]
+        XCTAssertNoThrow(try FigureKind().validate(params(options), stage: StageInfo(name: "f", deps: all, outs: outs)))
+        XCTAssertThrowsError(try FigureKind().validate(params(options), stage: StageInfo(name: "f", deps: Array(all.prefix(2)), outs: outs))) {
+            let e = $0 as? ParamError
+            XCTAssertEqual(e?.key, "options")
+            XCTAssertTrue(e?.message.contains("'f-d2-samples.csv'") ?? false, "\($0)")
+        }
+    }
 }

@@ -8,13 +8,21 @@ struct Fig1CollapsePatterns: FigureDrawing {
     let name = "fig1"
     let sourceFile = "Sources/Stages/Figures/Fig1CollapsePatterns.swift"
 
-    static let files = ["gmm_fixed", "gmm_trainable", "flow_d2_density", "flow_d2_metrics", "flow_d16_samples", "flow_d16_metrics"]
+    struct Options {
+        var gmmFixed: String, gmmTrainable: String, gmmTimes: [Double]
+        var flowD2Density: String, flowD2Metrics: String, flowD16Samples: String, flowD16Metrics: String, flowD16Seed: Int
+        var extent: Double
+    }
 
-    func inputs(_ options: Params) throws -> [String] {
-        _ = try options.doubles("gmm_times")
-        _ = try options.int("flow_d16_seed")
-        _ = try options.double("extent")
-        return try Self.files.map { try options.string($0) }
+    func options(_ o: Params) throws -> Options {
+        Options(gmmFixed: try o.string("gmm_fixed"), gmmTrainable: try o.string("gmm_trainable"), gmmTimes: try o.doubles("gmm_times"),
+                flowD2Density: try o.string("flow_d2_density"), flowD2Metrics: try o.string("flow_d2_metrics"),
+                flowD16Samples: try o.string("flow_d16_samples"), flowD16Metrics: try o.string("flow_d16_metrics"),
+                flowD16Seed: try o.int("flow_d16_seed"), extent: try o.double("extent"))
+    }
+
+    func inputs(_ o: Options) -> [String] {
+        [o.gmmFixed, o.gmmTrainable, o.flowD2Density, o.flowD2Metrics, o.flowD16Samples, o.flowD16Metrics]
     }
 
     /// The separation |μ| of the target the stage writing `path` used.
@@ -55,32 +63,28 @@ struct Fig1CollapsePatterns: FigureDrawing {
         }
     }
 
-    func draw(_ input: FigureInput) throws -> (Figure, Metrics) {
-        let o = input.options
-        let extent = try o.double("extent")
+    func draw(_ o: Options, _ input: FigureInput) throws -> (Figure, Metrics) {
+        let extent = o.extent
         let n = Self.grid
-        let layout = Layout(times: try o.doubles("gmm_times"), extent: extent,
+        let layout = Layout(times: o.gmmTimes, extent: extent,
                             axis: (0..<n).map { -extent + 2 * extent * Double($0) / Double(n - 1) },
                             yAxis: (0..<(n + 16)).map { -extent + (2 * extent + 2.5) * Double($0) / Double(n + 15) })
         var m = Metrics()
         var fig = Figure(width: FigureStyle.fullWidth, height: 600, rows: 4, cols: layout.cols)
         fig.shareX = true
         fig.shareY = true
-        try gmmRows(input, layout, into: &fig, &m)
-        try flowDensityRow(input, layout, into: &fig)
-        try flowSamplesRow(input, layout, into: &fig)
-        let seed = try o.int("flow_d16_seed")
-        let metrics16 = try input.csv(try o.string("flow_d16_metrics")).filter([.seed: String(seed)])
+        try gmmRows(o, input, layout, into: &fig, &m)
+        try flowDensityRow(o, input, layout, into: &fig)
+        try flowSamplesRow(o, input, layout, into: &fig)
+        let metrics16 = try input.csv(o.flowD16Metrics).filter([.seed: String(o.flowD16Seed)])
         m["flow_d16_final_min_mass"] = try metrics16.doubles(.minMass).last ?? .nan
-        m["flow_d2_final_min_mass"] = try input.csv(try o.string("flow_d2_metrics")).doubles(.minMass).last ?? .nan
+        m["flow_d2_final_min_mass"] = try input.csv(o.flowD2Metrics).doubles(.minMass).last ?? .nan
         return (fig, m)
     }
 
     /// Rows a, b: the two-Gaussian mixture (exact flow in d = 2, from the overlap ODE).
-    func gmmRows(_ input: FigureInput, _ layout: Layout, into fig: inout Figure, _ m: inout Metrics) throws {
-        let o = input.options
-        for (row, (key, signs)) in [("gmm_fixed", (1.0, -1.0)), ("gmm_trainable", (1.0, 1.0))].enumerated() {
-            let path = try o.string(key)
+    func gmmRows(_ o: Options, _ input: FigureInput, _ layout: Layout, into fig: inout Figure, _ m: inout Metrics) throws {
+        for (row, (path, signs)) in [(o.gmmFixed, (1.0, -1.0)), (o.gmmTrainable, (1.0, 1.0))].enumerated() {
             let csv = try input.csv(path), mu = try separation(input, path)
             var positions: [((Double, Double), (Double, Double), Double)] = []
             for (c, t) in layout.times.enumerated() {
@@ -112,8 +116,8 @@ struct Fig1CollapsePatterns: FigureDrawing {
     }
 
     /// Row c: RealNVP d = 2, model density on a grid at snapshot steps.
-    func flowDensityRow(_ input: FigureInput, _ layout: Layout, into fig: inout Figure) throws {
-        let path = try input.options.string("flow_d2_density")
+    func flowDensityRow(_ o: Options, _ input: FigureInput, _ layout: Layout, into fig: inout Figure) throws {
+        let path = o.flowD2Density
         let dens = try input.csv(path), mu = try separation(input, path)
         let steps = try dens.distinct(.step).compactMap(Double.init)
         for (c, s) in steps.prefix(layout.cols).enumerated() {
@@ -133,10 +137,10 @@ struct Fig1CollapsePatterns: FigureDrawing {
     }
 
     /// Row d: RealNVP d = 16 (far start): 2-D marginal (x·e, x·e₂) estimated from samples.
-    func flowSamplesRow(_ input: FigureInput, _ layout: Layout, into fig: inout Figure) throws {
-        let path = try input.options.string("flow_d16_samples")
+    func flowSamplesRow(_ o: Options, _ input: FigureInput, _ layout: Layout, into fig: inout Figure) throws {
+        let path = o.flowD16Samples
         let samples = try input.csv(path), mu16 = try separation(input, path)
-        let mine = try samples.filter([.seed: String(try input.options.int("flow_d16_seed"))])
+        let mine = try samples.filter([.seed: String(o.flowD16Seed)])
         let sSteps = try mine.distinct(.step).compactMap(Double.init)
         let extent = layout.extent, bins = 41, h = 2 * extent / Double(bins)
         let centres = (0..<bins).map { -extent + (Double($0) + 0.5) * h }

@@ -9,7 +9,7 @@ struct Fig2MeanAlignment: FigureDrawing {
 
     struct PanelSpec { var ode: String, particles: String?, title: String }
 
-    func panels(_ options: Params) throws -> [PanelSpec] {
+    func options(_ options: Params) throws -> [PanelSpec] {
         guard case .array(let panels)? = options.raw("panels"), !panels.isEmpty else {
             throw ParamError(key: options.fullKey("panels"), "must list the panels: {ode, particles?, title}")
         }
@@ -23,12 +23,11 @@ struct Fig2MeanAlignment: FigureDrawing {
         }
     }
 
-    func inputs(_ options: Params) throws -> [String] {
-        try panels(options).flatMap { [$0.ode] + ($0.particles.map { [$0] } ?? []) }
+    func inputs(_ panels: [PanelSpec]) -> [String] {
+        panels.flatMap { [$0.ode] + ($0.particles.map { [$0] } ?? []) }
     }
 
-    func draw(_ input: FigureInput) throws -> (Figure, Metrics) {
-        let panels = try panels(input.options)
+    func draw(_ panels: [PanelSpec], _ input: FigureInput) throws -> (Figure, Metrics) {
         var fig = Figure(width: FigureStyle.fullWidth, height: 190, rows: 1, cols: panels.count)
         fig.shareY = true
         var m = Metrics()

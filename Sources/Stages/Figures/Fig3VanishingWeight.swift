@@ -7,24 +7,29 @@ struct Fig3VanishingWeight: FigureDrawing {
     let name = "fig3"
     let sourceFile = "Sources/Stages/Figures/Fig3VanishingWeight.swift"
 
-    func inputs(_ options: Params) throws -> [String] {
-        let ode = try options.string("ode")
-        return try options.ints("dims").map { FigureInput.path(ode, d: $0) }
-            + [try options.string("ode_on_particle_grid"), try options.string("particles")]
+    /// `ode` is a path template in `{d}`.
+    struct Options { var dims: [Int], ode: String, odeOnParticleGrid: String, particles: String }
+
+    func options(_ o: Params) throws -> Options {
+        Options(dims: try o.ints("dims"), ode: try o.string("ode"), odeOnParticleGrid: try o.string("ode_on_particle_grid"),
+                particles: try o.string("particles"))
     }
 
-    func draw(_ input: FigureInput) throws -> (Figure, Metrics) {
-        let o = input.options
-        let dims = try o.ints("dims")
-        let sim = try input.csv(try o.string("particles"))
-        let odeGrid = try input.csv(try o.string("ode_on_particle_grid"))
+    func inputs(_ o: Options) -> [String] {
+        o.dims.map { FigureInput.path(o.ode, d: $0) } + [o.odeOnParticleGrid, o.particles]
+    }
+
+    func draw(_ o: Options, _ input: FigureInput) throws -> (Figure, Metrics) {
+        let dims = o.dims
+        let sim = try input.csv(o.particles)
+        let odeGrid = try input.csv(o.odeOnParticleGrid)
         var fig = Figure(width: FigureStyle.fullWidth, height: 330, rows: 2, cols: dims.count)
         fig.shareX = true
         fig.shareY = true
         var m = Metrics()
         var maxDA = 0.0, maxDLogW = 0.0
         for (k, d) in dims.enumerated() {
-            let ode = try input.csv(FigureInput.path(try o.string("ode"), d: d))
+            let ode = try input.csv(FigureInput.path(o.ode, d: d))
             let t = try ode.doubles(.t), w = try ode.doubles(.w), ap = try ode.doubles(.alphaPlus), am = try ode.doubles(.alphaMinus)
             let masses = zip(try ode.doubles(.massPlus), try ode.doubles(.massMinus)).map { min($0, $1) }
             m["d\(d)_min_w"] = w.min()

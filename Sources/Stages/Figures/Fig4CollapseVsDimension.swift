@@ -6,14 +6,17 @@ struct Fig4CollapseVsDimension: FigureDrawing {
     let name = "fig4"
     let sourceFile = "Sources/Stages/Figures/Fig4CollapseVsDimension.swift"
 
-    func inputs(_ options: Params) throws -> [String] {
-        _ = try options.double("t_main", default: 400)
-        return [try options.string("sweep")]
+    struct Options { var sweep: String, tMain: Double }
+
+    func options(_ o: Params) throws -> Options {
+        Options(sweep: try o.string("sweep"), tMain: try o.double("t_main", default: 400))
     }
 
-    func draw(_ input: FigureInput) throws -> (Figure, Metrics) {
-        let sweep = try input.csv(try input.options.string("sweep"))
-        let tMain = try input.options.double("t_main", default: 400)
+    func inputs(_ o: Options) -> [String] { [o.sweep] }
+
+    func draw(_ o: Options, _ input: FigureInput) throws -> (Figure, Metrics) {
+        let sweep = try input.csv(o.sweep)
+        let tMain = o.tMain
         let mus = try sweep.distinct(.mu).compactMap(Double.init)
         let ends = try sweep.distinct(.tEnd).compactMap(Double.init)
         var fig = Figure(width: FigureStyle.fullWidth, height: 200, rows: 1, cols: mus.count)

@@ -7,15 +7,18 @@ struct Fig5AlignedState: FigureDrawing {
     let name = "fig5"
     let sourceFile = "Sources/Stages/Figures/Fig5AlignedState.swift"
 
-    func inputs(_ options: Params) throws -> [String] {
-        try ["branch", "escape", "phase"].map { try options.string($0) }
+    struct Options { var branch: String, escape: String, phase: String }
+
+    func options(_ o: Params) throws -> Options {
+        Options(branch: try o.string("branch"), escape: try o.string("escape"), phase: try o.string("phase"))
     }
 
-    func draw(_ input: FigureInput) throws -> (Figure, Metrics) {
-        let o = input.options
-        let branchAll = try input.csv(try o.string("branch"))
-        let escape = try input.csv(try o.string("escape"))
-        let phase = try input.csv(try o.string("phase"))
+    func inputs(_ o: Options) -> [String] { [o.branch, o.escape, o.phase] }
+
+    func draw(_ o: Options, _ input: FigureInput) throws -> (Figure, Metrics) {
+        let branchAll = try input.csv(o.branch)
+        let escape = try input.csv(o.escape)
+        let phase = try input.csv(o.phase)
         var m = Metrics()
         var fig = Figure(width: FigureStyle.fullWidth, height: 390, rows: 2, cols: 2)
 

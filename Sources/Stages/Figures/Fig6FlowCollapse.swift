@@ -8,12 +8,16 @@ struct Fig6FlowCollapse: FigureDrawing {
     let name = "fig6"
     let sourceFile = "Sources/Stages/Figures/Fig6FlowCollapse.swift"
 
-    /// Options `far`, `near` (metrics) and `far_samples` are path templates in `{d}`.
-    func inputs(_ options: Params) throws -> [String] {
-        let dims = try options.ints("dims")
-        let far = try options.string("far"), near = try options.string("near"), samples = try options.string("far_samples")
-        let metrics = try (dims + [options.int("panel_b_d")]).flatMap { d in [far, near].map { path($0, d: d) } }
-        return metrics + (try options.ints("panel_c_dims")).map { path(samples, d: $0) }
+    /// `far`, `near` (metrics) and `farSamples` are path templates in `{d}`.
+    struct Options { var dims: [Int], far: String, near: String, farSamples: String, panelBD: Int, panelCDims: [Int] }
+
+    func options(_ o: Params) throws -> Options {
+        Options(dims: try o.ints("dims"), far: try o.string("far"), near: try o.string("near"), farSamples: try o.string("far_samples"),
+                panelBD: try o.int("panel_b_d"), panelCDims: try o.ints("panel_c_dims"))
+    }
+
+    func inputs(_ o: Options) -> [String] {
+        (o.dims + [o.panelBD]).flatMap { d in [o.far, o.near].map { path($0, d: d) } } + o.panelCDims.map { path(o.farSamples, d: $0) }
     }
 
     func path(_ template: String, d: Int) -> String { FigureInput.path(template, d: d) }
@@ -30,10 +34,9 @@ struct Fig6FlowCollapse: FigureDrawing {
         return order.map { last[$0]! }
     }
 
-    func draw(_ input: FigureInput) throws -> (Figure, Metrics) {
-        let o = input.options
-        let dims = try o.ints("dims")
-        let far = try o.string("far"), near = try o.string("near"), farSamples = try o.string("far_samples")
+    func draw(_ o: Options, _ input: FigureInput) throws -> (Figure, Metrics) {
+        let dims = o.dims
+        let far = o.far, near = o.near, farSamples = o.farSamples
         var m = Metrics()
         var fig = Figure(width: FigureStyle.fullWidth, height: 190, rows: 1, cols: 3)
 
@@ -70,7 +73,7 @@ struct Fig6FlowCollapse: FigureDrawing {
         m["near_max_collapse_fraction"] = nearMax
 
         // b: the minor mode drains early, while the KL is still large.
-        let dB = try o.int("panel_b_d")
+        let dB = o.panelBD
         let csvB = try input.csv(path(far, d: dB))
         let seeds = try csvB.distinct(.seed)
         var drainSteps: [Double] = [], drainKL: [Double] = [], finalKL: [Double] = []
@@ -98,7 +101,7 @@ struct Fig6FlowCollapse: FigureDrawing {
         m["kl_drain_over_final_median"] = median(zip(drainKL, finalKL).map { $0 / $1 })
 
         // c: final marginal density of x·e/|μ|, per seed.
-        let dimsC = try o.ints("panel_c_dims")
+        let dimsC = o.panelCDims
         let bins = 60, lo = -2.0, hi = 2.0, width = (hi - lo) / Double(bins)
         let centres = (0..<bins).map { lo + (Double($0) + 0.5) * width }
         try fig.panel(0, 2) { p in

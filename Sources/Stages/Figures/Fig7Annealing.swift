@@ -24,11 +24,19 @@ struct Fig7Annealing: FigureDrawing {
         }
     }
 
-    func inputs(_ options: Params) throws -> [String] {
-        _ = try options.double("beta0_line")
-        _ = try options.double("avoid_threshold", default: 0.05)
-        return try ["power", "variance", "baseline", "check_particles", "check_ode"].map { try options.string($0) }
-            + flowRuns(options).map(\.metrics)
+    struct Options {
+        var power: String, variance: String, baseline: String, beta0Line: Double, avoidThreshold: Double
+        var checkParticles: String, checkODE: String, flows: [FlowRun]
+    }
+
+    func options(_ o: Params) throws -> Options {
+        Options(power: try o.string("power"), variance: try o.string("variance"), baseline: try o.string("baseline"),
+                beta0Line: try o.double("beta0_line"), avoidThreshold: try o.double("avoid_threshold", default: 0.05),
+                checkParticles: try o.string("check_particles"), checkODE: try o.string("check_ode"), flows: try flowRuns(o))
+    }
+
+    func inputs(_ o: Options) -> [String] {
+        [o.power, o.variance, o.baseline, o.checkParticles, o.checkODE] + o.flows.map(\.metrics)
     }
 
     /// One schedule of a sweep: its collapse probability with the Wilson interval,
@@ -44,22 +52,21 @@ struct Fig7Annealing: FigureDrawing {
     typealias Mode = (name: String, title: String, cells: [Cell])
     struct Baseline { var p: Double, lo: Double, hi: Double }
 
-    func draw(_ input: FigureInput) throws -> (Figure, Metrics) {
-        let o = input.options
-        let threshold = try o.double("avoid_threshold", default: 0.05)
-        let baselineCSV = try input.csv(try o.string("baseline"))
+    func draw(_ o: Options, _ input: FigureInput) throws -> (Figure, Metrics) {
+        let threshold = o.avoidThreshold
+        let baselineCSV = try input.csv(o.baseline)
         let base = Baseline(p: try baselineCSV.doubles(.pCollapse)[0], lo: try baselineCSV.doubles(.pCollapseLo)[0],
                             hi: try baselineCSV.doubles(.pCollapseHi)[0])
-        let modes: [Mode] = [("power", "power tempering $p^{\\beta}$", try cells(try input.csv(try o.string("power")))),
-                             ("variance", "variance tempering $\\sigma_{p}^{2}/\\beta$", try cells(try input.csv(try o.string("variance"))))]
+        let modes: [Mode] = [("power", "power tempering $p^{\\beta}$", try cells(try input.csv(o.power))),
+                             ("variance", "variance tempering $\\sigma_{p}^{2}/\\beta$", try cells(try input.csv(o.variance)))]
         var m = Metrics()
         m["baseline_p_collapse"] = base.p
         var fig = Figure(width: FigureStyle.fullWidth, height: 580, rows: 3, cols: 2)
         heatmaps(modes, base: base, threshold: threshold, into: &fig, &m)
-        profile(modes, base: base, beta0: try o.double("beta0_line"), threshold: threshold, into: &fig)
+        profile(modes, base: base, beta0: o.beta0Line, threshold: threshold, into: &fig)
         cost(modes, base: base, threshold: threshold, into: &fig)
-        try particleCheck(try input.csv(try o.string("check_particles")), ode: try input.csv(try o.string("check_ode")), &m)
-        try flows(try flowRuns(o), input, into: &fig, &m)
+        try particleCheck(try input.csv(o.checkParticles), ode: try input.csv(o.checkODE), &m)
+        try flows(o.flows, input, into: &fig, &m)
         return (fig, m)
     }
 
