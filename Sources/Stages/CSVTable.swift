@@ -63,6 +63,7 @@ public struct CSVTable: Sendable {
             switch cell {
             case .int(let i): parts.append("\(columns[c]) = \(i)")
             case .text(let s) where !s.isEmpty: parts.append("\(columns[c]) = \(s)")
+            case .text: break
             case .double(let d) where parts.count < 4 && d.isFinite: parts.append("\(columns[c]) = \(d)")
             default: return parts.joined(separator: ", ")
             }
