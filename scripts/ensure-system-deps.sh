@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # Installs the Debian packages repro needs, if missing. Usage:
-#   scripts/ensure-system-deps.sh          # build/run: GSL (libgsl-dev) and pkg-config
-#   scripts/ensure-system-deps.sh --test   # plus the tools the tests use: rsvg-convert, xmllint
+#   scripts/ensure-system-deps.sh          # build/run: GSL (libgsl-dev), pkg-config, bubblewrap (the shell stages' sandbox),
+#                                          #   rsvg-convert + DejaVu fonts (figure PDFs), pdflatex (the report)
+#   scripts/ensure-system-deps.sh --test   # plus the tools the tests use: xmllint, pdffonts/pdftotext
 set -euo pipefail
 
 need=()
 pkg-config --version >/dev/null 2>&1 || need+=(pkg-config)
 { command -v pkg-config >/dev/null && pkg-config --exists gsl; } || need+=(libgsl-dev)
+command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
+# The figures' PDFs (rsvg-convert, DejaVu Sans) and the reproduction report (pdflatex).
+command -v rsvg-convert >/dev/null 2>&1 || need+=(librsvg2-bin)
+[[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || need+=(fonts-dejavu-core)
+command -v pdflatex >/dev/null 2>&1 || need+=(texlive-latex-base)
 if [[ "${1:-}" == "--test" ]]; then
-  command -v rsvg-convert >/dev/null 2>&1 || need+=(librsvg2-bin)
   command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
+  command -v pdffonts >/dev/null 2>&1 || need+=(poppler-utils)
 fi
 [[ ${#need[@]} -eq 0 ]] && exit 0
 

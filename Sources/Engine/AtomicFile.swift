@@ -3,9 +3,12 @@ import Foundation
 public enum EngineError: Error, Sendable, CustomStringConvertible {
     case io(String)
     case usage(String)
+    /// Ctrl-C or SIGTERM arrived (exit 130).
+    case interrupted
     public var description: String {
         switch self {
         case .io(let m), .usage(let m): m
+        case .interrupted: "interrupted"
         }
     }
 }
@@ -38,6 +41,31 @@ public enum AtomicFile {
             off += n
         }
         return true
+    }
+
+    /// Renames `src` over `dst`; across filesystems (a `.repro` mounted
+    /// elsewhere), copies into a temp file beside `dst`, fsyncs it and renames
+    /// that, so `dst` is still replaced atomically.
+    public static func move(_ src: URL, over dst: URL) throws {
+        if rename(src.path, dst.path) == 0 { return }
+        guard errno == EXDEV else {
+            throw EngineError.io("cannot move output into place at \(dst.path): \(String(cString: strerror(errno)))")
+        }
+        let tmp = dst.deletingLastPathComponent().appendingPathComponent(".\(dst.lastPathComponent).tmp-\(getpid())")
+        unlink(tmp.path)
+        do {
+            try FileManager.default.copyItem(at: src, to: tmp)
+            try fsyncFile(tmp)
+        } catch {
+            unlink(tmp.path)
+            throw error
+        }
+        guard rename(tmp.path, dst.path) == 0 else {
+            let msg = String(cString: strerror(errno))
+            unlink(tmp.path)
+            throw EngineError.io("cannot move output into place at \(dst.path): \(msg)")
+        }
+        unlink(src.path)
     }
 
     public static func fsyncFile(_ url: URL) throws {

@@ -33,7 +33,7 @@ public final class ConsoleReporter: RunReporter {
         if tty, statusLineShown.load(ordering: .relaxed) { out += "\r\u{1B}[K" }
         out += line + "\n"
         if tty { out += statusLine() }
-        FileHandle.standardOutput.write(Data(out.utf8))
+        ConsoleOutput.out(out)
     }
 
     private func statusLine() -> String {
@@ -88,7 +88,7 @@ public final class ConsoleReporter: RunReporter {
         }
         guard let line else { return }
         if tty {
-            FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + statusLine()).utf8))
+            ConsoleOutput.out(("\r\u{1B}[K" + statusLine()))
         } else {
             emit(line)
         }
@@ -105,9 +105,10 @@ public final class ConsoleReporter: RunReporter {
         switch result.outcome {
         case .upToDate:
             if !quiet && !tty { emit("\(counter) up to date  \(result.name)") }
-            else if tty, statusLineShown.load(ordering: .relaxed) { FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + statusLine()).utf8)) }
+            else if tty, statusLineShown.load(ordering: .relaxed) { ConsoleOutput.out(("\r\u{1B}[K" + statusLine())) }
         case .restored:
-            emit("\(counter) \(paint("restored", "36"))    \(result.name)  (from cache)")
+            let why = result.reasons.isEmpty ? "" : "; " + result.reasons.prefix(3).map { $0.count > 160 ? String($0.prefix(157)) + "…" : $0 }.joined(separator: "; ")
+            emit("\(counter) \(paint("restored", "36"))    \(result.name)  (from cache\(why))")
         case .ran:
             emit("\(counter) \(paint("ok", "32"))          \(result.name)\(time)")
         case .failed(let msg):
@@ -156,6 +157,9 @@ public final class ConsoleReporter: RunReporter {
         }
         let order = ["ran", "restored from cache", "up to date", "would run", "would restore", "failed", "skipped", "cancelled"]
         for label in order { if let t = tally.first(where: { $0.0 == label }) { counts.append("\(t.1) \(label)") } }
+        if !s.unsandboxed.isEmpty {
+            lines.append(paint("without a sandbox (sandbox: none or --no-sandbox): \(s.unsandboxed.count) shell stage\(s.unsandboxed.count == 1 ? "" : "s") ran unsandboxed, so undeclared reads were not prevented", "33"))
+        }
         lines.append((s.interrupted ? "interrupted: " : "") + (counts.isEmpty ? "nothing to do" : counts.joined(separator: ", ")) + " in \(Self.duration(s.seconds))")
         emit(lines.joined(separator: "\n"))
     }

@@ -35,7 +35,7 @@ public struct Inspector: Sendable {
         var checked = 0
         for stage in project.pipeline.stages {
             guard let e = lock.stages[stage.name] else {
-                mismatches.append(Mismatch(stage: stage.name, path: nil, problem: "no entry in \(LockFile.fileName) (never run?)"))
+                mismatches.append(Mismatch(stage: stage.name, path: nil, problem: "no entry in \(project.lockName) (never run?)"))
                 continue
             }
             if e.outs.map(\.path) != stage.spec.outs {
@@ -68,7 +68,7 @@ public struct Inspector: Sendable {
         }
         let names = Set(project.pipeline.stages.map(\.name))
         for name in lock.stages.keys.sorted() where !names.contains(name) {
-            mismatches.append(Mismatch(stage: name, path: nil, problem: "in \(LockFile.fileName) but not in the pipeline"))
+            mismatches.append(Mismatch(stage: name, path: nil, problem: "in \(project.lockName) but not in the pipeline"))
         }
         return (checked, mismatches)
     }

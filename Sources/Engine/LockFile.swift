@@ -34,6 +34,15 @@ public struct LockFile: Sendable, Equatable {
 
     public static let fileName = "repro.lock"
 
+    /// The lock file of a pipeline file (see `Project.lockName`).
+    public static func name(forPipeline path: String) -> String {
+        var file = Substring(path)
+        while file.hasPrefix("./") { file = file.dropFirst(2) }
+        if file == "pipeline.yaml" { return fileName }
+        for ext in [".yaml", ".yml"] where file.hasSuffix(ext) && file.count > ext.count { return String(file.dropLast(ext.count)) + ".lock" }
+        return file + ".lock"
+    }
+
     /// Reads the lock; a missing file is an empty lock.
     public static func load(from url: URL) throws -> LockFile {
         guard FileManager.default.fileExists(atPath: url.path) else { return LockFile() }

@@ -27,6 +27,8 @@ public struct Pipeline: Sendable {
     public let file: String
     /// The `executor:` block of the pipeline file.
     public let executorConfig: Value.Object
+    /// The `sandbox:` setting of the pipeline file.
+    public let sandbox: SandboxPolicy
     private let indexByName: [String: Int]
     /// Indices of stages that read each stage's outputs, sorted.
     public let downstream: [[Int]]
@@ -148,7 +150,7 @@ public struct Pipeline: Sendable {
                   upstream: upstream[i].map { position[$0] }.sorted())
         }
         let downstream = order.map { i in down[i].map { position[$0] }.sorted() }
-        return Pipeline(stages: stages, file: spec.file, executorConfig: spec.executor,
+        return Pipeline(stages: stages, file: spec.file, executorConfig: spec.executor, sandbox: spec.sandbox,
                         indexByName: Dictionary(uniqueKeysWithValues: stages.enumerated().map { ($1.name, $0) }),
                         downstream: downstream)
     }

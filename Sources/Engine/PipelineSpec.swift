@@ -6,6 +6,8 @@ public struct PipelineSpec: Sendable {
     /// The `executor:` block (see `SlurmConfig`), empty if absent.
     public var executor: Value.Object = .init()
     public var executorLocation: SourceLocation?
+    /// The `sandbox:` setting for `shell` stages.
+    public var sandbox: SandboxPolicy = .standard
 }
 
 public struct StageSpec: Sendable {

@@ -64,6 +64,8 @@ struct Planner {
         var reasons: [String]
         if force {
             reasons = ["--force"]
+        } else if let previous, previous.key == key, !Store.matches(previous.outs, declared: stage.spec.outs) {
+            reasons = ["\(project.lockName)'s entry does not list exactly the declared outs: ignored"]
         } else if let previous, previous.key == key {
             var problems: [String] = []
             for (path, out) in previous.outs {
@@ -76,10 +78,15 @@ struct Planner {
             reasons = fields.changes(since: previous.fields)
             if reasons.isEmpty { reasons = ["key format changed"] }
         } else {
-            reasons = ["new stage (not in \(LockFile.fileName))"]
+            reasons = ["new stage (not in \(project.lockName))"]
         }
-        if !force, let run = project.store.run(for: key), run.allSatisfy({ project.store.hasObject($0.output.sha256) }) {
-            return Evaluation(fields: fields, key: key, decision: .restorable(run), reasons: reasons)
+        if !force, let run = project.store.run(for: key) {
+            if !Store.matches(run, declared: stage.spec.outs) {
+                // Treated as absent; the rerun overwrites it, so this is said once.
+                reasons.append("ignored a cache record for this key that does not name exactly the declared outs")
+            } else if run.allSatisfy({ project.store.hasObject($0.output.sha256) }) {
+                return Evaluation(fields: fields, key: key, decision: .restorable(run), reasons: reasons)
+            }
         }
         return Evaluation(fields: fields, key: key, decision: .mustRun, reasons: reasons)
     }

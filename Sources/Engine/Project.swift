@@ -17,13 +17,18 @@ public struct Project: Sendable {
 
     public var reproDir: URL { root.appendingPathComponent(".repro") }
     public var tmpDir: URL { reproDir.appendingPathComponent("tmp") }
-    public var lockURL: URL { root.appendingPathComponent(LockFile.fileName) }
+    /// The lock of this pipeline file: `repro.lock` for pipeline.yaml, else
+    /// `F.lock` beside F (`other.yaml` → `other.lock`), so that running another
+    /// pipeline file never drops pipeline.yaml's entries from repro.lock.
+    public let lockName: String
+    public var lockURL: URL { root.appendingPathComponent(lockName) }
     public var store: Store { Store(root: reproDir.appendingPathComponent("cache")) }
     public var statCacheURL: URL { reproDir.appendingPathComponent("statcache") }
     public var processLockURL: URL { reproDir.appendingPathComponent("lock") }
 
     public init(root: URL, pipelineFile: String = "pipeline.yaml", registry: KindRegistry, code: CodeDigests) throws {
         self.root = root.standardizedFileURL
+        self.lockName = LockFile.name(forPipeline: pipelineFile)
         self.registry = registry
         self.code = code
         let pipeline = try Pipeline.load(root: self.root, file: pipelineFile, registry: registry)
@@ -56,6 +61,9 @@ public struct Project: Sendable {
         }
     }
 
+    /// The sandbox `shell` stages get: pipeline.yaml's `sandbox:`, unless `--no-sandbox`.
+    public func sandbox(noSandbox: Bool) -> SandboxPolicy { noSandbox ? .disabled : pipeline.sandbox }
+
     /// The code digest of a stage.
     public func codeDigest(stage i: Int) -> String { stageCode[i] }
 
@@ -68,25 +76,38 @@ public struct Project: Sendable {
 }
 
 /// An exclusive `flock` on `.repro/lock`, held for a whole run. The kernel
-/// releases it when the process dies, so a killed repro never blocks the next.
+/// releases it when the process dies, so a killed repro never blocks the next;
+/// the descriptor is close-on-exec (and children get none of ours), so no
+/// stage's process can keep holding it after repro is gone.
 public final class ProcessLock: Sendable {
     private let fd: Int32
 
     /// Takes the lock, calling `waiting` once if another process holds it.
-    public init(url: URL, waiting: (String) -> Void) throws {
+    /// While waiting, `cancelled` is polled: Ctrl-C or SIGTERM ends the wait
+    /// at once with `EngineError.interrupted`.
+    public init(url: URL, cancelled: () -> Bool, waiting: (String) -> Void) throws {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        fd = open(url.path, O_RDWR | O_CREAT, 0o644)
+        fd = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw EngineError.io("cannot open \(url.path): \(String(cString: strerror(errno)))") }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let holder = (try? String(contentsOf: url, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-            waiting("another repro\(holder.isEmpty ? "" : " (pid \(holder))") is running in this project; waiting for it to finish…")
-            while flock(fd, LOCK_EX) != 0 {
-                guard errno == EINTR else { throw EngineError.io("cannot lock \(url.path): \(String(cString: strerror(errno)))") }
+            waiting("another repro\(holder.isEmpty ? "" : " (pid \(holder))") is running in this project; waiting for it to finish (Ctrl-C to give up)…")
+            while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+                guard errno == EWOULDBLOCK || errno == EINTR else {
+                    let msg = String(cString: strerror(errno))
+                    close(fd)
+                    throw EngineError.io("cannot lock \(url.path): \(msg)")
+                }
+                if cancelled() {
+                    close(fd)
+                    throw EngineError.interrupted
+                }
+                usleep(20_000)
             }
         }
         ftruncate(fd, 0)
         let pid = "\(getpid())\n"
-        _ = pid.withCString { Foundation.write(fd, $0, strlen($0)) }
+        _ = pid.withCString { Foundation.pwrite(fd, $0, strlen($0), 0) }
     }
 
     deinit {

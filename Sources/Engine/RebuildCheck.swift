@@ -1,16 +1,35 @@
 import Foundation
+import Synchronization
 
 /// `repro check --rebuild`: reruns stages from scratch (no cache) into a
 /// scratch directory, with the project's current inputs, and compares the
 /// bytes with what the lock records. A difference means the stage is not
 /// deterministic. Nothing in the project or the cache changes.
-public struct RebuildCheck: Sendable {
+public final class RebuildCheck: Sendable {
     public let project: Project
     public let jobs: Int
+    public let noSandbox: Bool
+    private let cancelled = Atomic<Bool>(false)
+    private let processes = ChildProcesses()
 
-    public init(project: Project, jobs: Int) {
+    public init(project: Project, jobs: Int, noSandbox: Bool = false) {
         self.project = project
         self.jobs = max(1, jobs)
+        self.noSandbox = noSandbox
+    }
+
+    /// Ctrl-C: the stage being rebuilt is stopped, nothing more runs, the scratch dir is removed.
+    public func cancel() {
+        cancelled.store(true, ordering: .releasing)
+        processes.terminateAll()
+    }
+
+    public var isCancelled: Bool { cancelled.load(ordering: .acquiring) }
+
+    /// A second interrupt: kill without grace (the scratch dir is left for the next check to clear).
+    public func kill() {
+        cancelled.store(true, ordering: .releasing)
+        processes.killAll()
     }
 
     public struct Finding: Sendable {
@@ -22,7 +41,7 @@ public struct RebuildCheck: Sendable {
     }
 
     public func run(_ selection: [Int], reporter: any RunReporter) throws -> [Finding] {
-        let lockHold = try ProcessLock(url: project.processLockURL) { reporter.message($0) }
+        let lockHold = try ProcessLock(url: project.processLockURL, cancelled: { [self] in isCancelled }) { reporter.message($0) }
         defer { withExtendedLifetime(lockHold) {} }
         let lock = try LockFile.load(from: project.lockURL)
         let scratch = project.reproDir.appendingPathComponent("check")
@@ -32,6 +51,7 @@ public struct RebuildCheck: Sendable {
         let planner = Planner(project: project, hasher: hasher, force: false)
         var findings: [Finding] = []
         for (n, i) in selection.enumerated() {
+            if isCancelled { throw EngineError.interrupted }
             let stage = project.pipeline.stages[i]
             let previous = lock.stages[stage.name]
             let ev = planner.evaluate(i, known: [:], lock: lock)
@@ -43,11 +63,10 @@ public struct RebuildCheck: Sendable {
             let start = Date()
             let staging = scratch.appendingPathComponent("\(i)")
             try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
-            let ctx = StageContext(info: stage.info,
-                                   params: Params(stage.spec.params), root: project.root, staging: staging, parallelism: jobs,
-                                   upstream: project.upstreamInfo(i, keys: ev.fields?.upstream ?? []),
-                                   reporter: { e in if case .progress(let f, let note) = e { reporter.progress(stage.name, fraction: f, note: note) } },
-                                   cancelled: { false })
+            let ctx = project.context(for: i, staging: staging, parallelism: jobs, processes: processes,
+                                      upstream: project.upstreamInfo(i, keys: ev.fields?.upstream ?? []), noSandbox: noSandbox,
+                                      reporter: { e in if case .progress(let f, let note) = e { reporter.progress(stage.name, fraction: f, note: note) } },
+                                      cancelled: { [self] in isCancelled })
             var finding = Finding(stage: stage.name, differing: [])
             do {
                 try stage.run(ctx)
@@ -55,7 +74,10 @@ public struct RebuildCheck: Sendable {
                     let d = try FileHasher.hashIfExists(staging.appendingPathComponent(path))
                     if d?.sha256 != out.sha256 { finding.differing.append(path) }
                 }
+            } catch is StageCancelled {
+                throw EngineError.interrupted
             } catch {
+                if isCancelled { throw EngineError.interrupted }
                 finding.problem = "failed: \(error)"
             }
             try? FileManager.default.removeItem(at: staging)
@@ -79,10 +101,12 @@ public struct GarbageCollector: Sendable {
         public var bytesFreed: Int64
         public var runsKept: Int
         public var objectsKept: Int
+        /// Temporary files a killed run left in the cache.
+        public var temporariesRemoved: Int = 0
     }
 
     public func collect(dryRun: Bool) throws -> Report {
-        let lockHold = try ProcessLock(url: project.processLockURL) { _ in }
+        let lockHold = try ProcessLock(url: project.processLockURL, cancelled: { false }) { _ in }
         defer { withExtendedLifetime(lockHold) {} }
         let lock = try LockFile.load(from: project.lockURL)
         let store = project.store
@@ -100,12 +124,20 @@ public struct GarbageCollector: Sendable {
         }
         for sha in store.allObjects() {
             if liveObjects.contains(sha) { report.objectsKept += 1; continue }
-            let size = (try? FileManager.default.attributesOfItem(atPath: store.objectURL(sha).path)[.size] as? Int64) ?? 0
+            var st = stat()
+            let size = lstat(store.objectURL(sha).path, &st) == 0 ? Int64(st.st_size) : 0
             report.objectsRemoved += 1
             report.bytesFreed += size
             if !dryRun { store.removeObject(sha) }
         }
-        if !dryRun { try? FileManager.default.removeItem(at: project.tmpDir) }
+        for tmp in store.abandonedTemporaries() {
+            report.temporariesRemoved += 1
+            if !dryRun { unlink(tmp) }  // we hold the project lock: no run of ours is writing it
+        }
+        if !dryRun {
+            try? FileManager.default.removeItem(at: project.tmpDir)
+            try? FileManager.default.removeItem(at: project.reproDir.appendingPathComponent("check"))
+        }
         return report
     }
 }

@@ -8,6 +8,8 @@ public struct RunOptions: Sendable {
     public var executor: any StageExecutor
     /// Threads a stage may use for its own parallel work (default: `jobs`).
     public var threadsPerStage: Int?
+    /// `--no-sandbox`: run `shell` stages unsandboxed whatever pipeline.yaml says.
+    public var noSandbox = false
 
     public init(jobs: Int = 1, keepGoing: Bool = false, force: Bool = false, dryRun: Bool = false, allowStale: Bool = false,
                 executor: any StageExecutor = LocalExecutor(), threadsPerStage: Int? = nil) {
@@ -81,6 +83,8 @@ public struct RunSummary: Sendable {
     public var results: [StageResult]
     public var seconds: Double
     public var interrupted: Bool
+    /// Stages that ran commands without the sandbox (`sandbox: none` or `--no-sandbox`).
+    public var unsandboxed: [String] = []
     public var failed: Bool { interrupted || results.contains { $0.outcome.isFailure } }
     public func count(_ f: (Outcome) -> Bool) -> Int { results.filter { f($0.outcome) }.count }
 }

@@ -28,6 +28,12 @@ public final class Runner: Sendable {
 
     public var isCancelled: Bool { cancelled.load(ordering: .acquiring) }
 
+    /// A second interrupt: the stages' processes are killed without grace.
+    public func kill() {
+        cancelled.store(true, ordering: .releasing)
+        processes.killAll()
+    }
+
     /// Runs `selection` (stage indices in pipeline order).
     public func run(_ selection: [Int]) throws -> RunSummary {
         let start = Date()
@@ -45,7 +51,7 @@ public final class Runner: Sendable {
                 or pass --allow-stale to run it anyway.
                 """)
         }
-        let processLock = try ProcessLock(url: project.processLockURL) { reporter.message($0) }
+        let processLock = try ProcessLock(url: project.processLockURL, cancelled: { [self] in isCancelled }) { reporter.message($0) }
         defer { withExtendedLifetime(processLock) {} }
         try? FileManager.default.removeItem(at: project.tmpDir)  // leftovers of a killed run; we hold the lock
         var lock = try LockFile.load(from: project.lockURL)
@@ -122,8 +128,9 @@ public final class Runner: Sendable {
             running -= 1
             finish(i, r.result, outs: r.outs, entry: r.entry)
             if lockDirty, Date().timeIntervalSince(lastLockWrite) > 0.5 {
-                try lock.write(to: project.lockURL, durable: false)
-                lockDirty = false
+                // Best effort while stages still run (a full disk must not abandon
+                // them); the final write below reports any failure.
+                if (try? lock.write(to: project.lockURL, durable: false)) != nil { lockDirty = false }
                 lastLockWrite = Date()
             }
         }
@@ -140,7 +147,11 @@ public final class Runner: Sendable {
         }
         hasher.save()
         try? FileManager.default.removeItem(at: project.tmpDir)
-        return RunSummary(results: selection.map { results[$0]! }, seconds: Date().timeIntervalSince(start), interrupted: isCancelled)
+        var summary = RunSummary(results: selection.map { results[$0]! }, seconds: Date().timeIntervalSince(start), interrupted: isCancelled)
+        if project.sandbox(noSandbox: options.noSandbox).mode == .none {
+            summary.unsandboxed = selection.filter { stages[$0].spec.kind == ShellKind().name && results[$0]!.outcome == .ran }.map { stages[$0].name }
+        }
+        return summary
     }
 }
 

@@ -2,22 +2,24 @@ import Foundation
 
 /// `kind: shell` — any command as a stage. `argv` is a list (no shell
 /// string, so no quoting surprises); use `["sh", "-c", "..."]` when you want
-/// a shell. The command runs in a fresh directory holding its declared deps
-/// (as symlinks, at their project paths) and nothing else, and must write its
-/// declared outs there, at their project paths. So a stage that reads an
-/// undeclared file fails instead of silently escaping the cache.
+/// a shell. The command runs in a bubblewrap sandbox (see `Sandbox`): its
+/// working directory holds its declared deps, read-only at their project
+/// paths, and nothing else of the project; it writes its declared outs there,
+/// at their project paths; it has no network and a fixed environment. So a
+/// stage that reads an undeclared file fails instead of silently escaping
+/// the cache.
 ///
 ///     params:
 ///       argv: [python3, scripts/fit.py, data/in.csv, out/fit.json]
 ///       stdout: out/log.txt     # optional: one of outs, receives stdout
-///       env: {OMP_NUM_THREADS: "1"}   # optional extra environment
+///       env: {OMP_NUM_THREADS: "1"}   # optional extra environment (part of the key)
 ///
 /// List the script itself under deps, so editing it reruns the stage.
 public struct ShellKind: StageKind {
     public init() {}
     public let name = "shell"
-    public let summary = "run a command (argv list) in a sandbox dir holding its deps; it writes its outs there"
-    public let codePaths = ["Sources/Engine/ShellKind.swift", "Sources/Engine/Subprocess.swift"]
+    public let summary = "run a command (argv list) in a bubblewrap sandbox holding only its deps; it writes its outs there"
+    public let codePaths = ["Sources/Engine/ShellKind.swift", "Sources/Engine/Subprocess.swift", "Sources/Engine/Sandbox.swift"]
 
     public struct Config: Sendable {
         var argv: [String]
@@ -46,27 +48,72 @@ public struct ShellKind: StageKind {
 
     public func run(_ cfg: Config, in ctx: StageContext) throws {
         let fm = FileManager.default
-        for d in ctx.info.deps {
-            let link = ctx.staging.appendingPathComponent(d)
-            try fm.createDirectory(at: link.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try fm.createSymbolicLink(at: link, withDestinationURL: try ctx.input(d))
-        }
         for o in ctx.info.outs { _ = try ctx.output(o) }  // creates the parent directories
-        let log = ctx.staging.deletingLastPathComponent().appendingPathComponent(ctx.staging.lastPathComponent + ".log")
-        defer { try? fm.removeItem(at: log) }
+        let base = ctx.staging.deletingLastPathComponent().appendingPathComponent(ctx.staging.lastPathComponent)
+        let log = URL(fileURLWithPath: base.path + ".log")
+        let privateHome = URL(fileURLWithPath: base.path + ".home")
+        defer { try? fm.removeItem(at: log); try? fm.removeItem(at: privateHome) }
         let stdoutFile = try cfg.stdout.map { try ctx.output($0) } ?? log
-        let status = try Subprocess.run(cfg.argv, cwd: ctx.staging, extraEnv: cfg.env, stdout: stdoutFile, stderr: log,
+        let argv: [String]
+        let env: [String: String]
+        switch ctx.sandbox.mode {
+        case .bubblewrap:
+            let deps = try ctx.info.deps.map { ($0, try ctx.input($0).path) }
+            argv = [try Sandbox.bubblewrap()]
+                + (try Sandbox.arguments(policy: ctx.sandbox, projectRoot: ctx.root.path, staging: ctx.staging.path, deps: deps))
+                + ["--"] + cfg.argv
+            env = ShellEnvironment.fixed(home: Sandbox.home, extra: cfg.env)
+        case .none:
+            // Unsandboxed (the user opted out): deps as symlinks, the same fixed
+            // environment, and killed with repro if it dies.
+            for d in ctx.info.deps {
+                let link = ctx.staging.appendingPathComponent(d)
+                try fm.createDirectory(at: link.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try fm.createSymbolicLink(at: link, withDestinationURL: try ctx.input(d))
+            }
+            try fm.createDirectory(at: privateHome, withIntermediateDirectories: true)
+            env = ShellEnvironment.fixed(home: privateHome.path, extra: cfg.env)
+            let command = Self.resolve(cfg.argv[0], path: env["PATH"] ?? ShellEnvironment.path)
+            argv = (Self.setpriv.map { [$0, "--pdeathsig", "HUP", "--"] } ?? []) + ["/bin/sh", "-c", Self.supervisor, "sh", command]
+                + cfg.argv.dropFirst()
+        }
+        let status = try Subprocess.run(argv, cwd: ctx.staging, env: env, stdout: stdoutFile, stderr: log,
                                         processes: ctx.processes)
         if ctx.isCancelled { throw StageCancelled() }
         guard status == 0 else {
             let tail = (try? String(contentsOf: log, encoding: .utf8)).map { Self.tail($0, lines: 15) } ?? ""
+            let isolation = ctx.sandbox.mode == .bubblewrap
+                ? " (in its sandbox only its deps are visible, read-only, under its working directory; it may write only its outs there, and /tmp; no network)"
+                : ""
             throw StageFailure("command \(cfg.argv.joined(separator: " ")) \(status > 128 ? "was killed by signal \(status - 128)" : "exited with status \(status)")"
-                               + (tail.isEmpty ? "" : "; its last output:\n" + tail))
+                               + isolation + DiskSpace.note(for: ctx.staging) + (tail.isEmpty ? "" : "; its last output:\n" + tail))
         }
-        // Deps were links for the command only; they are not outputs.
+        // Deps were visible to the command only; they are not outputs.
         for d in ctx.info.deps where !ctx.info.outs.contains(d) {
             try? fm.removeItem(at: ctx.staging.appendingPathComponent(d))
         }
+    }
+
+    /// Without the sandbox's pid namespace, a parent-death signal (HUP, through
+    /// setpriv) reaches this shell, which then kills the command's whole process
+    /// group; SIGTERM is passed on, so a command still gets its grace period.
+    static let supervisor = """
+        trap 'kill -KILL 0' HUP
+        trap 'kill -TERM "$child" 2>/dev/null' TERM INT
+        "$@" & child=$!
+        while :; do wait "$child"; rc=$?; kill -0 "$child" 2>/dev/null || exit "$rc"; done
+        """
+
+    /// util-linux's setpriv, to give an unsandboxed command a parent-death signal.
+    static let setpriv: String? = ["/usr/bin/setpriv", "/bin/setpriv"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    /// `name` as found on `path` (as the command's own environment would find it).
+    static func resolve(_ name: String, path: String) -> String {
+        if name.contains("/") { return name }
+        for dir in path.split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
+            return "\(dir)/\(name)"
+        }
+        return name
     }
 
     static func tail(_ s: String, lines: Int) -> String {

@@ -34,7 +34,7 @@ struct StageJob: Sendable {
         }
         let previous = lock.stages[stage.name]
         var reasons = ev.reasons
-        let staging = project.tmpDir.appendingPathComponent("\(index)-" + String(stage.name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" }))
+        let staging = project.tmpDir.appendingPathComponent("\(index)-" + stage.fileSafeName)
         defer { try? FileManager.default.removeItem(at: staging) }
         do {
             switch ev.decision {
@@ -60,6 +60,8 @@ struct StageJob: Sendable {
             return result(.ran, reasons, outs: outs, entry: .init(key: ev.key!, fields: ev.fields!, outs: outs))
         } catch is StageCancelled {
             return result(.cancelled, reasons)
+        } catch let e where DiskSpace.isFull(e) {
+            return result(.failed(StageJob.diskFullMessage(e, staging: staging)), reasons)
         } catch let e as StageFailure {
             return result(.failed(e.message), reasons)
         } catch {
@@ -80,9 +82,9 @@ struct StageJob: Sendable {
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
         let name = stage.name
         let reporter = runner.reporter
-        let ctx = StageContext(
-            info: stage.info, params: Params(stage.spec.params),
-            root: project.root, staging: staging, parallelism: runner.options.threadsPerStage ?? runner.options.jobs, processes: runner.processes, upstream: stage.kind.recordsProvenance ? upstream : [],
+        let ctx = project.context(
+            for: index, staging: staging, parallelism: runner.options.threadsPerStage ?? runner.options.jobs,
+            processes: runner.processes, upstream: upstream, noSandbox: runner.options.noSandbox,
             reporter: { event in
                 switch event {
                 case .progress(let f, let note): reporter.progress(name, fraction: f, note: note)
@@ -90,10 +92,15 @@ struct StageJob: Sendable {
                 }
             },
             cancelled: { [runner] in runner.isCancelled })
-        try runner.options.executor.execute(stage, context: ctx, project: project)
+        do {
+            try runner.options.executor.execute(stage, context: ctx, project: project)
+        } catch let e where DiskSpace.isFull(e) {
+            throw StageFailure(StageJob.diskFullMessage(e, staging: staging))
+        }
         var outs: [(path: String, output: LockFile.Output)] = []
         for path in stage.spec.outs {
             let url = staging.appendingPathComponent(path)
+            try StageJob.checkRegularFile(url, out: path)
             guard let d = try runner.hasher.digest(of: url) else {
                 throw StageFailure("did not write its declared output '\(path)'")
             }
@@ -101,6 +108,27 @@ struct StageJob: Sendable {
             outs.append((path, LockFile.Output(sha256: d.sha256, size: d.size)))
         }
         return outs
+    }
+
+    /// An output must be a regular file: a symlink would make its digest (and the
+    /// cache) depend on whatever it points to; a directory, fifo or device is no output.
+    static func checkRegularFile(_ url: URL, out: String) throws {
+        var st = stat()
+        guard lstat(url.path, &st) == 0 else {
+            throw StageFailure("did not write its declared output '\(out)'")
+        }
+        let type = st.st_mode & S_IFMT
+        guard type != S_IFREG else { return }
+        let what = type == S_IFLNK ? "a symbolic link" : type == S_IFDIR ? "a directory" : type == S_IFIFO ? "a fifo"
+            : type == S_IFCHR || type == S_IFBLK ? "a device" : type == S_IFSOCK ? "a socket" : "not a regular file"
+        throw StageFailure("its output '\(out)' is \(what); outputs must be regular files (write the content itself)")
+    }
+
+    /// "no space left on device while writing PATH", PATH relative to the project when it is an output.
+    static func diskFullMessage(_ e: Error, staging: URL) -> String {
+        var path = DiskSpace.path(of: e) ?? staging.path
+        if path.hasPrefix(staging.path + "/") { path = String(path.dropFirst(staging.path.count + 1)) }
+        return "no space left on device while writing \(path): free some space and rerun (previous outputs and repro.lock are untouched)"
     }
 
     /// Moves staged outputs into the project: fsync each file, rename over
@@ -112,9 +140,7 @@ struct StageJob: Sendable {
             let dst = project.root.appendingPathComponent(o.path)
             try AtomicFile.fsyncFile(src)
             try FileManager.default.createDirectory(at: dst.deletingLastPathComponent(), withIntermediateDirectories: true)
-            guard rename(src.path, dst.path) == 0 else {
-                throw EngineError.io("cannot move output into place at \(o.path): \(String(cString: strerror(errno)))")
-            }
+            try AtomicFile.move(src, over: dst)
             dirs.insert(dst.deletingLastPathComponent().path)
             runner.hasher.remember(dst, FileHasher.Digest(sha256: o.output.sha256, size: o.output.size))
         }

@@ -118,13 +118,15 @@ public final class StageContext: Sendable {
     public let processes: ChildProcesses
     /// The stages this one reads from (filled only for kinds with `recordsProvenance`).
     public let upstream: [UpstreamStage]
+    /// How `shell` commands are isolated (the pipeline's `sandbox:`, or `--no-sandbox`).
+    public let sandbox: SandboxPolicy
     private let reporter: @Sendable (StageEvent) -> Void
     private let cancelled: @Sendable () -> Bool
 
     public init(info: StageInfo, params: Params, root: URL, staging: URL, parallelism: Int,
                 processes: ChildProcesses = ChildProcesses(), upstream: [UpstreamStage] = [],
                 reporter: @escaping @Sendable (StageEvent) -> Void,
-                cancelled: @escaping @Sendable () -> Bool) {
+                cancelled: @escaping @Sendable () -> Bool, sandbox: SandboxPolicy = .standard) {
         self.info = info
         self.params = params
         self.root = root
@@ -132,6 +134,7 @@ public final class StageContext: Sendable {
         self.parallelism = max(1, parallelism)
         self.processes = processes
         self.upstream = upstream
+        self.sandbox = sandbox
         self.reporter = reporter
         self.cancelled = cancelled
     }

@@ -1,10 +1,12 @@
 import Foundation
 
 /// posix_spawn of a command in its own process group (so an interrupt can
-/// stop it and its children), with stdout/stderr sent to files.
+/// stop it and its children), with stdout/stderr sent to files, exactly the
+/// environment given, and no file descriptor of repro's but 0-2 (so no child
+/// ever holds repro's project lock or a cache file open).
 enum Subprocess {
     /// Runs to completion; returns the exit status (128 + signal if killed).
-    static func run(_ argv: [String], cwd: URL, extraEnv: [(String, String)], stdout: URL, stderr: URL,
+    static func run(_ argv: [String], cwd: URL, env: [String: String], stdout: URL, stderr: URL,
                     processes: ChildProcesses) throws -> Int32 {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -17,6 +19,7 @@ enum Subprocess {
             posix_spawn_file_actions_addopen(&actions, 2, stderr.path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         }
         _ = spawnAddChdir(&actions, cwd.path)
+        _ = spawnAddCloseFrom(&actions, 3)
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
@@ -32,8 +35,6 @@ enum Subprocess {
         sigaddset(&defaults, SIGPIPE)
         posix_spawnattr_setsigdefault(&attr, &defaults)
 
-        var env = inheritedEnvironment
-        for (k, v) in extraEnv { env[k] = v }
         let envStrings = env.keys.sorted().map { "\($0)=\(env[$0]!)" }
         let cArgs = argv.map { strdup($0) } + [nil]
         let cEnv = envStrings.map { strdup($0) } + [nil]
@@ -55,10 +56,12 @@ enum Subprocess {
     }
 }
 
-/// The environment children inherit, read once (ProcessInfo rebuilds it on each call).
-private let inheritedEnvironment = ProcessInfo.processInfo.environment
-
 /// glibc's posix_spawn_file_actions_addchdir_np (2.29+), which Swift's Glibc
 /// module does not import (it is behind _GNU_SOURCE).
 @_silgen_name("posix_spawn_file_actions_addchdir_np")
 private func spawnAddChdir(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ path: UnsafePointer<CChar>) -> Int32
+
+/// glibc's posix_spawn_file_actions_addclosefrom_np (2.34+): close every
+/// descriptor from `from` on in the child.
+@_silgen_name("posix_spawn_file_actions_addclosefrom_np")
+private func spawnAddCloseFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ from: Int32) -> Int32

@@ -15,12 +15,15 @@ import Foundation
 ///           metric: artifacts/fig2/metrics.json#max_abs_dalpha
 ///           le: 0.02            # one of lt, le, gt, ge, between: [lo, hi]
 ///     deps: [artifacts/fig2/metrics.json]
-///     outs: [artifacts/claims.json]
+///     outs: [artifacts/claims.json, artifacts/claims.tex]   # the .tex is optional: ClaimsTeX.swift
 public struct ClaimsKind: StageKind {
     public init() {}
     public let name = "claims"
     public let summary = "check the paper's claims: metrics of figure stages against stated bounds"
-    public let codePaths = ["Sources/Stages/ClaimsStage.swift", "Sources/Stages/Metrics.swift", "Sources/Engine/Value.swift", "Sources/Engine/JSONReader.swift"]
+    public let codePaths = ["Sources/Stages/ClaimsStage.swift", "Sources/Stages/Metrics.swift", "Sources/Engine/Value.swift", "Sources/Engine/JSONReader.swift",
+                            "Sources/Stages/ClaimsTeX.swift"]
+    /// The figure stages' keys are printed in claims.tex (provenance).
+    public var recordsProvenance: Bool { true }
 
     public struct Config: Sendable { var claims: [Claim] }
 
@@ -83,7 +86,9 @@ public struct ClaimsKind: StageKind {
 
     public func validate(_ params: Params, stage: StageInfo) throws -> Config {
         let c = Config(claims: try claims(params, deps: stage.deps))
-        guard stage.outs.count == 1 else { throw ParamError(key: "claims", "the stage must have exactly one output (the results JSON)") }
+        guard stage.outs.count == 1 || (stage.outs.count == 2 && stage.outs[1].hasSuffix(".tex")) else {
+            throw ParamError(key: "claims", "the stage's outputs are the results JSON and, optionally, a .tex of LaTeX macros")
+        }
         return c
     }
 
@@ -121,6 +126,10 @@ public struct ClaimsKind: StageKind {
         }.joined(separator: ",\n")
         text += "\n  ]\n}\n"
         try Data(text.utf8).write(to: try ctx.output(ctx.info.outs[0]))
+        if ctx.info.outs.count == 2 {
+            let tex = ClaimsTeX.document(results.map { ($0, $1!) }, figures: try ClaimsTeX.figures(deps: ctx.info.deps, upstream: ctx.upstream) { try ctx.input($0) })
+            try Data(tex.utf8).write(to: try ctx.output(ctx.info.outs[1]))
+        }
         for (c, v) in results { ctx.log("\(c.id): \(c.key) = \(v!) \(c.boundText) ✓") }
     }
 

@@ -74,7 +74,8 @@ public struct FigureInput: Sendable {
 
 /// `kind: figure` — draws one figure (`figure: fig2`) from its deps to an SVG
 /// and writes the figure's metrics and provenance (the stages and params
-/// behind its data) to a JSON file:
+/// behind its data) to a JSON file; `width: single | double | <inches>` (and
+/// optionally `height:` in inches) lays it out at a paper's column width:
 ///
 ///     kind: figure
 ///     params: {figure: fig2, options: {...}}
@@ -106,6 +107,8 @@ public struct FigureKind: StageKind {
         let drawing: any FigureDrawing
         /// `drawing`'s checked `Options`.
         let options: any Sendable
+        /// The printed width (and height), when the stage sets `width`.
+        let paperSize: (PaperWidth, Double?)?
     }
 
     public func validate(_ params: Params, stage: StageInfo) throws -> Config {
@@ -114,16 +117,18 @@ public struct FigureKind: StageKind {
         for path in inputs where !stage.deps.contains(path) {
             throw ParamError(key: "options", "figure \(d.name) reads '\(path)', which is not among the stage's deps: add it to deps")
         }
+        let paperSize = try Self.paperSize(params)
         guard stage.outs.count == 2, stage.outs[0].hasSuffix(".svg"), stage.outs[1].hasSuffix(".json") else {
             throw ParamError(key: "figure", "a figure stage has two outs: the SVG, then the metrics JSON")
         }
-        return Config(drawing: d, options: options)
+        return Config(drawing: d, options: options, paperSize: paperSize)
     }
 
     public func run(_ cfg: Config, in ctx: StageContext) throws {
         let d = cfg.drawing
         let input = FigureInput(deps: ctx.info.deps, context: ctx)
-        let (figure, metrics) = try d.draw(validated: cfg.options, input)
+        var (figure, metrics) = try d.draw(validated: cfg.options, input)
+        if let (w, h) = cfg.paperSize { figure = figure.resized(to: w, heightInches: h) }
         let svg: String
         do { svg = try figure.svg() } catch { throw StageFailure("figure \(d.name): \(error)") }
         try Data(svg.utf8).write(to: try ctx.output(ctx.info.outs[0]))
@@ -139,6 +144,18 @@ public struct FigureKind: StageKind {
             return .object(o)
         })
         try Data((Value.object(doc).canonicalJSON + "\n").utf8).write(to: try ctx.output(ctx.info.outs[1]))
+    }
+}
+
+extension FigureKind {
+    /// Optional `width: single | double | <inches>` and `height: <inches>` (default: the drawing's aspect).
+    static func paperSize(_ p: Params) throws -> (PaperWidth, Double?)? {
+        guard let raw = p.raw("width") else { return nil }
+        let text: String
+        switch raw { case .string(let s): text = s; case .int(let i): text = String(i); case .double(let x): text = x.description; default: text = "" }
+        guard let w = PaperWidth(text) else { throw ParamError(key: "width", "must be single (3.4 in), double (7 in) or a width in inches, got \(raw.canonicalJSON)") }
+        let h = p.has("height") ? try p.check("height", try p.double("height"), "a positive number of inches") { $0 > 0 } : nil
+        return (w, h)
     }
 }
 

@@ -9,8 +9,10 @@ import Foundation
 ///       title: "..."
 ///       intro: "..."
 ///       claims: artifacts/claims.json
+///       report: paper/reproduction.pdf      # optional: linked at the top
 ///       figures:
-///         - {svg: figures/fig2.svg, metrics: artifacts/fig2/metrics.json, title: "...", caption: "..."}
+///         - {svg: figures/fig2.svg, pdf: figures/fig2.pdf, metrics: artifacts/fig2/metrics.json, title: "...", caption: "..."}
+///           # pdf is optional: linked beside the SVG
 public struct GalleryKind: StageKind {
     public init() {}
     public let name = "gallery"
@@ -18,28 +20,31 @@ public struct GalleryKind: StageKind {
     public let codePaths = ["Sources/Stages/GalleryStage.swift", "Sources/Stages/HTML.swift", "Sources/Engine/Value.swift", "Sources/Engine/JSONReader.swift"]
     public var recordsProvenance: Bool { true }
 
-    struct Entry: Sendable { var svg: String, metrics: String, title: String, caption: String }
+    struct Entry: Sendable { var svg: String, pdf: String?, metrics: String, title: String, caption: String }
 
-    public struct Config: Sendable { var title: String, intro: String, claims: String, figures: [Entry] }
+    public struct Config: Sendable { var title: String, intro: String, claims: String, report: String?, figures: [Entry] }
 
     func config(_ p: Params, deps: [String]) throws -> Config {
         let title = try p.string("title")
         let intro = try p.string("intro", default: "")
         let claims = try p.string("claims")
         guard deps.contains(claims) else { throw ParamError(key: "claims", "'\(claims)' must be among the deps") }
+        let report = p.has("report") ? try p.string("report") : nil
+        if let report, !deps.contains(report) { throw ParamError(key: "report", "'\(report)' must be among the deps") }
         guard case .array(let items)? = p.raw("figures"), !items.isEmpty else { throw ParamError(key: "figures", "must be a non-empty list") }
         var figures: [Entry] = []
         for (i, item) in items.enumerated() {
             guard case .object(let o) = item else { throw ParamError(key: "figures[\(i)]", "must be a mapping") }
             let f = Params(o, path: "figures[\(i)]")
-            let e = Entry(svg: try f.string("svg"), metrics: try f.string("metrics"), title: try f.string("title"), caption: try f.string("caption"))
-            for path in [e.svg, e.metrics] where !deps.contains(path) {
+            let e = Entry(svg: try f.string("svg"), pdf: f.has("pdf") ? try f.string("pdf") : nil, metrics: try f.string("metrics"),
+                          title: try f.string("title"), caption: try f.string("caption"))
+            for path in [e.svg, e.metrics] + (e.pdf.map { [$0] } ?? []) where !deps.contains(path) {
                 throw ParamError(key: "figures[\(i)]", "'\(path)' must be among the deps")
             }
-            if let k = f.unreadKeys.first { throw ParamError(key: k, "is not a figure field (svg, metrics, title, caption)") }
+            if let k = f.unreadKeys.first { throw ParamError(key: k, "is not a figure field (svg, pdf, metrics, title, caption)") }
             figures.append(e)
         }
-        return Config(title: title, intro: intro, claims: claims, figures: figures)
+        return Config(title: title, intro: intro, claims: claims, report: report, figures: figures)
     }
 
     public func validate(_ params: Params, stage: StageInfo) throws -> Config {
@@ -69,6 +74,7 @@ public struct GalleryKind: StageKind {
         if !cfg.intro.isEmpty { h.line("<p class=\"intro\">\(HTML.escape(cfg.intro))</p>") }
         let held = claims.filter { $0["holds"] == .bool(true) }.count
         h.line("<p class=\"summary\">\(held) of \(claims.count) claims hold.</p>")
+        if let r = cfg.report { h.line("<p class=\"report\"><a href=\"\(HTML.escape(HTML.relative(r, from: out)))\">The reproduction report (PDF)</a></p>") }
         h.line("<nav>" + cfg.figures.map { "<a href=\"#\(HTML.anchor($0.svg))\">\(HTML.escape($0.title))</a>" }.joined(separator: " · ") + "</nav>")
         h.line("</header>")
         let figureStages = Dictionary(ctx.upstream.flatMap { u in u.outs.map { ($0, u) } }, uniquingKeysWith: { a, _ in a })
@@ -80,6 +86,9 @@ public struct GalleryKind: StageKind {
             h.line("<h2>\(HTML.escape(f.title))</h2>")
             h.line("<img src=\"\(HTML.escape(HTML.relative(f.svg, from: out)))\" alt=\"\(HTML.escape(f.title))\">")
             h.line("<p class=\"caption\">\(HTML.escape(f.caption))</p>")
+            if let pdf = f.pdf {
+                h.line("<p class=\"files\"><a href=\"\(HTML.escape(HTML.relative(f.svg, from: out)))\">SVG</a> · <a href=\"\(HTML.escape(HTML.relative(pdf, from: out)))\">PDF</a></p>")
+            }
             let mine = claims.filter { $0["figure"] == .string(figureName) }
             if !mine.isEmpty {
                 h.line("<table class=\"claims\"><thead><tr><th>claim</th><th>measured</th><th>required</th><th></th></tr></thead><tbody>")

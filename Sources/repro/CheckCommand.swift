@@ -15,7 +15,10 @@ struct Check: ParsableCommand {
     @Option(name: .shortAndLong, help: "Threads a stage may use.")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Argument(help: "Stages to check (default: all).")
+    @Flag(help: "Rebuild shell stages without the bubblewrap sandbox.")
+    var noSandbox = false
+
+    @Argument(help: "Stages to check (default: all).", completion: StageCompletion.kind)
     var stages: [String] = []
 
     func validate() throws {
@@ -27,7 +30,10 @@ struct Check: ParsableCommand {
         let selection = try reporting {
             stages.isEmpty ? Array(project.pipeline.stages.indices) : try project.pipeline.select(stages, upstreamToo: false)
         }
-        let findings = try reporting { try RebuildCheck(project: project, jobs: jobs).run(selection, reporter: ConsoleReporter()) }
+        let check = RebuildCheck(project: project, jobs: jobs, noSandbox: noSandbox)
+        let interrupts = InterruptHandler(onFirst: { check.cancel() }, onSecond: { check.kill() })
+        let findings = try reporting { try check.run(selection, reporter: ConsoleReporter()) }
+        withExtendedLifetime(interrupts) {}
         let nondeterministic = findings.filter { !$0.differing.isEmpty }
         let unchecked = findings.filter { $0.problem != nil }
         print("checked \(findings.count - unchecked.count) stages: \(nondeterministic.count) nondeterministic, \(unchecked.count) not checked")

@@ -19,6 +19,9 @@ struct ExecStage: ParsableCommand {
     @Option(help: "Threads the stage may use.")
     var threads: Int = 1
 
+    @Flag(help: "Run a shell stage without the bubblewrap sandbox.")
+    var noSandbox = false
+
     @Argument(help: "The stage's full name.")
     var stage: String
 
@@ -35,9 +38,8 @@ struct ExecStage: ParsableCommand {
         }
         let s = project.pipeline.stages[i]
         try FileManager.default.createDirectory(at: stagingURL, withIntermediateDirectories: true)
-        let ctx = StageContext(info: s.info, params: Params(s.spec.params),
-                               root: project.root, staging: stagingURL, parallelism: threads,
-                               reporter: { e in if case .log(let line) = e { print(line) } }, cancelled: { false })
+        let ctx = project.context(for: i, staging: stagingURL, parallelism: threads, noSandbox: noSandbox,
+                                  reporter: { e in if case .log(let line) = e { print(line) } }, cancelled: { false })
         do {
             try LocalExecutor().execute(s, context: ctx, project: project)
         } catch {

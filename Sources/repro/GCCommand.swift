@@ -15,6 +15,6 @@ struct GC: ParsableCommand {
         let project = try projectOptions.load()
         let r = try reporting { try GarbageCollector(project: project).collect(dryRun: dryRun) }
         let verb = dryRun ? "would remove" : "removed"
-        print("\(verb) \(r.runsRemoved) run records and \(r.objectsRemoved) objects (\(r.bytesFreed) bytes); kept \(r.runsKept) runs, \(r.objectsKept) objects")
+        print("\(verb) \(r.runsRemoved) run records, \(r.objectsRemoved) objects (\(r.bytesFreed) bytes) and \(r.temporariesRemoved) abandoned temporary files; kept \(r.runsKept) runs, \(r.objectsKept) objects")
     }
 }

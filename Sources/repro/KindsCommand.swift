@@ -2,13 +2,28 @@ import ArgumentParser
 import Engine
 
 struct Kinds: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List the stage kinds this binary knows.")
+    static let configuration = CommandConfiguration(
+        abstract: "List the stage kinds this binary knows, or describe one.",
+        discussion: "`repro kinds shell` prints what the shell kind does and the source files behind its key.")
+
+    @Argument(help: "A kind to describe (default: list them all).")
+    var kind: String?
 
     func run() throws {
         let registry = ProjectOptions.registry
-        let w = registry.names.map(\.count).max() ?? 8
-        for name in registry.names {
-            print(name.padding(toLength: w + 2, withPad: " ", startingAt: 0) + registry[name]!.summary)
+        guard let kind else {
+            let w = registry.names.map(\.count).max() ?? 8
+            for name in registry.names {
+                print(name.padding(toLength: w + 2, withPad: " ", startingAt: 0) + registry[name]!.summary)
+            }
+            return
         }
+        guard let k = registry[kind] else {
+            printError("repro kinds: no kind named '\(kind)'; known kinds: \(registry.names.joined(separator: ", "))")
+            throw ExitCode(64)
+        }
+        print("\(k.name): \(k.summary)")
+        print("code (part of every key of this kind): \(k.codePaths.joined(separator: ", "))")
+        print("its parameters are documented in the first of those files")
     }
 }

@@ -27,6 +27,11 @@ struct ProjectOptions: ParsableArguments {
                 """)
             throw ExitCode(64)
         }
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: project, isDirectory: &isDir), isDir.boolValue else {
+            printError("repro: the project directory '\(project)' does not exist (or is not a directory)\nhint: pass -C with the directory that holds pipeline.yaml")
+            throw ExitCode(64)
+        }
         do {
             return try Project(root: URL(fileURLWithPath: project), pipelineFile: file, registry: Self.registry,
                                code: CodeDigests(files: BuildInfo.sourceDigests, targets: BuildInfo.targets))
@@ -38,7 +43,7 @@ struct ProjectOptions: ParsableArguments {
 }
 
 func printError(_ s: String) {
-    FileHandle.standardError.write(Data((s.hasSuffix("\n") ? s : s + "\n").utf8))
+    ConsoleOutput.err(s.hasSuffix("\n") ? s : s + "\n")
 }
 
 /// Turns engine errors into a message and exit code instead of a crash.
@@ -48,6 +53,7 @@ func reporting<T>(_ body: () throws -> T) throws -> T {
     } catch let e as ExitCode {
         throw e
     } catch let e as EngineError {
+        if case .interrupted = e { printError("repro: interrupted"); throw ExitCode(130) }
         printError("repro: \(e)")
         if case .usage = e { throw ExitCode(64) }
         throw ExitCode(1)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Engine
 
 @main
 struct Repro: ParsableCommand {
@@ -21,4 +22,10 @@ struct Repro: ParsableCommand {
               130 interrupted (Ctrl-C); finished stages are kept, the rest untouched
             """,
         subcommands: [All.self, Run.self, Status.self, Verify.self, Why.self, Dag.self, Check.self, GC.self, Kinds.self, ExecStage.self])
+
+    static func main() {
+        // A closed stdout (`repro all | head`) must end output, not the run.
+        ConsoleOutput.ignoreSIGPIPE()
+        main(nil)
+    }
 }

@@ -18,7 +18,7 @@ struct Run: ParsableCommand {
     @Flag(help: "Run only the named stages, not their upstream (inputs must already be on disk).")
     var noDeps = false
 
-    @Argument(help: "Stage names.")
+    @Argument(help: "Stage names.", completion: StageCompletion.kind)
     var stages: [String]
 
     func validate() throws {

@@ -8,7 +8,7 @@ struct RunFlags: ParsableArguments {
     @Option(name: .shortAndLong, help: "Stages to run at once (default: number of cores; with Slurm, jobs in the queue at once: 64). Outputs are identical for any value.")
     var jobs: Int?
 
-    @Option(help: "Where stages run: local (this process) or slurm (one batch job per stage; settings in pipeline.yaml's executor: block). Default: the executor block's type, else local.")
+    @Option(help: "Where stages run: \(ExecutorRegistry.standard.names.joined(separator: " or ")) (local: this process; slurm: one batch job per stage, settings in pipeline.yaml's executor: block). Default: the executor block's type, else local.")
     var executor: String?
 
     @Flag(help: "After a failure, keep running the stages that do not depend on it.")
@@ -26,39 +26,67 @@ struct RunFlags: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Print only what changes (not the up-to-date stages).")
     var quiet = false
 
+    @Flag(help: "Run shell stages without the bubblewrap sandbox (as `sandbox: none` in pipeline.yaml would); every run says so.")
+    var noSandbox = false
+
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
-        if let executor, !["local", "slurm"].contains(executor) { throw ValidationError("--executor must be local or slurm") }
+        if let executor, ExecutorRegistry.standard[executor] == nil {
+            throw ValidationError("--executor must be one of: \(ExecutorRegistry.standard.names.joined(separator: ", "))")
+        }
     }
 
     func execute(_ project: Project, selection: [Int], projectFile: String) throws {
         let reporter = ConsoleReporter(quiet: quiet)
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        let configured = project.pipeline.executorConfig["type"].flatMap { if case .string(let s) = $0 { s } else { nil } }
         var options = RunOptions(jobs: jobs ?? cores, keepGoing: keepGoing, force: force, dryRun: dryRun, allowStale: allowStale)
-        if (executor ?? configured ?? "local") == "slurm" {
-            let config = try reporting { try SlurmConfig(Params(project.pipeline.executorConfig, path: "executor")) }
-            options.executor = SlurmExecutor(config: config, pipelineFile: projectFile)
-            options.jobs = jobs ?? 64
-            options.threadsPerStage = config.cpusPerTask ?? 1
+        options.noSandbox = noSandbox
+        let registry = ExecutorRegistry.standard
+        let type = registry[registry.chosen(executor, block: project.pipeline.executorConfig)]!
+        let made = try reporting {
+            try type.make(Params(project.pipeline.executorConfig, path: "executor"),
+                          context: ExecutorContext(pipelineFile: projectFile, noSandbox: noSandbox))
         }
+        options.executor = made.executor
+        options.jobs = jobs ?? made.jobs ?? cores
+        options.threadsPerStage = made.threadsPerStage
+        let firstRunHere = !FileManager.default.fileExists(atPath: project.store.root.path)
         let runner = Runner(project: project, options: options, reporter: reporter)
-        let interrupts = InterruptHandler { runner.cancel() }
+        let interrupts = InterruptHandler(onFirst: { runner.cancel() }, onSecond: { runner.kill() })
         let summary = try reporting { try runner.run(selection) }
         withExtendedLifetime(interrupts) {}
         reporter.summary(summary)
+        if firstRunHere, !dryRun, !summary.results.isEmpty, summary.results.allSatisfy({ $0.outcome == .upToDate }) {
+            reporter.message(Self.nothingToDo(stages: summary.results.count, lock: project.lockName))
+        }
         if summary.interrupted { throw ExitCode(130) }
         if summary.failed { throw ExitCode(1) }
     }
 }
 
-/// First Ctrl-C: stop cleanly (no new stages, running ones told to stop,
-/// finished work kept). Second Ctrl-C: leave at once; outputs and lock are
-/// still intact, because they are only ever replaced by rename.
+extension RunFlags {
+    /// What a newcomer's first `repro all` on a fresh clone means, and how to recompute.
+    static func nothingToDo(stages: Int, lock: String) -> String {
+        """
+
+        Nothing had to run: the outputs on disk are exactly the ones \(lock) records for the current \
+        code, params and inputs of all \(stages) stages (it compares SHA-256 digests, not dates).
+        To recompute them on this machine:
+          repro all --force           rerun every stage and replace the outputs (README: "What you get" gives the time)
+          repro check --rebuild       rerun every stage into a scratch directory and compare the bytes with \(lock),
+                                      changing nothing (exit 4 names any stage that does not reproduce)
+        """
+    }
+}
+
+/// First Ctrl-C (or SIGTERM): stop cleanly (no new stages, running ones told
+/// to stop, SIGKILL after a grace period, finished work kept). Second: kill the
+/// stages' processes and leave at once; outputs and lock are still intact,
+/// because they are only ever replaced by rename.
 final class InterruptHandler {
     private let sources: [any DispatchSourceSignal]
 
-    init(_ onFirst: @escaping @Sendable () -> Void) {
+    init(onFirst: @escaping @Sendable () -> Void, onSecond: @escaping @Sendable () -> Void) {
         let count = SignalCounter()
         sources = [SIGINT, SIGTERM].map { sig in
             signal(sig, SIG_IGN)
@@ -68,6 +96,7 @@ final class InterruptHandler {
                     printError("\ninterrupted: stopping running stages (Ctrl-C again to quit at once)…")
                     onFirst()
                 } else {
+                    onSecond()
                     _exit(130)
                 }
             }

@@ -12,7 +12,7 @@ struct Status: ParsableCommand {
     @Flag(help: "Machine-readable output (one object per stage).")
     var json = false
 
-    @Argument(help: "Stages to consider (default: all).")
+    @Argument(help: "Stages to consider (default: all).", completion: StageCompletion.kind)
     var stages: [String] = []
 
     func run() throws {
@@ -32,7 +32,7 @@ struct Status: ParsableCommand {
                 return Value.object(o).canonicalJSON
             }.joined(separator: ",")
             out += "],\"stale_binary_sources\":[\(stale.map { Value.string($0).canonicalJSON }.joined(separator: ","))]}\n"
-            FileHandle.standardOutput.write(Data(out.utf8))
+            ConsoleOutput.out(out)
         } else {
             if !stale.isEmpty {
                 print("warning: this repro binary was built from other sources than those on disk (\(stale.prefix(3).joined(separator: ", "))…); rebuild it")

@@ -13,9 +13,9 @@ struct Verify: ParsableCommand {
         let (checked, mismatches) = try reporting { try Inspector(project: project).verify() }
         for m in mismatches { print("MISMATCH  \(m)") }
         if mismatches.isEmpty {
-            print("verified: \(checked) outputs of \(project.pipeline.stages.count) stages match \(LockFile.fileName)")
+            print("verified: \(checked) outputs of \(project.pipeline.stages.count) stages match \(project.lockName)")
         } else {
-            print("\(mismatches.count) mismatch(es) against \(LockFile.fileName)")
+            print("\(mismatches.count) mismatch(es) against \(project.lockName)")
             throw ExitCode(3)
         }
     }

@@ -7,7 +7,7 @@ struct Why: ParsableCommand {
 
     @OptionGroup var projectOptions: ProjectOptions
 
-    @Argument(help: "Stage names.")
+    @Argument(help: "Stage names.", completion: StageCompletion.kind)
     var stages: [String]
 
     func run() throws {
@@ -18,7 +18,7 @@ struct Why: ParsableCommand {
             let name = project.pipeline.stages[i].name
             let reasons = try reporting { try inspector.why(i) }
             if reasons.isEmpty {
-                print("\(name): up to date (key and outputs match \(LockFile.fileName))")
+                print("\(name): up to date (key and outputs match \(project.lockName))")
             } else {
                 print("\(name):")
                 for r in reasons { print("  - \(r)") }

@@ -1,5 +1,8 @@
 import Foundation
 import XCTest
+import Engine
+
+func sha256Hex(_ bytes: [UInt8]) -> String { FileHasher.hash(data: bytes) }
 
 /// Runs the real `repro` binary built next to this test bundle.
 enum CLI {
@@ -22,13 +25,14 @@ enum CLI {
     }
 
     /// Starts repro in `dir`; the caller waits or signals.
-    static func start(_ args: [String], in dir: URL) throws -> (Process, Pipe, Pipe) {
+    static func start(_ args: [String], in dir: URL, extraEnv: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
         let p = Process()
         p.executableURL = binary
         p.arguments = args
         p.currentDirectoryURL = dir
         var env = ProcessInfo.processInfo.environment
         env["NO_COLOR"] = "1"
+        for (k, v) in extraEnv { env[k] = v }
         p.environment = env
         let out = Pipe(), err = Pipe()
         p.standardOutput = out

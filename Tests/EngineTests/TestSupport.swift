@@ -68,6 +68,7 @@ func fakeCode(_ overrides: [String: String] = [:]) -> CodeDigests {
         ("Sources/Test/Count.swift", String(repeating: "d", count: 64)),
         ("Sources/Engine/ShellKind.swift", String(repeating: "e", count: 64)),
         ("Sources/Engine/Subprocess.swift", String(repeating: "f", count: 64)),
+        ("Sources/Engine/Sandbox.swift", String(repeating: "d", count: 64)),
     ]
     for (i, f) in files.enumerated() { if let o = overrides[f.0] { files[i].1 = o } }
     return CodeDigests(files: files.map { (path: $0.0, sha256: $0.1) })

@@ -1,0 +1,83 @@
+import Foundation
+
+/// One way of running stages (`local`, `slurm`): the keys its `executor:`
+/// block may hold, and how it becomes a `StageExecutor` for a run.
+public protocol ExecutorType: Sendable {
+    /// `type:` in the executor block, and `--executor` on the command line.
+    var name: String { get }
+    /// The keys of the `executor:` block it reads (besides `type`).
+    var keys: [String] { get }
+    /// Checks the block (throws `ParamError` naming the key).
+    func validate(_ block: Params) throws
+    /// The executor, with the run's default `-j` and threads per stage.
+    func make(_ block: Params, context: ExecutorContext) throws -> (executor: any StageExecutor, jobs: Int?, threadsPerStage: Int?)
+}
+
+/// What an executor may need to know about the run that starts it.
+public struct ExecutorContext: Sendable {
+    public var pipelineFile: String
+    public var noSandbox: Bool
+    public init(pipelineFile: String, noSandbox: Bool) {
+        self.pipelineFile = pipelineFile
+        self.noSandbox = noSandbox
+    }
+}
+
+/// The executor types a `repro` binary knows, by name (like `KindRegistry`).
+public struct ExecutorRegistry: Sendable {
+    private let types: [any ExecutorType]
+
+    public init(_ types: [any ExecutorType]) { self.types = types }
+
+    public static let standard = ExecutorRegistry([LocalExecutorType(), SlurmExecutorType()])
+
+    public var names: [String] { types.map(\.name) }
+    public subscript(name: String) -> (any ExecutorType)? { types.first { $0.name == name } }
+
+    /// The executor a run uses: `--executor`, else the block's `type`, else local.
+    public func chosen(_ override: String?, block: Value.Object) -> String {
+        override ?? block["type"].flatMap { if case .string(let s) = $0 { s } else { nil } } ?? "local"
+    }
+
+    /// Problems with an `executor:` block, as (message, dotted key path, hint): an unknown
+    /// type, keys that type does not read, a bad value.
+    func problems(_ block: Value.Object) -> [(message: String, key: String?, hint: String?)] {
+        let name = chosen(nil, block: block)
+        guard let type = self[name] else {
+            return [("executor: unknown type '\(name)'", "executor.type", "known types: \(names.joined(separator: ", "))")]
+        }
+        var out: [(String, String?, String?)] = []
+        for k in block.keys where k != "type" && !type.keys.contains(k) {
+            out.append(("unknown key '\(k)' in executor", "executor.\(k)", "allowed keys for type \(name): \((["type"] + type.keys).sorted().joined(separator: ", "))"))
+        }
+        do { try type.validate(Params(block, path: "executor")) } catch let e as ParamError {
+            out.append(("executor: \(e.message) (\(e.key))", e.key, nil))
+        } catch {
+            out.append(("executor: \(error)", nil, nil))
+        }
+        return out
+    }
+}
+
+/// In this process (the default).
+public struct LocalExecutorType: ExecutorType {
+    public init() {}
+    public let name = "local"
+    public let keys: [String] = []
+    public func validate(_ block: Params) throws { _ = try block.string("type", default: "local") }
+    public func make(_ block: Params, context: ExecutorContext) throws -> (executor: any StageExecutor, jobs: Int?, threadsPerStage: Int?) {
+        (LocalExecutor(), nil, nil)
+    }
+}
+
+/// One Slurm batch job per stage (see `SlurmExecutor`).
+public struct SlurmExecutorType: ExecutorType {
+    public init() {}
+    public let name = "slurm"
+    public var keys: [String] { SlurmConfig.keys.filter { $0 != "type" } }
+    public func validate(_ block: Params) throws { _ = try SlurmConfig(block) }
+    public func make(_ block: Params, context: ExecutorContext) throws -> (executor: any StageExecutor, jobs: Int?, threadsPerStage: Int?) {
+        let config = try SlurmConfig(block)
+        return (SlurmExecutor(config: config, pipelineFile: context.pipelineFile, noSandbox: context.noSandbox), 64, config.cpusPerTask ?? 1)
+    }
+}
