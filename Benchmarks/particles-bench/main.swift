@@ -4,6 +4,7 @@
 // Run: swift run -c release particles-bench [d] [n] [steps]
 //      swift run -c release particles-bench agree MU   (fig2's particles-vs-ODE check)
 import Foundation
+import Parallel
 import Particles
 import Theory
 

@@ -6,6 +6,7 @@
 // to t = 1600) on 1 and 2 threads.
 import Foundation
 import GSL
+import Parallel
 import Theory
 
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }

@@ -2,15 +2,22 @@ import Foundation
 import PackagePlugin
 
 /// Generates `SourceDigests.swift`: the SHA-256 of every source file of the
-/// package, as this binary was built from them. Stage keys use these digests
-/// as "the code behind a kind", and `repro` compares them with the files on
-/// disk to detect a stale binary.
+/// package, as this binary was built from them, and the package's target
+/// graph (each target's directory and the targets it depends on). Stage keys
+/// use these digests as "the code behind a kind" (a kind may name a target and
+/// so cover all it imports), and `repro` compares them with the files on disk
+/// to detect a stale binary.
 @main
 struct SourceDigestPlugin: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
         let root = context.package.directoryURL
         var inputs: [URL] = []
+        var graph: [String] = []
         for module in context.package.targets {
+            let deps = module.dependencies.compactMap { dep -> String? in
+                if case .target(let t) = dep { t.name } else { nil }  // products are other packages'
+            }
+            graph.append("\(module.name)=\(module.directoryURL.path)=\(deps.joined(separator: ","))")
             guard module.name != target.name else { continue }  // our own output would be circular
             if let source = module as? SourceModuleTarget {
                 inputs += source.sourceFiles.filter { $0.type == .source || $0.type == .header }.map(\.url)
@@ -23,7 +30,7 @@ struct SourceDigestPlugin: BuildToolPlugin {
         return [.buildCommand(
             displayName: "Hashing sources for stage keys",
             executable: try context.tool(named: "source-digest").url,
-            arguments: [root.path, output.path] + inputs.map(\.path),
+            arguments: [root.path, output.path, graph.joined(separator: ";")] + inputs.map(\.path),
             inputFiles: inputs,
             outputFiles: [output])]
     }

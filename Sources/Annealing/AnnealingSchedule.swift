@@ -26,8 +26,8 @@ public enum AnnealingShape: String, CaseIterable, Sendable {
 ///
 /// Every shape gives β(0) = β₀ and β(t) = 1 for t ≥ τ exactly, and is
 /// nondecreasing; β₀ = 1 gives β ≡ 1 (exactly 1, whatever the shape).
-/// The linear formula is the one the project used before shapes existed,
-/// kept bit for bit.
+/// The linear shape is evaluated as β₀ + (1 − β₀)·x in that order: the
+/// committed artifacts' bits depend on it.
 public struct AnnealingSchedule: Sendable, Equatable {
     public var beta0: Double
     public var tau: Double
@@ -51,7 +51,7 @@ public struct AnnealingSchedule: Sendable, Equatable {
     public func beta(_ t: Double) -> Double {
         switch shape {
         case .linear:
-            // Kept exactly as before shapes existed (bit-identical outputs).
+            // This expression and order exactly: the artifacts' bits depend on it.
             return beta0 == 1 ? 1 : beta0 + (1 - beta0) * min(max(t / tau, 0), 1)
         case .constant:
             return beta0 == 1 || t >= tau ? 1 : beta0

@@ -2,4 +2,6 @@
 /// SourceDigestPlugin at build time) lists every source file's SHA-256.
 public enum BuildInfo {
     public static var sourceDigests: [(path: String, sha256: String)] { SourceDigests.files }
+    /// The package's targets with their directories and the targets they depend on.
+    public static var targets: [(name: String, path: String, dependencies: [String])] { SourceDigests.targets }
 }

@@ -14,6 +14,6 @@ public struct LocalExecutor: StageExecutor {
     public init() {}
     public let name = "local"
     public func execute(_ stage: Pipeline.Stage, context: StageContext, project: Project) throws {
-        try stage.kind.run(context)
+        try stage.run(context)
     }
 }

@@ -6,6 +6,8 @@ public struct Pipeline: Sendable {
     public struct Stage: Sendable {
         public let spec: StageSpec
         public let kind: any StageKind
+        /// What `kind.validate` made of the params: what `run` receives.
+        public let config: any Sendable
         /// `spec.params` as canonical JSON (computed once: it is part of every key).
         public let canonicalParams: String
         /// The source files behind this stage (see `StageKind.codePaths(for:)`).
@@ -49,6 +51,7 @@ public struct Pipeline: Sendable {
     public static func build(_ spec: PipelineSpec, root: URL, registry: KindRegistry) throws -> Pipeline {
         var errors: [PipelineError] = []
         var kinds: [(any StageKind)?] = []
+        var configs: [(any Sendable)?] = Array(repeating: nil, count: spec.stages.count)
         var seenNames: [String: Int] = [:]
         for (i, s) in spec.stages.enumerated() {
             if let j = seenNames[s.name] {
@@ -67,7 +70,7 @@ public struct Pipeline: Sendable {
             errors += checkPaths(s)
             let params = Params(s.params)
             do {
-                try kind.validate(params, stage: StageInfo(name: s.name, deps: s.deps, outs: s.outs))
+                configs[i] = try kind.validate(params, stage: StageInfo(name: s.name, deps: s.deps, outs: s.outs))
                 for k in params.unreadKeys {
                     errors.append(PipelineError("unknown parameter '\(k)' for kind '\(s.kind)' in stage '\(s.name)'",
                                                 at: s.location(ofParam: k), hint: "remove it or check its spelling (see `repro kinds \(s.kind)`)"))
@@ -144,7 +147,7 @@ public struct Pipeline: Sendable {
         var position = Array(repeating: 0, count: n)
         for (p, i) in order.enumerated() { position[i] = p }
         let stages = order.map { i in
-            Stage(spec: spec.stages[i], kind: kinds[i]!, canonicalParams: Value.object(spec.stages[i].params).canonicalJSON,
+            Stage(spec: spec.stages[i], kind: kinds[i]!, config: configs[i]!, canonicalParams: Value.object(spec.stages[i].params).canonicalJSON,
                   codePaths: kinds[i]!.codePaths(for: Params(spec.stages[i].params)), producers: producers[i].map { $0.map { position[$0] } },
                   upstream: upstream[i].map { position[$0] }.sorted())
         }

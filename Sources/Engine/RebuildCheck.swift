@@ -69,7 +69,7 @@ public final class RebuildCheck: Sendable {
                                       cancelled: { [self] in isCancelled })
             var finding = Finding(stage: stage.name, differing: [])
             do {
-                try stage.kind.run(ctx)
+                try stage.run(ctx)
                 for (path, out) in previous.outs {
                     let d = try FileHasher.hashIfExists(staging.appendingPathComponent(path))
                     if d?.sha256 != out.sha256 { finding.differing.append(path) }

@@ -25,7 +25,7 @@ public struct ShellKind: StageKind {
     public let summary = "run a command (argv list) in a bubblewrap sandbox holding only its deps; it writes its outs there"
     public let codePaths = ["Sources/Engine/ShellKind.swift", "Sources/Engine/Subprocess.swift", "Sources/Engine/Sandbox.swift"]
 
-    struct Config {
+    public struct Config: Sendable {
         var argv: [String]
         var stdout: String?
         var env: [(String, String)]
@@ -47,8 +47,8 @@ public struct ShellKind: StageKind {
         return Config(argv: argv, stdout: stdout, env: env, fingerprint: try Self.fingerprint(p))
     }
 
-    public func validate(_ params: Params, stage: StageInfo) throws {
-        _ = try config(params, outs: stage.outs)
+    public func validate(_ params: Params, stage: StageInfo) throws -> Config {
+        try config(params, outs: stage.outs)
     }
 
     public func platform(_ params: Params, stage: StageInfo) throws -> [PlatformFact] {
@@ -71,8 +71,7 @@ public struct ShellKind: StageKind {
         }
     }
 
-    public func run(_ ctx: StageContext) throws {
-        let cfg = try config(ctx.params, outs: ctx.info.outs)
+    public func run(_ cfg: Config, in ctx: StageContext) throws {
         let fm = FileManager.default
         for o in ctx.info.outs { _ = try ctx.output(o) }  // creates the parent directories
         let base = ctx.staging.deletingLastPathComponent().appendingPathComponent(ctx.staging.lastPathComponent)

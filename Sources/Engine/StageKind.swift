@@ -4,25 +4,33 @@ import Foundation
 /// stage's params and inputs into its outputs. Kinds are registered by name in
 /// a `KindRegistry`; the engine knows nothing else about them.
 ///
-/// Contract: `run` must be a pure function of (params, input bytes, the
+/// `validate` reads the params once into a typed `Config`; the engine keeps
+/// that value and hands it to `run`, so what was checked is exactly what runs
+/// (a param cannot be read one way at validation and another way at run time).
+///
+/// Contract: `run` must be a pure function of (config, input bytes, the
 /// kind's code): same inputs, same output bytes, whatever the machine load,
 /// `-j`, or time of day. It writes only the paths `context.output(_:)` gives.
 public protocol StageKind: Sendable {
+    /// What `validate` makes of a stage's params and `run` receives.
+    associatedtype Config: Sendable
     /// The name used as `kind:` in pipeline.yaml.
     var name: String { get }
     /// One line for `repro kinds` and error messages.
     var summary: String { get }
-    /// Source files or directories (relative to the package root, e.g.
-    /// "Sources/Theory") whose content determines this kind's outputs. Their
-    /// digest is part of every key of this kind, so editing them reruns exactly
-    /// this kind's stages and their dependents.
+    /// The code whose content determines this kind's outputs: source files or
+    /// directories relative to the package root (e.g. "Sources/Stages/ODEStage.swift"),
+    /// and package targets as `target:NAME` (e.g. "target:Theory"), which cover
+    /// that target's sources and those of every target it depends on, as the
+    /// package graph says (`CodeDigests`). Their digest is part of every key of
+    /// this kind, so editing them reruns exactly this kind's stages and their dependents.
     var codePaths: [String] { get }
-    /// Reads and checks every parameter before any stage runs; throws
-    /// `ParamError` naming the parameter. Parameters it never reads are
-    /// reported as unknown.
-    func validate(_ params: Params, stage: StageInfo) throws
-    /// Produces the declared outputs.
-    func run(_ context: StageContext) throws
+    /// Reads and checks every parameter before any stage runs, bounding what the
+    /// stage will allocate; throws `ParamError` naming the parameter. Parameters
+    /// it never reads are reported as unknown.
+    func validate(_ params: Params, stage: StageInfo) throws -> Config
+    /// Produces the declared outputs from what `validate` returned for this stage.
+    func run(_ config: Config, in context: StageContext) throws
     /// The code of one stage, when it depends on its params (a `figure`
     /// stage's code is the file of the figure it draws). Default: `codePaths`.
     func codePaths(for params: Params) -> [String]
@@ -46,6 +54,28 @@ extension StageKind {
     public var recordsProvenance: Bool { false }
     public func verify(root: URL, stage: StageInfo, params: Params) throws -> [String] { [] }
     public func platform(_ params: Params, stage: StageInfo) throws -> [PlatformFact] { [] }
+
+    /// `run` for a config that arrives type-erased, as the registry holds kinds
+    /// as existentials: it must be what this kind's `validate` returned.
+    public func run(validated config: any Sendable, in context: StageContext) throws {
+        guard let config = config as? Config else {
+            throw StageFailure("internal error: stage '\(context.name)' was not validated by kind '\(name)'")
+        }
+        try run(config, in: context)
+    }
+
+    /// Validates the context's params and runs with the result, for callers
+    /// that hold no validated pipeline (tests, one-off tools).
+    public func validateAndRun(_ context: StageContext) throws {
+        try run(try validate(context.params, stage: context.info), in: context)
+    }
+}
+
+extension Pipeline.Stage {
+    /// Runs the stage's kind on the config its validation produced.
+    public func run(_ context: StageContext) throws {
+        try kind.run(validated: config, in: context)
+    }
 }
 
 /// A stage this one reads from, as shown to kinds that record provenance.

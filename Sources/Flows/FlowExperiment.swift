@@ -1,4 +1,5 @@
 import Foundation
+import Parallel
 import Random
 import Synchronization
 
@@ -143,22 +144,6 @@ public struct FlowExperiment: Sendable {
     public func runAll(seeds: [UInt64], threads: Int, tick: @escaping @Sendable () throws -> Void = {}) throws
         -> [SeedResult]
     {
-        let results = Mutex<[Result<SeedResult, any Error>?]>(Array(repeating: nil, count: seeds.count))
-        let next = Atomic<Int>(0)
-        let workers = max(1, min(threads, seeds.count))
-        let body: @Sendable (Int) -> Void = { _ in
-            while true {
-                let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                if i >= seeds.count { return }
-                let r = Result { try self.run(seed: seeds[i], tick: tick) }
-                results.withLock { $0[i] = r }
-            }
-        }
-        if workers == 1 {
-            body(0)
-        } else {
-            DispatchQueue.concurrentPerform(iterations: workers, execute: body)
-        }
-        return try results.withLock { rs in try rs.map { try $0!.get() } }
+        try parallelMap(count: seeds.count, threads: threads) { i in try self.run(seed: seeds[i], tick: tick) }
     }
 }

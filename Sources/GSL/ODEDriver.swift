@@ -68,7 +68,7 @@ public final class ODEDriver {
         _ = gsl_odeiv2_driver_reset_hstart(d, initialStep)
     }
 
-    /// Largest step the control may take (∞ by default).
+    /// Largest step the control may take (∞ by default); `advance` and `step` honour it.
     public func setMaxStep(_ hmax: Double) throws {
         try GSLLibrary.check(gsl_odeiv2_driver_set_hmax(d, hmax), "gsl_odeiv2_driver_set_hmax")
     }
@@ -89,9 +89,14 @@ public final class ODEDriver {
         }
     }
 
-    /// One adaptive step toward `t1`; never passes it.
+    /// One adaptive step toward `t1`; never passes it, nor the step cap.
     public func step(t: inout Double, toward t1: Double, y: inout [Double]) throws(ODEFailure) {
         let d = self.d
+        // The cap lives in the driver, which applies it only in its own loop
+        // (gsl_odeiv2_driver_apply); this loop calls evolve directly, so clamp
+        // the proposal here as that loop does. evolve never steps beyond it.
+        let hmax = d.pointee.hmax
+        if abs(d.pointee.h) > hmax { d.pointee.h = d.pointee.h < 0 ? -hmax : hmax }
         var tt = t
         let code = y.withUnsafeMutableBufferPointer { yb in
             gsl_odeiv2_evolve_apply(d.pointee.e, d.pointee.c, d.pointee.s, d.pointee.sys, &tt, t1, &d.pointee.h,

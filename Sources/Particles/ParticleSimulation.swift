@@ -128,16 +128,6 @@ public final class ParticleSimulation {
                             qMM: Kernels.dot(mMinus, mMinus, d), theta: theta)
     }
 
-    /// Target variance and factor at time t (model.md, "Extensions").
-    func tempered(_ t: Double) -> (sp2: Double, c: Double) {
-        let sp2 = config.target.sigmaP2
-        switch config.tempering {
-        case .none: return (sp2, 1)
-        case .power(let b): return (sp2, b.beta(t))
-        case .variance(let b): return (sp2 / b.beta(t), 1)
-        }
-    }
-
     // MARK: - One step
 
     /// The sample passes of one step at time t from the current state; the
@@ -150,7 +140,7 @@ public final class ParticleSimulation {
         }
         for j in 0..<d { dvec[j] = mPlus[j] - mMinus[j] }
         let tg = config.target, g = geometry, s = config.s
-        let (sp2, c) = tempered(t)
+        let (sp2, c) = config.temperedTarget(at: t)
         let wt = weight
         let delta = (0..<g.rank).map { g.muPlus[$0] - g.muMinus[$0] }
         let inputs = StepInputs(
@@ -194,7 +184,7 @@ public final class ParticleSimulation {
     func drift(t: Double, full: Bool, threads: Int) throws -> Drift {
         let (sums, ov) = try samplePasses(t: t, full: full, threads: threads)
         let n = Double(settings.n), s = config.s, sq = s.squareRoot()
-        let (sp2, c) = tempered(t)
+        let (sp2, c) = config.temperedTarget(at: t)
         let wt = weight
         let big = c / sp2 - 1 / s  // coefficient of x in ∇f
         let g = geometry

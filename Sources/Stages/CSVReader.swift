@@ -2,7 +2,8 @@ import Engine
 import Foundation
 
 /// Reads a tidy CSV written by `CSVTable` (header line, comma-separated,
-/// double quotes for cells holding commas): columns by name.
+/// double quotes around cells holding commas, quotes or line breaks, which a
+/// quoted cell keeps): columns by name.
 public struct CSVReader: Sendable {
     public let columns: [String]
     public let rows: [[String]]
@@ -15,7 +16,8 @@ public struct CSVReader: Sendable {
     }
 
     public init(text: String, name: String = "CSV") throws {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(Self.cells)
+        var lines = text.contains("\"") ? try Self.quotedRecords(text, name: name)
+            : text.split(separator: "\n", omittingEmptySubsequences: true).map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         guard !lines.isEmpty else { throw StageFailure("\(name) is empty") }
         columns = lines.removeFirst()
         for (i, r) in lines.enumerated() where r.count != columns.count {
@@ -24,36 +26,57 @@ public struct CSVReader: Sendable {
         rows = lines
     }
 
-    static func cells(_ line: Substring) -> [String] {
-        guard line.contains("\"") else { return line.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        var out: [String] = [], cur = "", quoted = false
-        var it = line.makeIterator()
-        while let c = it.next() {
+    /// Records of a text with quoted cells: a line break inside quotes belongs
+    /// to the cell; empty lines between records are skipped. By scalar, since
+    /// "\r\n" is a single Character.
+    static func quotedRecords(_ text: String, name: String) throws -> [[String]] {
+        var records: [[String]] = [], record: [String] = []
+        var cell = String.UnicodeScalarView(), quoted = false, afterQuote = false, lineHasContent = false
+        var it = text.unicodeScalars.makeIterator()
+        var pending = it.next()
+        while let c = pending {
+            pending = it.next()
             if quoted {
                 if c == "\"" {
-                    if let n = it.next() {
-                        if n == "\"" { cur.append("\"") } else { quoted = false; if n == "," { out.append(cur); cur = "" } else { cur.append(n) } }
-                    } else { quoted = false }
-                } else { cur.append(c) }
-            } else if c == "\"" { quoted = true } else if c == "," { out.append(cur); cur = "" } else { cur.append(c) }
+                    if pending == "\"" { cell.append("\""); pending = it.next() } else { quoted = false; afterQuote = true }
+                } else {
+                    cell.append(c)
+                }
+                continue
+            }
+            switch c {
+            case "\"" where cell.isEmpty && !afterQuote:
+                quoted = true
+                lineHasContent = true
+            case ",":
+                record.append(String(cell)); cell = .init(); afterQuote = false
+                lineHasContent = true
+            case "\n":
+                if lineHasContent || !cell.isEmpty { record.append(String(cell)); records.append(record) }
+                record = []; cell = .init(); afterQuote = false; lineHasContent = false
+            default:
+                cell.append(c)
+                lineHasContent = true
+            }
         }
-        out.append(cur)
-        return out
+        if quoted { throw StageFailure("\(name) ends inside a quoted cell") }
+        if lineHasContent || !cell.isEmpty { record.append(String(cell)); records.append(record) }
+        return records
     }
 
-    public func index(_ column: String) throws -> Int {
-        guard let i = columns.firstIndex(of: column) else {
+    public func index(_ column: Column) throws -> Int {
+        guard let i = columns.firstIndex(of: column.name) else {
             throw StageFailure("no column '\(column)' (columns: \(columns.joined(separator: ", ")))")
         }
         return i
     }
 
-    public func strings(_ column: String) throws -> [String] {
+    public func strings(_ column: Column) throws -> [String] {
         let i = try index(column)
         return rows.map { $0[i] }
     }
 
-    public func doubles(_ column: String) throws -> [Double] {
+    public func doubles(_ column: Column) throws -> [Double] {
         let i = try index(column)
         return try rows.enumerated().map { n, r in
             guard let d = Double(r[i]) else { throw StageFailure("column '\(column)' row \(n + 1): '\(r[i])' is not a number") }
@@ -62,8 +85,8 @@ public struct CSVReader: Sendable {
     }
 
     /// The rows whose cells equal the given values (compared as text, or as numbers when both parse).
-    public func filter(_ conditions: [String: String]) throws -> CSVReader {
-        let idx = try conditions.keys.sorted().map { (try index($0), conditions[$0]!) }
+    public func filter(_ conditions: [Column: String]) throws -> CSVReader {
+        let idx = try conditions.keys.sorted { $0.name < $1.name }.map { (try index($0), conditions[$0]!) }
         let kept = rows.filter { r in
             idx.allSatisfy { i, v in r[i] == v || (Double(r[i]) != nil && Double(r[i]) == Double(v)) }
         }
@@ -71,7 +94,7 @@ public struct CSVReader: Sendable {
     }
 
     /// Distinct values of a column, in first-appearance order.
-    public func distinct(_ column: String) throws -> [String] {
+    public func distinct(_ column: Column) throws -> [String] {
         var seen = Set<String>(), out: [String] = []
         for v in try strings(column) where seen.insert(v).inserted { out.append(v) }
         return out

@@ -25,7 +25,9 @@ public struct ClaimsKind: StageKind {
     /// The figure stages' keys are printed in claims.tex (provenance).
     public var recordsProvenance: Bool { true }
 
-    struct Claim {
+    public struct Config: Sendable { var claims: [Claim] }
+
+    struct Claim: Sendable {
         var id: String, figure: String, claim: String
         var file: String, key: String
         var op: String, bound: [Double]
@@ -82,11 +84,12 @@ public struct ClaimsKind: StageKind {
         return out
     }
 
-    public func validate(_ params: Params, stage: StageInfo) throws {
-        _ = try claims(params, deps: stage.deps)
+    public func validate(_ params: Params, stage: StageInfo) throws -> Config {
+        let c = Config(claims: try claims(params, deps: stage.deps))
         guard stage.outs.count == 1 || (stage.outs.count == 2 && stage.outs[1].hasSuffix(".tex")) else {
             throw ParamError(key: "claims", "the stage's outputs are the results JSON and, optionally, a .tex of LaTeX macros")
         }
+        return c
     }
 
     /// Each claim with its measured value (nil if the metric is missing).
@@ -105,8 +108,8 @@ public struct ClaimsKind: StageKind {
         }
     }
 
-    public func run(_ ctx: StageContext) throws {
-        let results = try evaluate(claims(ctx.params, deps: ctx.info.deps)) { try ctx.input($0) }
+    public func run(_ cfg: Config, in ctx: StageContext) throws {
+        let results = try evaluate(cfg.claims) { try ctx.input($0) }
         let failures = Self.failures(results)
         guard failures.isEmpty else { throw StageFailure(failures.joined(separator: "\n")) }
         var text = "{\n  \"claims\": [\n"

@@ -6,22 +6,54 @@ import Plot
 /// computes the metrics its claims are checked against. One file per figure
 /// in `Sources/Stages/Figures/`, listed in `FigureDrawings.all`.
 public protocol FigureDrawing: Sendable {
+    /// The figure's `options`, read and checked: what `draw` receives.
+    associatedtype Options: Sendable
     /// The `figure:` name used in pipeline.yaml.
     var name: String { get }
     /// This drawing's source file: its code digest is the figure's.
     var sourceFile: String { get }
-    /// Checks the figure's `options` (read every key you use).
-    func validate(_ options: Params, deps: [String]) throws
-    func draw(_ input: FigureInput) throws -> (Figure, Metrics)
+    /// Reads and checks the figure's `options` (every key it has).
+    func options(_ options: Params) throws -> Options
+    /// Every file the drawing reads with these options; the figure kind
+    /// checks at validation that each is among the stage's deps.
+    func inputs(_ options: Options) -> [String]
+    func draw(_ options: Options, _ input: FigureInput) throws -> (Figure, Metrics)
 }
 
-/// What a drawing may read: its options and its declared inputs.
+extension FigureDrawing {
+    /// The options as the figure kind's config carries them (type-erased, as
+    /// `FigureDrawings.all` holds drawings as existentials), with the files they name.
+    func checkedOptions(_ p: Params) throws -> (options: any Sendable, inputs: [String]) {
+        let o = try options(p)
+        return (o, inputs(o))
+    }
+
+    func draw(validated options: any Sendable, _ input: FigureInput) throws -> (Figure, Metrics) {
+        guard let options = options as? Options else { throw StageFailure("internal error: figure \(name) got options it did not check") }
+        return try draw(options, input)
+    }
+}
+
+/// What a drawing may read: its declared inputs, and the params of the stages
+/// that produced them.
 public struct FigureInput: Sendable {
-    public let options: Params
     public let deps: [String]
     let context: StageContext
 
     public func url(_ path: String) throws -> URL { try context.input(path) }
+
+    /// The params of the stage that wrote `path` (as its key records them),
+    /// so a figure reads e.g. the target's |μ| instead of restating it.
+    public func producerParams(of path: String) throws -> Params {
+        guard let u = context.upstream.first(where: { $0.outs.contains(path) }) else {
+            throw StageFailure("no stage of the pipeline writes '\(path)', so its params are unknown: add the stage that produces it")
+        }
+        guard case .object(let o) = try JSONReader.parse(u.params) else { throw StageFailure("stage '\(u.name)' has no params object") }
+        return Params(o, path: u.name)
+    }
+
+    /// A path template with `{d}` replaced by the dimension (e.g. artifacts/fig6/flows-d{d}-c3.0-metrics.csv).
+    public static func path(_ template: String, d: Int) -> String { template.replacingOccurrences(of: "{d}", with: String(d)) }
 
     public func csv(_ path: String) throws -> CSVReader {
         do { return try CSVReader(url: try context.input(path)) } catch let e as StageFailure {
@@ -53,8 +85,9 @@ public struct FigureKind: StageKind {
     public init() {}
     public let name = "figure"
     public let summary = "draw one figure of the paper (SVG) and compute its metrics"
-    public let codePaths = ["Sources/Stages/FigureStage.swift", "Sources/Stages/CSVReader.swift", "Sources/Stages/Metrics.swift",
-                            "Sources/Stages/Figures/FigureStyle.swift", "Sources/Plot"]
+    public let codePaths = ["Sources/Stages/FigureStage.swift", "Sources/Stages/CSVReader.swift", "Sources/Stages/Columns.swift", "Sources/Stages/Metrics.swift",
+                            "Sources/Stages/Figures/FigureStyle.swift", "Sources/Engine/Value.swift", "Sources/Engine/JSONReader.swift", "Sources/Theory/Classification.swift",
+                            "target:Plot"]
     public var recordsProvenance: Bool { true }
 
     public func codePaths(for params: Params) -> [String] {
@@ -70,21 +103,32 @@ public struct FigureKind: StageKind {
         return d
     }
 
-    public func validate(_ params: Params, stage: StageInfo) throws {
+    public struct Config: Sendable {
+        let drawing: any FigureDrawing
+        /// `drawing`'s checked `Options`.
+        let options: any Sendable
+        /// The printed width (and height), when the stage sets `width`.
+        let paperSize: (PaperWidth, Double?)?
+    }
+
+    public func validate(_ params: Params, stage: StageInfo) throws -> Config {
         let d = try drawing(params)
-        let options = try params.object("options", default: .init())
-        try d.validate(options, deps: stage.deps)
-        _ = try Self.paperSize(params)
+        let (options, inputs) = try d.checkedOptions(try params.object("options", default: .init()))
+        for path in inputs where !stage.deps.contains(path) {
+            throw ParamError(key: "options", "figure \(d.name) reads '\(path)', which is not among the stage's deps: add it to deps")
+        }
+        let paperSize = try Self.paperSize(params)
         guard stage.outs.count == 2, stage.outs[0].hasSuffix(".svg"), stage.outs[1].hasSuffix(".json") else {
             throw ParamError(key: "figure", "a figure stage has two outs: the SVG, then the metrics JSON")
         }
+        return Config(drawing: d, options: options, paperSize: paperSize)
     }
 
-    public func run(_ ctx: StageContext) throws {
-        let d = try drawing(ctx.params)
-        let input = FigureInput(options: try ctx.params.object("options", default: .init()), deps: ctx.info.deps, context: ctx)
-        var (figure, metrics) = try d.draw(input)
-        if let (w, h) = try Self.paperSize(ctx.params) { figure = figure.resized(to: w, heightInches: h) }
+    public func run(_ cfg: Config, in ctx: StageContext) throws {
+        let d = cfg.drawing
+        let input = FigureInput(deps: ctx.info.deps, context: ctx)
+        var (figure, metrics) = try d.draw(validated: cfg.options, input)
+        if let (w, h) = cfg.paperSize { figure = figure.resized(to: w, heightInches: h) }
         let svg: String
         do { svg = try figure.svg() } catch { throw StageFailure("figure \(d.name): \(error)") }
         try Data(svg.utf8).write(to: try ctx.output(ctx.info.outs[0]))

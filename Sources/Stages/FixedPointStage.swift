@@ -10,27 +10,27 @@ import Theory
 /// (bracketed to `fold_tol`, checked against the extended system
 /// F = 0, det J = 0).
 ///
-///     - name: fig5a-branch
+///     fig5a-branch:
 ///       kind: fixed-points
 ///       outs: [artifacts/fig5/branch.csv]
 ///       params: {target: {rho: 0.5, sigma_p2: 1}, w: 0.5, mu_start: 4, step: 0.02, fold_tol: 1e-7}
+///
+/// Refused at validation if the branch (mu_start / step points at most) would
+/// exceed `max_memory_gb` (default 2); Ctrl-C stops the continuation.
 public struct FixedPointStage: StageKind {
     public init() {}
     public let name = "fixed-points"
     public let summary = "aligned on-axis fixed points of the fixed-weight system vs |μ|, down to the fold |μ|_c"
-    public let codePaths = ["Sources/Stages/FixedPointStage.swift", "Sources/Stages/ModelParams.swift", "Sources/Stages/CSVTable.swift",
-                            "Sources/Theory", "Sources/Annealing", "Sources/GSL", "Sources/CGSL"]
+    public let codePaths = ["Sources/Stages/FixedPointStage.swift"] + ModelParams.codePaths
 
-    struct Setup {
+
+    public struct Config: Sendable {
         var fp: AxisFixedPoints, muStart: Double, guess: SIMD2<Double>, step: Double, foldTol: Double, output: String
     }
 
-    func setup(_ p: Params, _ stage: StageInfo) throws -> Setup {
-        let t = try p.object("target", default: Value.Object())
-        let rho = try t.double("rho", default: 0.5)
-        try t.check("rho", rho, "must be in (0, 1)") { $0 > 0 && $0 < 1 }
-        let sp2 = try t.double("sigma_p2", default: 1)
-        try t.check("sigma_p2", sp2, "must be > 0 (a variance)") { $0 > 0 && $0.isFinite }
+    public func validate(_ p: Params, stage: StageInfo) throws -> Config {
+        let budget = try MemoryBudget(p)
+        let (rho, sp2) = try ModelParams.mixtureShape(try p.object("target", default: Value.Object()))
         let s = try ModelParams.s(p)
         let w = try p.double("w", default: 0.5)
         try p.check("w", w, "must be in (0, 1)") { $0 > 0 && $0 < 1 }
@@ -44,17 +44,21 @@ public struct FixedPointStage: StageKind {
         try p.check("step", step, "must be in (0, mu_start)") { $0 > 0 && $0 < muStart }
         let tol = try p.double("fold_tol", default: 1e-7)
         try p.check("fold_tol", tol, "must be in (0, step)") { $0 > 0 && $0 < step }
-        return Setup(fp: AxisFixedPoints(rho: rho, sigmaP2: sp2, s: s, w: w), muStart: muStart,
+        // The branch keeps a point per full step down from mu_start (the fold is above 0).
+        try budget.checkRows((muStart / step).rounded(.up) + 1, columns: Schema.branch.count, key: p.fullKey("step"))
+        return Config(fp: AxisFixedPoints(rho: rho, sigmaP2: sp2, s: s, w: w), muStart: muStart,
                      guess: SIMD2(a[0], a[1]) * muStart, step: step, foldTol: tol, output: try ModelParams.singleCSVOutput(stage))
     }
 
-    public func validate(_ params: Params, stage: StageInfo) throws { _ = try setup(params, stage) }
-
-    public func run(_ ctx: StageContext) throws {
-        let su = try setup(ctx.params, ctx.info)
+    public func run(_ su: Config, in ctx: StageContext) throws {
         let (branch, fold): ([AxisFixedPoints.BranchPoint], AxisFixedPoints.Fold)
         do {
-            (branch, fold) = try su.fp.continueToFold(from: su.muStart, guess: su.guess, step: su.step, foldTol: su.foldTol)
+            (branch, fold) = try cancellable {
+                try su.fp.continueToFold(from: su.muStart, guess: su.guess, step: su.step, foldTol: su.foldTol,
+                                         cancelled: { ctx.isCancelled })
+            }
+        } catch is StageCancelled {
+            throw StageCancelled()
         } catch {
             throw StageFailure("continuation of the aligned branch from |μ| = \(su.muStart) failed: \(error)")
         }
@@ -65,7 +69,7 @@ public struct FixedPointStage: StageKind {
         guard abs(ext.mu - fold.hi) <= max(10 * su.foldTol, 1e-6) else {
             throw StageFailure("fold mismatch: continuation brackets [\(fold.lo), \(fold.hi)], extended system gives \(ext.mu)")
         }
-        var table = CSVTable(columns: ["row", "mu", "alpha_plus", "alpha_minus", "eig1_re", "eig1_im", "eig2_re", "eig2_im", "mu_lo", "mu_hi"])
+        var table = CSVTable(columns: Schema.branch)
         for p in branch {
             let e = p.eigenvalues
             table.append([.text("branch"), .double(p.mu), .double(p.alpha.x), .double(p.alpha.y),

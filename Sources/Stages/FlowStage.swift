@@ -1,3 +1,4 @@
+import Annealing
 import Engine
 import Flows
 import Foundation
@@ -7,28 +8,30 @@ import Synchronization
 /// two-Gaussian target of model.md (modes ±mu·e₁), one run per seed, seeds in
 /// parallel on ctx.parallelism threads with the same bytes for any -j.
 ///
-/// Params (defaults in brackets):
-///   d, mu                 dimension (≥ 2), |μ| (> 0)
-///   rho [0.5], sigma_p2 [1]   target weight of the + mode, mode variance
-///   seeds                 list of seed numbers, one run each (e.g. [1, 2, 3])
+/// Params (defaults in brackets); `target`, `tempering` and `seeds` are
+/// the model kinds' groups (`ModelParams`), with the schedule's tau counted in
+/// training steps:
+///   d                     dimension (≥ 2)
+///   target {mu, rho [0.5], sigma_p2 [1]}   |μ| (> 0), weight of the + mode, mode variance
+///   seeds                 list of seed numbers, one run each (e.g. [1, 2, 3]), or {from, count}
 ///   layers [8], hidden [[64, 64]], activation [tanh | relu]
 ///   init_scale [0.01]     c: the conditioners' last layers start ~ N(0, c²/H)
 ///   steps [1500], batch [256], lr [1e-3], lr_decay [none | linear], clip_norm [none]
-///   beta0 [1], temper_steps [0]   tempering, β: beta0 → 1 over temper_steps steps, then 1
-///   temper_mode [power | variance]  target p^β, or the mixture with variance σp²/β
-///   temper_shape [linear | exponential | geometric | constant]  the ramp (Annealing)
+///   tempering {mode: none | power | variance, beta0, tau, shape [linear]}   β: beta0 → 1 over
+///                         tau steps, then 1; power: target p^β, variance: the mixture with variance σp²/β
 ///   log_every [10], eval_samples [4096]   metrics on a fixed evaluation batch
 ///   snapshots [[]], snapshot_samples [0]  steps at which to keep samples ...
 ///   grid {lo, hi, n}      ... and, for d = 2, log q on an n×n grid
+///   max_memory_gb [2]     refused at validation if the batches, grids or tables would need more
 ///
-///     - name: fig6-flows-d16-far
+///     fig6-flows-d16-far:
 ///       kind: flow
-///       params: {d: 16, mu: 4, seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], init_scale: 3,
+///       params: {d: 16, target: {mu: 4}, seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], init_scale: 3,
 ///                snapshots: [1500], snapshot_samples: 4096}
 ///       outs: [artifacts/flows/d16-far-metrics.csv, artifacts/flows/d16-far-samples.csv]
-///     - name: fig1-flow-d2
+///     fig1-flow-d2:
 ///       kind: flow
-///       params: {d: 2, mu: 3, seeds: [1], snapshots: [0, 100, 500, 1500],
+///       params: {d: 2, target: {mu: 3}, seeds: [1], snapshots: [0, 100, 500, 1500],
 ///                grid: {lo: -6, hi: 6, n: 121}}
 ///       outs: [artifacts/flows/d2-metrics.csv, artifacts/flows/d2-density.csv]
 ///
@@ -44,16 +47,13 @@ public struct FlowStage: StageKind {
     public init() {}
     public var name: String { "flow" }
     public var summary: String { "RealNVP flows trained by reverse KL on the two-Gaussian target, per seed" }
-    public var codePaths: [String] {
-        ["Sources/Stages/FlowStage.swift", "Sources/Stages/CSVTable.swift", "Sources/Flows", "Sources/Annealing", "Sources/Random"]
+    public var codePaths: [String] { ["Sources/Stages/FlowStage.swift", "target:Flows"] + ModelParams.sharedCodePaths }
+
+    public func validate(_ params: Params, stage: StageInfo) throws -> FlowStageConfig {
+        try FlowStageConfig(params, outs: stage.outs)
     }
 
-    public func validate(_ params: Params, stage: StageInfo) throws {
-        _ = try FlowStageConfig(params, outs: stage.outs)
-    }
-
-    public func run(_ ctx: StageContext) throws {
-        let cfg = try FlowStageConfig(ctx.params, outs: ctx.info.outs)
+    public func run(_ cfg: FlowStageConfig, in ctx: StageContext) throws {
         let total = Double(cfg.seeds.count * cfg.experiment.steps)
         let done = Atomic<Int>(0)
         let every = max(1, Int(total / 200))
@@ -73,8 +73,7 @@ public struct FlowStage: StageKind {
     }
 
     func writeMetrics(_ results: [FlowExperiment.SeedResult], _ cfg: FlowStageConfig, to url: URL) throws {
-        var t = CSVTable(columns: ["seed", "step", "beta", "kl", "kl_se", "mass_plus", "min_mass", "alpha_plus",
-                                   "alpha_minus", "batch_loss", "batch_loss_se"])
+        var t = CSVTable(columns: Schema.flowMetrics)
         for r in results {
             for row in r.log {
                 let m = row.metrics
@@ -89,7 +88,7 @@ public struct FlowStage: StageKind {
     }
 
     func writeSamples(_ results: [FlowExperiment.SeedResult], _ cfg: FlowStageConfig, to url: URL) throws {
-        var t = CSVTable(columns: ["seed", "step", "x1", "x2"])
+        var t = CSVTable(columns: Schema.flowSamples)
         let d = cfg.experiment.architecture.dim
         for r in results {
             for s in r.snapshots {
@@ -102,7 +101,7 @@ public struct FlowStage: StageKind {
     }
 
     func writeDensity(_ results: [FlowExperiment.SeedResult], _ cfg: FlowStageConfig, to url: URL) throws {
-        var t = CSVTable(columns: ["seed", "step", "x1", "x2", "log_q", "q"])
+        var t = CSVTable(columns: Schema.flowDensity)
         let g = cfg.experiment.grid!
         for r in results {
             for s in r.snapshots {
@@ -121,7 +120,7 @@ public struct FlowStage: StageKind {
 
 /// The `flow` params, read and checked (every key read here, so the engine
 /// can flag the rest as unknown).
-struct FlowStageConfig {
+public struct FlowStageConfig: Sendable {
     var experiment: FlowExperiment
     var seeds: [UInt64]
     var metricsOut: String
@@ -129,14 +128,10 @@ struct FlowStageConfig {
     var densityOut: String?
 
     init(_ p: Params, outs: [String]) throws {
+        let budget = try MemoryBudget(p)
         let d = try p.check("d", p.int("d"), "must be ≥ 2") { $0 >= 2 }
-        let mu = try p.check("mu", p.double("mu"), "must be > 0 and finite") { $0 > 0 && $0.isFinite }
-        let rho = try p.check("rho", p.double("rho", default: 0.5), "must be in (0, 1)") { $0 > 0 && $0 < 1 }
-        let sigma2 = try p.check("sigma_p2", p.double("sigma_p2", default: 1), "must be > 0") { $0 > 0 && $0.isFinite }
-        let seeds = try p.ints("seeds")
-        if seeds.isEmpty { throw ParamError(key: p.fullKey("seeds"), "must list at least one seed") }
-        for s in seeds where s < 0 { throw ParamError(key: p.fullKey("seeds"), "must be ≥ 0, got \(s)") }
-        if Set(seeds).count != seeds.count { throw ParamError(key: p.fullKey("seeds"), "has a repeated seed") }
+        let (mu, rho, sigma2) = try ModelParams.symmetricTarget(p)
+        let seeds = try ModelParams.seeds(p, budget: budget)
         let layers = try p.check("layers", p.int("layers", default: 8), "must be ≥ 1") { $0 >= 1 }
         let hidden = try p.ints("hidden", default: [64, 64])
         if hidden.isEmpty || hidden.contains(where: { $0 < 1 }) {
@@ -154,14 +149,12 @@ struct FlowStageConfig {
         } else {
             _ = p.raw("clip_norm")
         }
-        let beta0 = try p.check("beta0", p.double("beta0", default: 1), "must be in (0, 1]") { $0 > 0 && $0 <= 1 }
-        let temper = try p.check("temper_steps", p.int("temper_steps", default: 0), "must be ≥ 0") { $0 >= 0 }
-        let temperMode = TemperMode(rawValue: try p.choice("temper_mode", TemperMode.allCases.map(\.rawValue),
-                                                           default: TemperMode.power.rawValue))!
-        let temperShape = AnnealingShape(rawValue: try p.choice("temper_shape", AnnealingShape.allCases.map(\.rawValue),
-                                                                default: AnnealingShape.linear.rawValue))!
-        if beta0 < 1 && temper == 0 {
-            throw ParamError(key: p.fullKey("temper_steps"), "must be > 0 when beta0 < 1 (the number of steps over which β rises to 1)")
+        var beta0 = 1.0, temper = 0, temperMode = TemperMode.power, temperShape = AnnealingShape.linear
+        if let (mode, schedule) = try ModelParams.temperingGroup(p) {
+            guard schedule.tau == schedule.tau.rounded(), schedule.tau <= Double(Int32.max) else {
+                throw ParamError(key: p.fullKey("tempering") + ".tau", "must be a whole number of training steps, got \(schedule.tau)")
+            }
+            (beta0, temper, temperMode, temperShape) = (schedule.beta0, Int(schedule.tau), TemperMode(rawValue: mode)!, schedule.shape)
         }
         let logEvery = try p.check("log_every", p.int("log_every", default: 10), "must be ≥ 1") { $0 >= 1 }
         let evalCount = try p.check("eval_samples", p.int("eval_samples", default: 4096), "must be ≥ 1") { $0 >= 1 }
@@ -187,6 +180,14 @@ struct FlowStageConfig {
         if (grid != nil || sampleCount > 0) && snapshots.isEmpty {
             throw ParamError(key: p.fullKey("snapshots"), "must list steps when grid or snapshot_samples is given")
         }
+        // Per seed: each coupling layer keeps its activations for the backward pass.
+        let bytesPerSample = Double(d + 2 * hidden.reduce(0, +)) * Double(layers) * 8
+        try budget.check(Double(batch), "samples per batch", bytesEach: bytesPerSample, key: p.fullKey("batch"))
+        try budget.check(Double(evalCount), "evaluation samples", bytesEach: bytesPerSample, key: p.fullKey("eval_samples"))
+        let runs = Double(seeds.count) * Double(snapshots.count)
+        try budget.checkRows(Double(seeds.count) * (Double(steps / logEvery) + 2), columns: 11, key: p.fullKey("log_every"))
+        try budget.checkRows(runs * Double(sampleCount), columns: 4, key: p.fullKey("snapshot_samples"))
+        if let grid { try budget.checkRows(runs * Double(grid.count) * Double(grid.count), columns: 6, key: p.fullKey("grid") + ".n") }
 
         // Outputs, by the end of their names.
         func out(_ suffix: String) throws -> String? {
@@ -220,6 +221,6 @@ struct FlowStageConfig {
                                      temperMode: temperMode, temperShape: temperShape),
             steps: steps, logEvery: logEvery, evalCount: evalCount, snapshotSteps: snapshots.sorted(),
             sampleCount: sampleCount, grid: grid)
-        self.seeds = seeds.map { UInt64($0) }
+        self.seeds = seeds
     }
 }

@@ -17,12 +17,14 @@ public struct GalleryKind: StageKind {
     public init() {}
     public let name = "gallery"
     public let summary = "an HTML page of every figure with caption, claims and provenance"
-    public let codePaths = ["Sources/Stages/GalleryStage.swift", "Sources/Stages/HTML.swift"]
+    public let codePaths = ["Sources/Stages/GalleryStage.swift", "Sources/Stages/HTML.swift", "Sources/Engine/Value.swift", "Sources/Engine/JSONReader.swift"]
     public var recordsProvenance: Bool { true }
 
-    struct Entry { var svg: String, pdf: String?, metrics: String, title: String, caption: String }
+    struct Entry: Sendable { var svg: String, pdf: String?, metrics: String, title: String, caption: String }
 
-    func config(_ p: Params, deps: [String]) throws -> (title: String, intro: String, claims: String, report: String?, figures: [Entry]) {
+    public struct Config: Sendable { var title: String, intro: String, claims: String, report: String?, figures: [Entry] }
+
+    func config(_ p: Params, deps: [String]) throws -> Config {
         let title = try p.string("title")
         let intro = try p.string("intro", default: "")
         let claims = try p.string("claims")
@@ -42,16 +44,16 @@ public struct GalleryKind: StageKind {
             if let k = f.unreadKeys.first { throw ParamError(key: k, "is not a figure field (svg, pdf, metrics, title, caption)") }
             figures.append(e)
         }
-        return (title, intro, claims, report, figures)
+        return Config(title: title, intro: intro, claims: claims, report: report, figures: figures)
     }
 
-    public func validate(_ params: Params, stage: StageInfo) throws {
-        _ = try config(params, deps: stage.deps)
+    public func validate(_ params: Params, stage: StageInfo) throws -> Config {
+        let cfg = try config(params, deps: stage.deps)
         guard stage.outs.count == 1, stage.outs[0].hasSuffix(".html") else { throw ParamError(key: "title", "the gallery has one output, an .html file") }
+        return cfg
     }
 
-    public func run(_ ctx: StageContext) throws {
-        let cfg = try config(ctx.params, deps: ctx.info.deps)
+    public func run(_ cfg: Config, in ctx: StageContext) throws {
         let out = ctx.info.outs[0]
         let claimsDoc = try JSONReader.parse(String(contentsOf: try ctx.input(cfg.claims), encoding: .utf8))
         var claims: [Value.Object] = []

@@ -4,7 +4,7 @@ import Theory
 
 /// The params vocabulary shared by the model's stage kinds (`ode`,
 /// `ode-sweep`, `fixed-points`, and later `particles`). Reading a group
-/// validates it completely; kinds call these from `validate` and `run`.
+/// validates it completely; kinds call these from `validate`, whose result `run` receives.
 ///
 ///     target:   {mu: 2.5, rho: 0.5, sigma_p2: 1}          # μ± = ±|μ| e₁, or
 ///               {mu_plus: [2, 0.5], mu_minus: [-1.5, 0.3], rho: .., sigma_p2: ..}
@@ -20,6 +20,11 @@ import Theory
 ///     solver: {stepper: msbdf, rtol: 1e-8, atol: 1e-10, max_steps: 1000000}
 ///     time: {grid: linear, end: 100, points: 201} | {grid: log, first: 1e-3, end: 400, points: 100}
 enum ModelParams {
+    /// The code behind every kind that reads these params (their own file aside):
+    /// this file, the shared groups and table writer, the theory with all it
+    /// imports, and the parallel map the kinds run their trajectories with.
+    static let codePaths = ["Sources/Stages/ModelParams.swift", "target:Theory", "target:Parallel"] + sharedCodePaths
+
     static func target(_ p: Params) throws -> Target {
         let t = try p.object("target")
         let (rho, sp2) = try mixtureShape(t)
@@ -37,15 +42,6 @@ enum ModelParams {
             if target.delta2 <= 0 { throw ParamError(key: t.fullKey("mu_minus"), "must differ from mu_plus") }
         }
         return target
-    }
-
-    /// ρ and σp² of a `target:` group.
-    static func mixtureShape(_ t: Params) throws -> (rho: Double, sigmaP2: Double) {
-        let rho = try t.double("rho", default: 0.5)
-        try t.check("rho", rho, "must be in (0, 1)") { $0 > 0 && $0 < 1 }
-        let sp2 = try t.double("sigma_p2", default: 1)
-        try t.check("sigma_p2", sp2, "must be > 0 (a variance)") { $0 > 0 && $0.isFinite }
-        return (rho, sp2)
     }
 
     /// A symmetric target over several separations, `target: {mu: [..], rho, sigma_p2}`
@@ -100,23 +96,8 @@ enum ModelParams {
     }
 
     static func tempering(_ p: Params) throws -> Tempering {
-        guard p.has("tempering") else { return .none }
-        let t = try p.object("tempering")
-        let mode = try t.choice("mode", ["none", "power", "variance"])
-        if mode == "none" { return .none }
-        let b = try schedule(t, beta0: try t.double("beta0"), tau: try t.double("tau"), shape: try shape(t))
+        guard let (mode, b) = try temperingGroup(p) else { return .none }
         return mode == "power" ? .power(b) : .variance(b)
-    }
-
-    /// The schedule's shape (key `shape`, default linear).
-    static func shape(_ t: Params) throws -> AnnealingShape {
-        AnnealingShape(rawValue: try t.choice("shape", AnnealingShape.allCases.map(\.rawValue), default: AnnealingShape.linear.rawValue))!
-    }
-
-    static func schedule(_ t: Params, beta0: Double, tau: Double, shape: AnnealingShape = .linear) throws -> BetaSchedule {
-        try t.check("beta0", beta0, "must be in (0, 1]") { $0 > 0 && $0 <= 1 }
-        try t.check("tau", tau, "must be > 0") { $0 > 0 && $0.isFinite }
-        return BetaSchedule(beta0: beta0, tau: tau, shape: shape)
     }
 
     static func solver(_ p: Params) throws -> SolverSettings {
@@ -136,35 +117,18 @@ enum ModelParams {
         return SolverSettings(stepper: stepper, relative: rtol, absolute: atol, maxSteps: maxSteps)
     }
 
-    static func timeGrid(_ p: Params) throws -> TimeGrid {
+    static func timeGrid(_ p: Params, budget: MemoryBudget) throws -> TimeGrid {
         let t = try p.object("time")
         let grid = try t.choice("grid", ["linear", "log"], default: "linear")
         let end = try t.double("end")
         try t.check("end", end, "must be > 0") { $0 > 0 && $0.isFinite }
         let points = try t.int("points")
         try t.check("points", points, "must be ≥ 2") { $0 >= 2 }
+        try budget.check(Double(points), "time points", bytesEach: 8, key: t.fullKey("points"))
         if grid == "linear" { return .linear(end: end, points: points) }
         let first = try t.double("first")
         try t.check("first", first, "must be in (0, end)") { $0 > 0 && $0 < end }
         return .logarithmic(first: first, end: end, points: points)
-    }
-
-    /// Seeds: a list of non-negative integers, or {from, count}.
-    static func seeds(_ p: Params) throws -> [UInt64] {
-        guard let raw = p.raw("seeds") else { throw ParamError(key: p.fullKey("seeds"), "is required (a list of seeds or {from, count})") }
-        if case .object = raw {
-            let o = try p.object("seeds")
-            let from = try o.int("from", default: 0)
-            try o.check("from", from, "must be ≥ 0") { $0 >= 0 }
-            let count = try o.int("count")
-            try o.check("count", count, "must be > 0") { $0 > 0 }
-            return (from..<(from + count)).map { UInt64($0) }
-        }
-        let list = try p.ints("seeds")
-        if list.isEmpty { throw ParamError(key: p.fullKey("seeds"), "must not be empty") }
-        if let bad = list.first(where: { $0 < 0 }) { throw ParamError(key: p.fullKey("seeds"), "must be ≥ 0, got \(bad)") }
-        if Set(list).count != list.count { throw ParamError(key: p.fullKey("seeds"), "has duplicates") }
-        return list.map { UInt64($0) }
     }
 
     /// The initial condition for each run of a stage: fixed (one run) or
@@ -172,6 +136,14 @@ enum ModelParams {
     enum Init {
         case fixed(InitialCondition)
         case random(tau: Double, theta: Double, sampler: RandomInitSampler, seeds: [UInt64])
+
+        /// Runs per dimension.
+        var count: Int {
+            switch self {
+            case .fixed: 1
+            case .random(_, _, _, let seeds): seeds.count
+            }
+        }
 
         func conditions() -> [(seed: UInt64?, InitialCondition)] {
             switch self {
@@ -182,7 +154,7 @@ enum ModelParams {
         }
     }
 
-    static func initial(_ p: Params, target: Target) throws -> Init {
+    static func initial(_ p: Params, target: Target, budget: MemoryBudget) throws -> Init {
         let i = try p.object("init")
         let theta = try i.double("theta", default: 0)
         try i.check("theta", theta, "must be finite") { $0.isFinite }
@@ -191,7 +163,7 @@ enum ModelParams {
             let tau = try i.double("tau", default: 1)
             try i.check("tau", tau, "must be > 0 (the scale of the random means)") { $0 > 0 && $0.isFinite }
             let name = try i.choice("sampler", RandomInitSampler.allCases.map(\.rawValue), default: "exact")
-            return .random(tau: tau, theta: theta, sampler: RandomInitSampler(rawValue: name)!, seeds: try seeds(i))
+            return .random(tau: tau, theta: theta, sampler: RandomInitSampler(rawValue: name)!, seeds: try seeds(i, budget: budget))
         }
         func mean(_ coordKey: String, _ alphaKey: String) throws -> SIMD2<Double> {
             switch (i.has(coordKey), i.has(alphaKey)) {

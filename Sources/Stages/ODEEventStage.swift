@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Parallel
 import Theory
 
 /// Kind `ode-escape` (fig5b): for each |μ|, integrate the overlap system
@@ -8,7 +9,7 @@ import Theory
 /// bisection to max(time_abs_tol, time_rel_tol·t), or report none by
 /// `limit`. One CSV row per |μ|. Long horizons: keep the default msbdf.
 ///
-///     - name: fig5b-escape
+///     fig5b-escape:
 ///       kind: ode-escape
 ///       outs: [artifacts/fig5/escape.csv]
 ///       params:
@@ -21,16 +22,17 @@ public struct ODEEventStage: StageKind {
     public init() {}
     public let name = "ode-escape"
     public let summary = "first time the smaller mode mass exceeds a threshold (escape time), per |μ|"
-    public let codePaths = ["Sources/Stages/ODEEventStage.swift", "Sources/Stages/ModelParams.swift", "Sources/Stages/ODEStage.swift",
-                            "Sources/Stages/CSVTable.swift", "Sources/Theory", "Sources/Annealing", "Sources/GSL", "Sources/CGSL", "Sources/Random"]
+    public let codePaths = ["Sources/Stages/ODEEventStage.swift", "Sources/Stages/ODEStage.swift"] + ModelParams.codePaths
 
-    struct Setup {
+    public struct Config: Sendable {
         var mus: [Double], rho: Double, sp2: Double, s: Double, d: Int, weights: WeightMode
-        var initParams: Params, threshold: Double, limit: Double, absTol: Double, relTol: Double
+        /// The start for each |μ| (alpha_* scale with μ₊).
+        var starts: [InitialCondition], threshold: Double, limit: Double, absTol: Double, relTol: Double
         var solver: SolverSettings, output: String
     }
 
-    func setup(_ p: Params, _ stage: StageInfo) throws -> Setup {
+    public func validate(_ p: Params, stage: StageInfo) throws -> Config {
+        let budget = try MemoryBudget(p)
         let (mus, rho, sp2) = try ModelParams.separations(p)
         let dims = try ModelParams.dimensions(p)
         guard dims.count == 1 else { throw ParamError(key: p.fullKey("d"), "must be a single dimension for this kind") }
@@ -43,27 +45,26 @@ public struct ODEEventStage: StageKind {
         try e.check("time_abs_tol", absTol, "must be > 0") { $0 > 0 }
         let relTol = try e.double("time_rel_tol", default: 1e-9)
         try e.check("time_rel_tol", relTol, "must be > 0") { $0 > 0 && $0 < 1 }
-        let setup = Setup(mus: mus, rho: rho, sp2: sp2, s: try ModelParams.s(p), d: dims[0], weights: try ModelParams.weights(p),
-                          initParams: p, threshold: threshold, limit: limit, absTol: absTol, relTol: relTol,
-                          solver: try ModelParams.solver(p), output: try ModelParams.singleCSVOutput(stage))
-        // The start is read per |μ| (alpha_* scale with μ₊); check it once here.
-        guard case .fixed = try ModelParams.initial(p, target: .symmetric(mu: mus[0], rho: rho, sigmaP2: sp2)) else {
-            throw ParamError(key: "init.mode", "must be fixed for escape times")
+        let s = try ModelParams.s(p), weights = try ModelParams.weights(p)
+        let starts = try mus.map { mu in
+            guard case .fixed(let ic) = try ModelParams.initial(p, target: .symmetric(mu: mu, rho: rho, sigmaP2: sp2), budget: budget) else {
+                throw ParamError(key: "init.mode", "must be fixed for escape times")
+            }
+            return ic
         }
-        return setup
+        return Config(mus: mus, rho: rho, sp2: sp2, s: s, d: dims[0], weights: weights,
+                      starts: starts, threshold: threshold, limit: limit, absTol: absTol, relTol: relTol,
+                      solver: try ModelParams.solver(p), output: try ModelParams.singleCSVOutput(stage))
     }
 
-    public func validate(_ params: Params, stage: StageInfo) throws { _ = try setup(params, stage) }
-
-    public func run(_ ctx: StageContext) throws {
-        let su = try setup(ctx.params, ctx.info)
+    public func run(_ su: Config, in ctx: StageContext) throws {
         let total = su.mus.count
         let rows = try cancellable {
             try parallelMap(count: total, threads: ctx.parallelism, cancelled: { ctx.isCancelled },
                             completed: { ctx.progress(Double($0) / Double(total), "\($0)/\(total) separations") }) { i -> [CSVTable.Cell] in
                 let mu = su.mus[i]
                 let target = Target.symmetric(mu: mu, rho: su.rho, sigmaP2: su.sp2)
-                guard case .fixed(let ic) = try ModelParams.initial(su.initParams, target: target) else { fatalError("validated") }
+                let ic = su.starts[i]
                 let model = OverlapModel(ModelConfig(target: target, s: su.s, weights: su.weights, d: su.d))
                 let y0 = ic.state(target: target, d: su.d).vector(trainable: su.weights.isTrainable)
                 do {
@@ -82,7 +83,7 @@ public struct ODEEventStage: StageKind {
             }
         }
         try ctx.checkCancellation()
-        var table = CSVTable(columns: ["mu", "t_escape", "bracket", "alpha_plus", "alpha_minus", "w"])
+        var table = CSVTable(columns: Schema.escape)
         for r in rows { table.append(r) }
         try table.write(to: try ctx.output(su.output))
     }

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Parallel
 import Theory
 
 /// Kind `ode`: trajectories of the closed overlap system (model.md), one
@@ -7,7 +8,7 @@ import Theory
 /// be a list; `init.mode: random` runs every seed (in parallel; rows in
 /// (d, seed) order whatever the scheduling).
 ///
-///     - name: ode-fig2a
+///     ode-fig2a:
 ///       kind: ode
 ///       outs: [artifacts/fig2/ode-mu2.csv]
 ///       params:
@@ -16,34 +17,34 @@ import Theory
 ///         weights: fixed
 ///         init: {mode: fixed, m_plus: [1.0], m_minus: [0.5], orth2: [999, 999]}
 ///         time: {grid: linear, end: 200, points: 401}
+///
+/// Refused at validation if the table would exceed `max_memory_gb` (default 2).
 public struct ODEStage: StageKind {
     public init() {}
     public let name = "ode"
     public let summary = "trajectories of the overlap ODE (alphas, overlaps, w, KL, mode masses) on a time grid"
-    public let codePaths = ["Sources/Stages/ODEStage.swift", "Sources/Stages/ModelParams.swift", "Sources/Stages/CSVTable.swift",
-                            "Sources/Theory", "Sources/Annealing", "Sources/GSL", "Sources/CGSL", "Sources/Random"]
+    public let codePaths = ["Sources/Stages/ODEStage.swift"] + ModelParams.codePaths
 
-    struct Setup {
+    public struct Config: Sendable {
         var target: Target, s: Double, dims: [Int], weights: WeightMode, tempering: Tempering
         var initial: ModelParams.Init, solver: SolverSettings, grid: TimeGrid, output: String
     }
 
-    func setup(_ p: Params, _ stage: StageInfo) throws -> Setup {
+    public func validate(_ p: Params, stage: StageInfo) throws -> Config {
+        let budget = try MemoryBudget(p)
         let target = try ModelParams.target(p)
-        return Setup(target: target, s: try ModelParams.s(p), dims: try ModelParams.dimensions(p),
-                     weights: try ModelParams.weights(p), tempering: try ModelParams.tempering(p),
-                     initial: try ModelParams.initial(p, target: target), solver: try ModelParams.solver(p),
-                     grid: try ModelParams.timeGrid(p), output: try ModelParams.singleCSVOutput(stage))
-    }
-
-    public func validate(_ params: Params, stage: StageInfo) throws {
-        _ = try setup(params, stage)
+        let c = Config(target: target, s: try ModelParams.s(p), dims: try ModelParams.dimensions(p),
+                       weights: try ModelParams.weights(p), tempering: try ModelParams.tempering(p),
+                       initial: try ModelParams.initial(p, target: target, budget: budget), solver: try ModelParams.solver(p),
+                       grid: try ModelParams.timeGrid(p, budget: budget), output: try ModelParams.singleCSVOutput(stage))
+        try budget.checkRows(Double(c.dims.count) * Double(c.initial.count) * Double(c.grid.times.count), columns: Self.columns.count,
+                             key: p.fullKey("time"))
+        return c
     }
 
     static let columns = ["d", "seed", "t"] + Observables.names + Array(OverlapState.names.prefix(7))
 
-    public func run(_ ctx: StageContext) throws {
-        let su = try setup(ctx.params, ctx.info)
+    public func run(_ su: Config, in ctx: StageContext) throws {
         let runs = su.initial.conditions()
         let jobs = su.dims.flatMap { d in runs.map { (d, $0.seed, $0.1) } }
         let total = jobs.count

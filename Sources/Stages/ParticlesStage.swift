@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Parallel
 import Particles
 import Synchronization
 import Theory
@@ -23,7 +24,7 @@ import Theory
 /// error; optionally a second CSV (name ending in `init.csv`) with the initial
 /// overlaps of each run as realised by the vectors.
 ///
-///     - name: particles-fig2a
+///     particles-fig2a:
 ///       kind: particles
 ///       outs: [artifacts/fig2/particles-mu2.csv]
 ///       params:
@@ -33,29 +34,32 @@ import Theory
 ///         init: {mode: fixed, m_plus: [1.0], m_minus: [0.5], orth2: [999, 999]}
 ///         time: {grid: linear, end: 100, points: 21}
 ///         particles: {n: 256, dt: 0.01, seeds: [0, 1, 2]}
+///
+/// Refused at validation if one run's vectors would exceed 4 GiB, the Euler
+/// steps 1e9, or the table `max_memory_gb` (default 2).
 public struct ParticlesStage: StageKind {
     public init() {}
     public let name = "particles"
     public let summary = "finite-d gradient flow with Monte-Carlo gradients (alphas, overlaps, w, KL, masses) on the ode kind's time grid"
-    public let codePaths = ["Sources/Stages/ParticlesStage.swift", "Sources/Stages/ModelParams.swift", "Sources/Stages/CSVTable.swift",
-                            "Sources/Particles", "Sources/Theory", "Sources/Annealing", "Sources/GSL", "Sources/CGSL", "Sources/Random"]
+    public let codePaths = ["Sources/Stages/ParticlesStage.swift", "target:Particles"] + ModelParams.codePaths
 
     /// Per run, at most this much memory (vectors, per-block buffers).
     static let maxBytesPerRun = 4.0 * 1024 * 1024 * 1024
     static let maxSteps = 1e9
 
-    struct Setup {
+    public struct Config: Sendable {
         var target: Target, s: Double, dims: [Int], weights: WeightMode, tempering: Tempering
         var runs: [(seed: UInt64, ic: InitialCondition)], grid: TimeGrid, settings: ParticleSettings
         var output: String, initOutput: String?
     }
 
-    func setup(_ p: Params, _ stage: StageInfo) throws -> Setup {
+    public func validate(_ p: Params, stage: StageInfo) throws -> Config {
+        let budget = try MemoryBudget(p)
         let target = try ModelParams.target(p)
         let s = try ModelParams.s(p), dims = try ModelParams.dimensions(p)
         let weights = try ModelParams.weights(p), tempering = try ModelParams.tempering(p)
-        let initial = try ModelParams.initial(p, target: target)
-        let grid = try ModelParams.timeGrid(p)
+        let initial = try ModelParams.initial(p, target: target, budget: budget)
+        let grid = try ModelParams.timeGrid(p, budget: budget)
 
         let mc = try p.object("particles")
         let n = try mc.int("n")
@@ -64,7 +68,7 @@ public struct ParticlesStage: StageKind {
         let runs: [(seed: UInt64, ic: InitialCondition)]
         switch initial {
         case .fixed(let ic):
-            runs = try ModelParams.seeds(mc).map { ($0, ic) }
+            runs = try ModelParams.seeds(mc, budget: budget).map { ($0, ic) }
         case .random:
             if mc.has("seeds") {
                 throw ParamError(key: mc.fullKey("seeds"), "not with init.mode: random, whose init.seeds seed the Monte Carlo too")
@@ -86,8 +90,10 @@ public struct ParticlesStage: StageKind {
         let steps = dt.steps(on: grid)
         if steps > Self.maxSteps { throw ParamError(key: mc.fullKey("dt"), "gives \(steps) Euler steps to time \(grid.times.last!) (at most 1e9)") }
 
+        try budget.checkRows(Double(dims.count) * Double(runs.count) * Double(grid.times.count), columns: Self.columns.count,
+                             key: p.fullKey("time"))
         let (out, initOut) = try outputs(stage)
-        return Setup(target: target, s: s, dims: dims, weights: weights, tempering: tempering, runs: runs, grid: grid,
+        return Config(target: target, s: s, dims: dims, weights: weights, tempering: tempering, runs: runs, grid: grid,
                      settings: ParticleSettings(n: n, dt: dt), output: out, initOutput: initOut)
     }
 
@@ -120,15 +126,10 @@ public struct ParticlesStage: StageKind {
         return (outs.first { $0 != inits[0] }!, inits[0])
     }
 
-    public func validate(_ params: Params, stage: StageInfo) throws {
-        _ = try setup(params, stage)
-    }
-
     static let columns = ODEStage.columns + ["kl_mc", "kl_mc_se"]
     static let initColumns = ["d", "seed"] + OverlapState.names
 
-    public func run(_ ctx: StageContext) throws {
-        let su = try setup(ctx.params, ctx.info)
+    public func run(_ su: Config, in ctx: StageContext) throws {
         let jobs = su.dims.flatMap { d in su.runs.map { (d: d, seed: $0.seed, ic: $0.ic) } }
         // Runs in parallel; a lone run spreads its sample blocks instead.
         // Either way the bits are the same (see ParticleSimulation).

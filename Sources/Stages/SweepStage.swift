@@ -1,10 +1,11 @@
 import Engine
 import Foundation
+import Parallel
 import Theory
 
 /// Kind `ode-sweep`: collapse statistics (figures.md fig4, fig5c, fig7).
 /// Over |μ| × d × weight mode (× tempering β₀ × τ × shape), integrate every seed's
-/// random start to each end time and classify it (Theory `Outcome`: collapsed
+/// random start to each end time and classify it (Theory `CollapseOutcome`: collapsed
 /// iff min(mass₊, mass₋) < 0.1; vanishing weight if min(w, 1-w) < 0.05, else
 /// mean alignment; otherwise covered). The same seeds, hence the same starts,
 /// for every cell. With tempering, end times count from the schedule's end
@@ -14,7 +15,7 @@ import Theory
 /// sweeps get a `shape` column after `tau`. Outs: a summary CSV (counts, fractions, Wilson 95%
 /// intervals) and optionally a second CSV with every run's final state.
 ///
-///     - name: sweep-fig4
+///     sweep-fig4:
 ///       kind: ode-sweep
 ///       outs: [artifacts/fig4/collapse.csv]
 ///       params:
@@ -23,19 +24,21 @@ import Theory
 ///         weights: [fixed, trainable]
 ///         init: {tau: 1, seeds: {from: 0, count: 200}}
 ///         end_times: [100, 400, 1600]
+///
+/// Refused at validation if the runs' results or tables would exceed `max_memory_gb` (default 2).
 public struct SweepStage: StageKind {
     public init() {}
     public let name = "ode-sweep"
     public let summary = "collapse statistics of the overlap ODE over seeds × d × |μ| × weights (× tempering), with Wilson intervals"
-    public let codePaths = ["Sources/Stages/SweepStage.swift", "Sources/Stages/ModelParams.swift", "Sources/Stages/ODEStage.swift",
-                            "Sources/Stages/CSVTable.swift", "Sources/Theory", "Sources/Annealing", "Sources/GSL", "Sources/CGSL", "Sources/Random"]
+    public let codePaths = ["Sources/Stages/SweepStage.swift", "Sources/Stages/ODEStage.swift"] + ModelParams.codePaths
 
-    struct Setup {
+    public struct Config: Sendable {
         var cells: [(weights: String, mu: Double, d: Int, tempering: Tempering, cell: SweepCell)]
         var endTimes: [Double], solver: SolverSettings, summary: String, runs: String?
     }
 
-    func setup(_ p: Params, _ stage: StageInfo) throws -> Setup {
+    public func validate(_ p: Params, stage: StageInfo) throws -> Config {
+        let budget = try MemoryBudget(p)
         let (mus, rho, sp2) = try ModelParams.separations(p)
         let s = try ModelParams.s(p)
         let dims = try ModelParams.dimensions(p)
@@ -52,7 +55,6 @@ public struct SweepStage: StageKind {
         let theta = try i.double("theta", default: 0)
         try i.check("theta", theta, "must be finite") { $0.isFinite }
         let samplerName = try i.choice("sampler", RandomInitSampler.allCases.map(\.rawValue), default: "exact")
-        let seeds = try ModelParams.seeds(i)
         let ends = try p.doubles("end_times")
         if ends.isEmpty { throw ParamError(key: p.fullKey("end_times"), "must not be empty") }
         for k in ends.indices {
@@ -86,6 +88,13 @@ public struct SweepStage: StageKind {
                 }
             }
         }
+        let seeds = try ModelParams.seeds(i, budget: budget) { count in
+            let runs = Double(modes.count * mus.count * dims.count * temperings.count) * Double(count) * Double(ends.count)
+            try budget.check(runs, "final states", bytesEach: Double(Observables.names.count * 8), key: i.fullKey("seeds"))
+            if stage.outs.count > 1 {
+                try budget.checkRows(runs, columns: 10 + Observables.names.count, key: i.fullKey("seeds"))
+            }
+        }
         let solver = try ModelParams.solver(p)
         guard (1...2).contains(stage.outs.count), stage.outs.allSatisfy({ $0.hasSuffix(".csv") }) else {
             throw ParamError(key: "outs", "declare a summary CSV and optionally a per-run CSV (paths ending in .csv)")
@@ -105,7 +114,7 @@ public struct SweepStage: StageKind {
                 }
             }
         }
-        return Setup(cells: cells.map { (weights: $0.0, mu: $0.1, d: $0.2, tempering: $0.3, cell: $0.4) }, endTimes: ends,
+        return Config(cells: cells.map { (weights: $0.0, mu: $0.1, d: $0.2, tempering: $0.3, cell: $0.4) }, endTimes: ends,
                      solver: solver, summary: stage.outs[0], runs: stage.outs.count > 1 ? stage.outs[1] : nil)
     }
 
@@ -124,12 +133,7 @@ public struct SweepStage: StageKind {
         }
     }
 
-    public func validate(_ params: Params, stage: StageInfo) throws {
-        _ = try setup(params, stage)
-    }
-
-    public func run(_ ctx: StageContext) throws {
-        let su = try setup(ctx.params, ctx.info)
+    public func run(_ su: Config, in ctx: StageContext) throws {
         let nSeeds = su.cells.first?.cell.seeds.count ?? 0
         let total = su.cells.count * nSeeds
         let runs = try cancellable {
@@ -142,15 +146,12 @@ public struct SweepStage: StageKind {
             }
         }
         try ctx.checkCancellation()
-        // A `shape` column (after tau) only in tempered sweeps: untempered
-        // sweeps keep their former columns and bytes.
+        // A `shape` column (after tau) only in tempered sweeps: an
+        // untempered sweep has no schedule whose shape could vary.
         let shapeColumn = su.cells.contains { $0.tempering != .none }
-        let head = ["weights", "mu", "d", "tempering", "beta0", "tau"] + (shapeColumn ? ["shape"] : []) + ["t_end"]
-        var summary = CSVTable(columns: head + ["n", "covered", "mean_alignment", "vanishing_weight", "collapsed",
-                                               "p_collapse", "p_collapse_lo", "p_collapse_hi",
-                                               "p_mean_alignment", "p_mean_alignment_lo", "p_mean_alignment_hi",
-                                               "p_vanishing_weight", "p_vanishing_weight_lo", "p_vanishing_weight_hi"])
-        var perRun = CSVTable(columns: head + ["seed", "outcome"] + Observables.names)
+        let keys = Schema.sweepKeys + (shapeColumn ? [.shape] : [])
+        var summary = CSVTable(columns: keys + Schema.sweepSummary)
+        var perRun = CSVTable(columns: keys + [.tEnd, .seed, .outcome] + Observables.names.map(Column.init))
         for (ci, c) in su.cells.enumerated() {
             let cellRuns = Array(runs[(ci * nSeeds)..<((ci + 1) * nSeeds)])
             let counts = SweepCell.tally(cellRuns, endTimes: su.endTimes.count)
@@ -165,7 +166,7 @@ public struct SweepStage: StageKind {
                 }
                 summary.append(row)
                 for r in cellRuns {
-                    perRun.append(key + [.int(Int(r.seed)), .text(Outcome(r.finals[k]).rawValue)] + r.finals[k].values.map { .double($0) })
+                    perRun.append(key + [.int(Int(r.seed)), .text(CollapseOutcome(r.finals[k]).rawValue)] + r.finals[k].values.map { .double($0) })
                 }
             }
         }

@@ -4,7 +4,7 @@ import Foundation
 /// collapsed iff the smaller q-mass on a target mode, min(mass₊, mass₋), is
 /// below 0.1; then *vanishing weight* if min(w, 1-w) < 0.05, else *mean
 /// alignment*; otherwise *covered*.
-public enum Outcome: String, Sendable, CaseIterable {
+public enum CollapseOutcome: String, Sendable, CaseIterable {
     case covered
     case meanAlignment = "mean_alignment"
     case vanishingWeight = "vanishing_weight"

@@ -96,9 +96,10 @@ public struct AxisFixedPoints: Sendable {
     /// Continues the aligned branch from `start` (a converged aligned fixed
     /// point at |μ| = `start.mu`) down in |μ| with a secant predictor and step
     /// halving, then brackets the fold by bisection in |μ| to `foldTol`.
-    /// Returns the branch at the continuation steps and the fold.
+    /// Returns the branch at the continuation steps and the fold. Throws
+    /// `CancellationError` soon after `cancelled()` turns true.
     public func continueToFold(from startMu: Double, guess: SIMD2<Double>, step: Double = 0.02,
-                               foldTol: Double = 1e-7) throws -> (branch: [BranchPoint], fold: Fold) {
+                               foldTol: Double = 1e-7, cancelled: () -> Bool = { false }) throws -> (branch: [BranchPoint], fold: Fold) {
         var x = try solve(mu: startMu, guess: guess)
         guard isAligned(x, mu: startMu) else {
             throw GSLError(code: 0, routine: "AxisFixedPoints", detail: "no stable aligned point at |μ| = \(startMu) near \(guess)")
@@ -107,7 +108,10 @@ public struct AxisFixedPoints: Sendable {
         var mu = startMu, h = step
         var prev: (Double, SIMD2<Double>)? = nil
         // Continuation until the step needed falls below the fold tolerance.
+        var iterations = 0
         while h > foldTol {
+            iterations += 1
+            if iterations % 256 == 0, cancelled() { throw CancellationError() }
             let next = mu - h
             var predicted = x
             if let (pm, px) = prev { predicted = x + (x - px) * ((next - mu) / (mu - pm)) }

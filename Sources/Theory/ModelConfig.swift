@@ -25,6 +25,8 @@ public enum Tempering: Sendable, Equatable {
 }
 
 /// Everything the closed overlap system depends on besides its state.
+/// (The tempered target at a time: `temperedTarget(at:)`, the one rule the
+/// overlap ODE, the vector flow and the particles share.)
 public struct ModelConfig: Sendable, Equatable {
     public var target: Target
     /// Variance s of each variational component.
@@ -41,5 +43,20 @@ public struct ModelConfig: Sendable, Equatable {
         self.weights = weights
         self.tempering = tempering
         self.d = d
+    }
+}
+
+extension ModelConfig {
+    /// The target at time t under the tempering (model.md, "Extensions"): its
+    /// component variance (σp²/β(t) under variance tempering, else σp²) and the
+    /// factor on its terms of the gradients (β(t) under power tempering, else 1).
+    @inline(__always)
+    public func temperedTarget(at t: Double) -> (sigmaP2: Double, factor: Double) {
+        let sp2 = target.sigmaP2
+        switch tempering {
+        case .none: return (sp2, 1)
+        case .power(let b): return (sp2, b.beta(t))
+        case .variance(let b): return (sp2 / b.beta(t), 1)
+        }
     }
 }

@@ -80,12 +80,7 @@ public struct OverlapModel: Sendable {
     public func derivatives(_ t: Double, _ y: UnsafeBufferPointer<Double>, _ f: UnsafeMutableBufferPointer<Double>) -> Bool {
         for v in y where !v.isFinite { return false }
         let cfg = config, tg = cfg.target, s = cfg.s
-        var sp2 = tg.sigmaP2, c = 1.0
-        switch cfg.tempering {
-        case .none: break
-        case .power(let b): c = b.beta(t)
-        case .variance(let b): sp2 = tg.sigmaP2 / b.beta(t)
-        }
+        let (sp2, c) = cfg.temperedTarget(at: t)
         let trainable = cfg.weights.isTrainable
         let r = responsibilities(y, sigmaP2: sp2, softplus: trainable)
         let app = y[0], apm = y[1], amp = y[2], amm = y[3], qpp = y[4], qpm = y[5], qmm = y[6]

@@ -25,7 +25,7 @@ public struct OutcomeCounts: Sendable, Equatable {
     public var covered = 0, meanAlignment = 0, vanishingWeight = 0
     public var total: Int { covered + meanAlignment + vanishingWeight }
     public var collapsed: Int { meanAlignment + vanishingWeight }
-    public mutating func add(_ o: Outcome) {
+    public mutating func add(_ o: CollapseOutcome) {
         switch o {
         case .covered: covered += 1
         case .meanAlignment: meanAlignment += 1
@@ -57,7 +57,7 @@ extension SweepCell {
     /// Outcome counts per end time, from runs in seed order.
     public static func tally(_ runs: [SweepRun], endTimes: Int) -> [OutcomeCounts] {
         var counts = Array(repeating: OutcomeCounts(), count: endTimes)
-        for r in runs { for (k, o) in r.finals.enumerated() { counts[k].add(Outcome(o)) } }
+        for r in runs { for (k, o) in r.finals.enumerated() { counts[k].add(CollapseOutcome(o)) } }
         return counts
     }
 }

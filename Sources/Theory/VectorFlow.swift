@@ -40,12 +40,7 @@ public struct VectorFlow: Sendable {
     /// ṁ₊, ṁ₋ and θ̇ (θ̇ = 0 when the weight is fixed).
     public func derivatives(_ t: Double, _ y: [Double]) -> [Double] {
         let cfg = model.config, s = cfg.s
-        var sp2 = cfg.target.sigmaP2, c = 1.0
-        switch cfg.tempering {
-        case .none: break
-        case .power(let b): c = b.beta(t)
-        case .variance(let b): sp2 = cfg.target.sigmaP2 / b.beta(t)
-        }
+        let (sp2, c) = cfg.temperedTarget(at: t)
         // The responsibilities need only the overlaps.
         let ov = overlaps(y)
         let trainable = cfg.weights.isTrainable

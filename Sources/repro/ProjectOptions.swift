@@ -34,7 +34,7 @@ struct ProjectOptions: ParsableArguments {
         }
         do {
             return try Project(root: URL(fileURLWithPath: project), pipelineFile: file, registry: Self.registry,
-                               code: CodeDigests(files: BuildInfo.sourceDigests))
+                               code: CodeDigests(files: BuildInfo.sourceDigests, targets: BuildInfo.targets))
         } catch let e as PipelineErrors {
             printError(e.description)
             throw ExitCode(65)

@@ -1,16 +1,19 @@
 // Build tool behind SourceDigestPlugin: hashes the given files with
 // sha256sum and writes a Swift table of (path relative to root, digest),
-// sorted by path so the generated file is byte-stable.
+// sorted by path so the generated file is byte-stable, and the target graph
+// (GRAPH: `name=directory=dep,dep;...`) as (name, directory relative to root,
+// dependencies), sorted by name.
 import Foundation
 
 let args = CommandLine.arguments
-guard args.count >= 3 else {
-    FileHandle.standardError.write(Data("usage: source-digest ROOT OUTPUT FILE...\n".utf8))
+guard args.count >= 4 else {
+    FileHandle.standardError.write(Data("usage: source-digest ROOT OUTPUT GRAPH FILE...\n".utf8))
     exit(64)
 }
 let root = URL(fileURLWithPath: args[1]).standardizedFileURL.path
 let output = args[2]
-let files = Array(args.dropFirst(3))
+let graph = args[3]
+let files = Array(args.dropFirst(4))
 
 func relative(_ path: String) -> String {
     let p = URL(fileURLWithPath: path).standardizedFileURL.path
@@ -47,6 +50,22 @@ text += "    public static let files: [(path: String, sha256: String)] = [\n"
 for (p, h) in digests {
     let escaped = p.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
     text += "        (\"\(escaped)\", \"\(h)\"),\n"
+}
+text += "    ]\n"
+var targets: [(String, String, [String])] = []
+for entry in graph.split(separator: ";") {
+    let parts = entry.split(separator: "=", omittingEmptySubsequences: false).map(String.init)
+    guard parts.count == 3 else { continue }
+    targets.append((parts[0], relative(parts[1]), parts[2].split(separator: ",").map(String.init).sorted()))
+}
+targets.sort { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
+func literal(_ s: String) -> String {
+    "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+}
+text += "    /// The package's targets: (name, directory relative to the root, targets it depends on), sorted by name.\n"
+text += "    public static let targets: [(name: String, path: String, dependencies: [String])] = [\n"
+for (n, p, d) in targets {
+    text += "        (\(literal(n)), \(literal(p)), [\(d.map(literal).joined(separator: ", "))]),\n"
 }
 text += "    ]\n}\n"
 let existing = try? String(contentsOfFile: output, encoding: .utf8)

@@ -11,7 +11,7 @@ struct ConcatKind: StageKind {
         _ = try p.string("suffix", default: "")
         if p.has("scale") { try p.check("scale", try p.double("scale"), "must be > 0") { $0 > 0 } }
     }
-    func run(_ ctx: StageContext) throws {
+    func run(_: Void, in ctx: StageContext) throws {
         var data = Data()
         for d in ctx.info.deps { data += try Data(contentsOf: try ctx.input(d)) }
         data += Data(try ctx.params.string("suffix", default: "").utf8)
@@ -25,7 +25,7 @@ struct FailKind: StageKind {
     let summary = "test: fail"
     let codePaths = ["Sources/Test/Fail.swift"]
     func validate(_ p: Params, stage: StageInfo) throws {}
-    func run(_ ctx: StageContext) throws { throw StageFailure("failing on purpose") }
+    func run(_: Void, in ctx: StageContext) throws { throw StageFailure("failing on purpose") }
 }
 
 /// Writes its outputs after sleeping, checking for cancellation.
@@ -34,7 +34,7 @@ struct SleepKind: StageKind {
     let summary = "test: sleep then write"
     let codePaths = ["Sources/Test/Sleep.swift"]
     func validate(_ p: Params, stage: StageInfo) throws { _ = try p.double("seconds") }
-    func run(_ ctx: StageContext) throws {
+    func run(_: Void, in ctx: StageContext) throws {
         let deadline = Date().addingTimeInterval(try ctx.params.double("seconds"))
         while Date() < deadline {
             try ctx.checkCancellation()
@@ -50,7 +50,7 @@ struct CountingKind: StageKind {
     let summary = "test: counts runs"
     let codePaths = ["Sources/Test/Count.swift"]
     func validate(_ p: Params, stage: StageInfo) throws { _ = try p.int("value"); _ = try p.string("counter") }
-    func run(_ ctx: StageContext) throws {
+    func run(_: Void, in ctx: StageContext) throws {
         let counter = URL(fileURLWithPath: try ctx.params.string("counter"))
         let n = (try? String(contentsOf: counter, encoding: .utf8)).flatMap { Int($0) } ?? 0
         try String(n + 1).write(to: counter, atomically: true, encoding: .utf8)
@@ -144,7 +144,7 @@ struct ProvenanceKind: StageKind {
     func codePaths(for params: Params) -> [String] {
         (try? params.string("variant", default: "")) == "fail" ? ["Sources/Test/Fail.swift"] : codePaths
     }
-    func run(_ ctx: StageContext) throws {
+    func run(_: Void, in ctx: StageContext) throws {
         let text = ctx.upstream.map { "\($0.name) \($0.key) \($0.params)" }.joined(separator: "\n") + "\nok\n"
         try Data(text.utf8).write(to: try ctx.output(ctx.info.outs[0]))
     }

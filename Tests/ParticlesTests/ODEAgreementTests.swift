@@ -1,7 +1,8 @@
 import Foundation
-import XCTest
-import Theory
+import Parallel
 @testable import Particles
+import Theory
+import XCTest
 
 /// model.md, "Tests that must exist" 4: the particle simulation against the
 /// ODE at d ≥ 500, started from the simulation's own initial overlaps.

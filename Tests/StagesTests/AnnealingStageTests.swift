@@ -22,7 +22,7 @@ final class AnnealingStageTests: XCTestCase, ParamBuilding {
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
         let ctx = StageContext(info: info, params: Self.params(kv), root: dir, staging: staging,
                                parallelism: 2, reporter: { _ in }, cancelled: { false })
-        try kind.run(ctx)
+        try kind.validateAndRun(ctx)
         return try outs.map { try Data(contentsOf: staging.appendingPathComponent($0)) }
     }
 
@@ -136,7 +136,7 @@ final class AnnealingStageTests: XCTestCase, ParamBuilding {
     // MARK: flow
 
     static let flow: [(String, P)] = [
-        ("d", .i(2)), ("mu", .d(3.0)), ("seeds", .a([.i(1), .i(2)])), ("layers", .i(2)), ("hidden", .a([.i(8)])),
+        ("d", .i(2)), ("target", .o([("mu", .d(3.0))])), ("seeds", .a([.i(1), .i(2)])), ("layers", .i(2)), ("hidden", .a([.i(8)])),
         ("steps", .i(20)), ("batch", .i(16)), ("log_every", .i(5)), ("eval_samples", .i(64)), ("init_scale", .d(3.0)),
     ]
 
@@ -145,11 +145,11 @@ final class AnnealingStageTests: XCTestCase, ParamBuilding {
         XCTAssertEqual(String(decoding: plain, as: UTF8.self).split(separator: "\n").count, 1 + 2 * 5)
         for mode in ["power", "variance"] {
             for shape in Self.shapes {
-                let kv = Self.flow + [("beta0", .d(1)), ("temper_steps", .i(10)), ("temper_mode", .s(mode)), ("temper_shape", .s(shape))]
+                let kv = Self.flow + [("tempering", Self.tempering(mode, beta0: 1, tau: 10, shape: shape))]
                 XCTAssertEqual(try run("flow", kv, outs: ["m-metrics.csv"])[0], plain, "\(mode) \(shape)")
             }
             // β₀ < 1: different training, β logged on the schedule (geometric: 0.25^{1 - t/10}).
-            let hot = Self.flow + [("beta0", .d(0.25)), ("temper_steps", .i(10)), ("temper_mode", .s(mode)), ("temper_shape", .s("geometric"))]
+            let hot = Self.flow + [("tempering", Self.tempering(mode, beta0: 0.25, tau: 10, shape: "geometric"))]
             let data = try run("flow", hot, outs: ["m-metrics.csv"])[0]
             XCTAssertNotEqual(data, plain, mode)
             let rows = String(decoding: data, as: UTF8.self).split(separator: "\n").dropFirst().map { $0.split(separator: ",") }
@@ -159,12 +159,21 @@ final class AnnealingStageTests: XCTestCase, ParamBuilding {
 
     func testFlowTemperingParamsAreCheckedByName() {
         func key(_ extra: [(String, P)]) -> String? { paramErrorKey("flow", Self.flow + extra, outs: ["m-metrics.csv"]) }
-        XCTAssertNil(key([("beta0", .d(0.1)), ("temper_steps", .i(5)), ("temper_mode", .s("variance")), ("temper_shape", .s("exponential"))]))
-        XCTAssertEqual(key([("temper_mode", .s("hot"))]), "temper_mode")
-        XCTAssertEqual(key([("temper_shape", .s("cosine"))]), "temper_shape")
-        XCTAssertEqual(key([("beta0", .d(0))]), "beta0")
-        XCTAssertEqual(key([("beta0", .d(1.2))]), "beta0")
-        XCTAssertEqual(key([("temper_steps", .i(-1))]), "temper_steps")
-        XCTAssertEqual(key([("beta0", .d(0.5))]), "temper_steps")  // β₀ < 1 needs a ramp
+        // The ODE kinds' `tempering` group, with tau in training steps (so whole).
+        func t(_ mode: String, _ beta0: Double, tau: Double = 5, shape: String? = nil) -> [(String, P)] {
+            [("tempering", Self.tempering(mode, beta0: beta0, tau: tau, shape: shape))]
+        }
+        XCTAssertNil(key(t("variance", 0.1, shape: "exponential")))
+        XCTAssertNil(key(t("none", 0.1)))
+        XCTAssertEqual(key(t("hot", 0.1)), "tempering.mode")
+        XCTAssertEqual(key(t("power", 0.1, shape: "cosine")), "tempering.shape")
+        XCTAssertEqual(key(t("power", 0)), "tempering.beta0")
+        XCTAssertEqual(key(t("power", 1.2)), "tempering.beta0")
+        XCTAssertEqual(key(t("power", 0.5, tau: -1)), "tempering.tau")
+        XCTAssertEqual(key(t("power", 0.5, tau: 2.5)), "tempering.tau")  // a whole number of steps
+        // The old flat keys are unknown now (one vocabulary).
+        let old = Self.params(Self.flow + [("beta0", .d(0.5))])
+        _ = try? Self.kind("flow").validate(old, stage: StageInfo(name: "x", deps: [], outs: ["m-metrics.csv"]))
+        XCTAssertEqual(old.unreadKeys, ["beta0"])
     }
 }

@@ -10,7 +10,7 @@ final class FlowStageTests: XCTestCase {
 
     func params(_ extra: [(String, Value)] = []) -> Value.Object {
         var o = Value.Object([
-            ("d", .int(2)), ("mu", .double(3)), ("seeds", .array([.int(1), .int(2), .int(3)])),
+            ("d", .int(2)), ("target", .object(Value.Object([("mu", .double(3))]))), ("seeds", .array([.int(1), .int(2), .int(3)])),
             ("layers", .int(2)), ("hidden", .array([.int(8)])), ("steps", .int(20)), ("batch", .int(16)),
             ("log_every", .int(5)), ("eval_samples", .int(64)), ("snapshots", .array([.int(0), .int(20)])),
             ("snapshot_samples", .int(10)), ("init_scale", .double(3)),
@@ -25,7 +25,7 @@ final class FlowStageTests: XCTestCase {
         let info = StageInfo(name: "t", deps: [], outs: outs ?? self.outs)
         let ctx = StageContext(info: info, params: Params(p), root: staging, staging: staging,
                                parallelism: parallelism, reporter: { _ in }, cancelled: { false })
-        try FlowStage().run(ctx)
+        try FlowStage().validateAndRun(ctx)
         var files: [String: Data] = [:]
         for o in info.outs {
             if let d = FileManager.default.contents(atPath: staging.appendingPathComponent(o).path) { files[o] = d }

@@ -31,7 +31,7 @@ final class ParticlesStageTests: XCTestCase, ParamBuilding {
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
         let ctx = StageContext(info: info, params: Self.params(kv), root: dir, staging: staging,
                                parallelism: parallelism, reporter: { _ in }, cancelled: { false })
-        do { try kind.run(ctx) } catch {
+        do { try kind.validateAndRun(ctx) } catch {
             let written = (try? FileManager.default.contentsOfDirectory(atPath: staging.path)) ?? []
             XCTAssertEqual(written, [], "a failed run writes nothing")
             throw error

@@ -34,20 +34,20 @@ final class ReportingKindsTests: XCTestCase {
 
     func testCSVReaderHandlesQuotesFiltersAndRejectsRaggedRows() throws {
         let csv = try CSVReader(text: "a,b,name\n1,2.5,x\n1,3,\"q, r\"\n2,4,\"say \"\"hi\"\"\"\n")
-        XCTAssertEqual(try csv.doubles("b"), [2.5, 3, 4])
-        XCTAssertEqual(try csv.strings("name"), ["x", "q, r", "say \"hi\""])
-        XCTAssertEqual(try csv.filter(["a": "1.0"]).rows.count, 2, "numeric cells compare as numbers")
-        XCTAssertEqual(try csv.distinct("a"), ["1", "2"])
-        XCTAssertThrowsError(try csv.doubles("nope"))
+        XCTAssertEqual(try csv.doubles(Column("b")), [2.5, 3, 4])
+        XCTAssertEqual(try csv.strings(Column("name")), ["x", "q, r", "say \"hi\""])
+        XCTAssertEqual(try csv.filter([Column("a"): "1.0"]).rows.count, 2, "numeric cells compare as numbers")
+        XCTAssertEqual(try csv.distinct(Column("a")), ["1", "2"])
+        XCTAssertThrowsError(try csv.doubles(Column("nope")))
         XCTAssertThrowsError(try CSVReader(text: "a,b\n1\n"))
-        XCTAssertThrowsError(try CSVReader(text: "a\nx\n").doubles("a"))
+        XCTAssertThrowsError(try CSVReader(text: "a\nx\n").doubles(Column("a")))
     }
 
     func testClaimsPassWriteTheirValuesAndVerifyRechecksThem() throws {
         try write("m.json", #"{"figure":"fig9","metrics":{"err":0.01,"p":0.97},"provenance":[]}"# + "\n")
         let params = Value.Object([("claims", .array([claim("small-error", "m.json#err", "le", 0.02), claim("likely", "m.json#p", "ge", 0.9)]))])
         let ctx = try context(ClaimsKind(), params: params, deps: ["m.json"], outs: ["claims.json"])
-        try ClaimsKind().run(ctx)
+        try ClaimsKind().validateAndRun(ctx)
         let out = try String(contentsOf: dir.appendingPathComponent("staging/claims.json"), encoding: .utf8)
         XCTAssertTrue(out.contains(#""id":"small-error""#) && out.contains(#""value":0.01"#) && out.contains(#""holds":true"#), out)
         XCTAssertEqual(try ClaimsKind().verify(root: dir, stage: ctx.info, params: Params(params)), [])
@@ -62,7 +62,7 @@ final class ReportingKindsTests: XCTestCase {
         try write("m.json", #"{"metrics":{"p":0.4}}"#)
         let params = Value.Object([("claims", .array([claim("likely", "m.json#p", "ge", 0.9)]))])
         let ctx = try context(ClaimsKind(), params: params, deps: ["m.json"], outs: ["claims.json"])
-        XCTAssertThrowsError(try ClaimsKind().run(ctx)) { e in
+        XCTAssertThrowsError(try ClaimsKind().validateAndRun(ctx)) { e in
             XCTAssertTrue("\(e)".contains("claim likely does not hold: p = 0.4, required ≥ 0.9"), "\(e)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("staging/claims.json").path))
@@ -91,7 +91,7 @@ final class ReportingKindsTests: XCTestCase {
         let params = Value.Object([("title", .string("Gallery")), ("claims", .string("artifacts/claims.json")), ("figures", .array([fig]))])
         let deps = ["figures/f.svg", "artifacts/f/metrics.json", "artifacts/claims.json"]
         let up = [UpstreamStage(name: "fig9", kind: "figure", key: String(repeating: "7", count: 64), params: "{}", outs: ["figures/f.svg", "artifacts/f/metrics.json"])]
-        try GalleryKind().run(try context(GalleryKind(), params: params, deps: deps, outs: ["figures/index.html"], upstream: up))
+        try GalleryKind().validateAndRun(try context(GalleryKind(), params: params, deps: deps, outs: ["figures/index.html"], upstream: up))
         let html = try String(contentsOf: dir.appendingPathComponent("staging/figures/index.html"), encoding: .utf8)
         XCTAssertTrue(html.contains("<img src=\"f.svg\" alt=\"Figure 9\">"), "the image path is relative to the page")
         XCTAssertTrue(html.contains("P is large &amp; &lt;clear&gt;"), "text is escaped")
@@ -101,7 +101,7 @@ final class ReportingKindsTests: XCTestCase {
         XCTAssertTrue(html.contains("<code>ode-run</code> (ode) key <code>abcdef0123456789</code><pre>{&quot;d&quot;:3}</pre>"))
         // Same inputs, same bytes.
         try FileManager.default.removeItem(at: dir.appendingPathComponent("staging/figures/index.html"))
-        try GalleryKind().run(try context(GalleryKind(), params: params, deps: deps, outs: ["figures/index.html"], upstream: up))
+        try GalleryKind().validateAndRun(try context(GalleryKind(), params: params, deps: deps, outs: ["figures/index.html"], upstream: up))
         XCTAssertEqual(try String(contentsOf: dir.appendingPathComponent("staging/figures/index.html"), encoding: .utf8), html)
     }
 

@@ -31,7 +31,7 @@ final class TheoryStageKindsTests: XCTestCase, ParamBuilding {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let ctx = StageContext(info: info, params: Self.params(kv), root: dir, staging: dir.appendingPathComponent("staging"),
                                parallelism: parallelism, reporter: { _ in }, cancelled: { false })
-        try kind.run(ctx)
+        try kind.validateAndRun(ctx)
         return (dir, try outs.map { try Data(contentsOf: dir.appendingPathComponent("staging").appendingPathComponent($0)) })
     }
 
@@ -132,7 +132,7 @@ final class TheoryStageKindsTests: XCTestCase, ParamBuilding {
         let info = StageInfo(name: "fail", deps: [], outs: ["traj.csv"])
         let ctx = StageContext(info: info, params: Self.params(kv), root: dir, staging: dir.appendingPathComponent("staging"),
                                parallelism: 2, reporter: { _ in }, cancelled: { false })
-        XCTAssertThrowsError(try Self.kind("ode").run(ctx)) { error in
+        XCTAssertThrowsError(try Self.kind("ode").validateAndRun(ctx)) { error in
             guard let f = error as? StageFailure else { return XCTFail("\(error)") }
             XCTAssertTrue(f.message.contains("t = "), f.message)
             XCTAssertTrue(f.message.contains("q_pp="), f.message)

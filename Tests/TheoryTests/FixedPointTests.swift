@@ -3,7 +3,7 @@ import GSL
 import XCTest
 @testable import Theory
 
-/// Item 8 of the issue: on-axis fixed points of the symmetric fixed-weight
+/// On-axis fixed points of the symmetric fixed-weight
 /// system, continued in |μ| to the fold, with Jacobian eigenvalues.
 final class FixedPointTests: XCTestCase {
     func testAlignedBranchEndsInAFoldBetween2And2point5() throws {
@@ -48,5 +48,19 @@ final class FixedPointTests: XCTestCase {
         XCTAssertEqual(o.alphaMinus, x.y / above, accuracy: 1e-6)
         let below = try run(mu: fold.lo - 0.05, start: fold.x)
         XCTAssertLessThan(min(below.alphaPlus, below.alphaMinus), -0.5, "below the fold a mean must escape")
+    }
+}
+
+final class FixedPointCancellationTests: XCTestCase {
+    /// A continuation with a tiny step (millions of iterations) stops soon
+    /// after cancellation is requested.
+    func testContinuationStopsWhenCancelled() {
+        let fp = AxisFixedPoints(rho: 0.5, sigmaP2: 1, s: 1, w: 0.5)
+        let started = Date()
+        XCTAssertThrowsError(try fp.continueToFold(from: 4, guess: [4.2, 3.8], step: 1e-7, foldTol: 1e-8,
+                                                   cancelled: { Date().timeIntervalSince(started) > 0.2 })) { error in
+            XCTAssertTrue(error is CancellationError, "\(error)")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5)
     }
 }

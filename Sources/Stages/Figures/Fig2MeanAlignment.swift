@@ -7,42 +7,46 @@ struct Fig2MeanAlignment: FigureDrawing {
     let name = "fig2"
     let sourceFile = "Sources/Stages/Figures/Fig2MeanAlignment.swift"
 
-    func validate(_ options: Params, deps: [String]) throws {
+    struct PanelSpec { var ode: String, particles: String?, title: String }
+
+    func options(_ options: Params) throws -> [PanelSpec] {
         guard case .array(let panels)? = options.raw("panels"), !panels.isEmpty else {
             throw ParamError(key: options.fullKey("panels"), "must list the panels: {ode, particles?, title}")
         }
-        for (i, p) in panels.enumerated() {
+        return try panels.enumerated().map { i, p in
             guard case .object(let o) = p else { throw ParamError(key: "panels[\(i)]", "must be a mapping") }
             let q = Params(o, path: "options.panels[\(i)]")
-            _ = try q.string("ode"); _ = try q.string("title")
-            if q.has("particles") { _ = try q.string("particles") }
+            let spec = PanelSpec(ode: try q.string("ode"), particles: q.has("particles") ? try q.string("particles") : nil,
+                                 title: try q.string("title"))
             if let k = q.unreadKeys.first { throw ParamError(key: k, "is not a panel field (ode, particles, title)") }
+            return spec
         }
     }
 
-    func draw(_ input: FigureInput) throws -> (Figure, Metrics) {
-        guard case .array(let panels)? = input.options.raw("panels") else { throw StageFailure("no panels") }
+    func inputs(_ panels: [PanelSpec]) -> [String] {
+        panels.flatMap { [$0.ode] + ($0.particles.map { [$0] } ?? []) }
+    }
+
+    func draw(_ panels: [PanelSpec], _ input: FigureInput) throws -> (Figure, Metrics) {
         var fig = Figure(width: FigureStyle.fullWidth, height: 190, rows: 1, cols: panels.count)
         fig.shareY = true
         var m = Metrics()
         var maxMean = 0.0, maxSeed = 0.0
-        for (k, pv) in panels.enumerated() {
-            guard case .object(let o) = pv else { continue }
-            let q = Params(o)
-            let ode = try input.csv(try q.string("ode"))
-            let t = try ode.doubles("t"), ap = try ode.doubles("alpha_plus"), am = try ode.doubles("alpha_minus")
+        for (k, q) in panels.enumerated() {
+            let ode = try input.csv(q.ode)
+            let t = try ode.doubles(.t), ap = try ode.doubles(.alphaPlus), am = try ode.doubles(.alphaMinus)
             let letter = ["a", "b", "c", "d"][k]
             m["\(letter)_final_alpha_plus"] = ap.last
             m["\(letter)_final_alpha_minus"] = am.last
             try fig.panel(0, k) { p in
-                p.title = try q.string("title")
+                p.title = q.title
                 p.line(t, ap, label: "$\\alpha_{+}$ (ODE)", style: .color(FigureStyle.blue))
                 p.line(t, am, label: "$\\alpha_{-}$ (ODE)", style: LineStyle(color: FigureStyle.vermillion, dash: .dashed))
-                if q.has("particles") {
-                    let sim = try input.csv(try q.string("particles"))
+                if let particles = q.particles {
+                    let sim = try input.csv(particles)
                     let odeAt = Dictionary(zip(t, zip(ap, am)), uniquingKeysWith: { a, _ in a })
                     var times: [Double] = [], mp: [Double] = [], sp: [Double] = [], mm: [Double] = [], sm: [Double] = []
-                    let st = try sim.doubles("t"), sap = try sim.doubles("alpha_plus"), sam = try sim.doubles("alpha_minus")
+                    let st = try sim.doubles(.t), sap = try sim.doubles(.alphaPlus), sam = try sim.doubles(.alphaMinus)
                     for time in Array(Set(st)).sorted() {
                         let idx = st.indices.filter { st[$0] == time }
                         guard let (op, om) = odeAt[time] else { throw StageFailure("the ODE has no point at t = \(time): use a grid containing the particles' times") }

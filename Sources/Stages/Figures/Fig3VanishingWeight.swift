@@ -7,38 +7,42 @@ struct Fig3VanishingWeight: FigureDrawing {
     let name = "fig3"
     let sourceFile = "Sources/Stages/Figures/Fig3VanishingWeight.swift"
 
-    func validate(_ options: Params, deps: [String]) throws {
-        _ = try options.ints("dims")
-        _ = try options.string("ode")
-        _ = try options.string("ode_on_particle_grid")
-        _ = try options.string("particles")
+    /// `ode` is a path template in `{d}`.
+    struct Options { var dims: [Int], ode: String, odeOnParticleGrid: String, particles: String }
+
+    func options(_ o: Params) throws -> Options {
+        Options(dims: try o.ints("dims"), ode: try o.string("ode"), odeOnParticleGrid: try o.string("ode_on_particle_grid"),
+                particles: try o.string("particles"))
     }
 
-    func draw(_ input: FigureInput) throws -> (Figure, Metrics) {
-        let o = input.options
-        let dims = try o.ints("dims")
-        let sim = try input.csv(try o.string("particles"))
-        let odeGrid = try input.csv(try o.string("ode_on_particle_grid"))
+    func inputs(_ o: Options) -> [String] {
+        o.dims.map { FigureInput.path(o.ode, d: $0) } + [o.odeOnParticleGrid, o.particles]
+    }
+
+    func draw(_ o: Options, _ input: FigureInput) throws -> (Figure, Metrics) {
+        let dims = o.dims
+        let sim = try input.csv(o.particles)
+        let odeGrid = try input.csv(o.odeOnParticleGrid)
         var fig = Figure(width: FigureStyle.fullWidth, height: 330, rows: 2, cols: dims.count)
         fig.shareX = true
         fig.shareY = true
         var m = Metrics()
         var maxDA = 0.0, maxDLogW = 0.0
         for (k, d) in dims.enumerated() {
-            let ode = try input.csv(try o.string("ode").replacingOccurrences(of: "{d}", with: String(d)))
-            let t = try ode.doubles("t"), w = try ode.doubles("w"), ap = try ode.doubles("alpha_plus"), am = try ode.doubles("alpha_minus")
-            let masses = zip(try ode.doubles("mass_plus"), try ode.doubles("mass_minus")).map { min($0, $1) }
+            let ode = try input.csv(FigureInput.path(o.ode, d: d))
+            let t = try ode.doubles(.t), w = try ode.doubles(.w), ap = try ode.doubles(.alphaPlus), am = try ode.doubles(.alphaMinus)
+            let masses = zip(try ode.doubles(.massPlus), try ode.doubles(.massMinus)).map { min($0, $1) }
             m["d\(d)_min_w"] = w.min()
             m["d\(d)_final_w"] = w.last
             m["d\(d)_final_min_mass"] = masses.last
-            m["d\(d)_w_at_20"] = try ode.value("w", where: "t", closestTo: 20)
+            m["d\(d)_w_at_20"] = try ode.value(.w, where: .t, closestTo: 20)
             m["d\(d)_alpha_plus_drift"] = abs((ap.last ?? 0) - ap[0])
             m["d\(d)_final_alpha_minus"] = am.last
-            let s = try sim.filter(["d": String(d)]), g = try odeGrid.filter(["d": String(d)])
-            let gt = try g.doubles("t")
-            let ref = Dictionary(zip(gt, zip(try g.doubles("w"), zip(try g.doubles("alpha_plus"), try g.doubles("alpha_minus")))),
+            let s = try sim.filter([.d: String(d)]), g = try odeGrid.filter([.d: String(d)])
+            let gt = try g.doubles(.t)
+            let ref = Dictionary(zip(gt, zip(try g.doubles(.w), zip(try g.doubles(.alphaPlus), try g.doubles(.alphaMinus)))),
                                  uniquingKeysWith: { a, _ in a })
-            let st = try s.doubles("t"), sw = try s.doubles("w"), sap = try s.doubles("alpha_plus"), sam = try s.doubles("alpha_minus")
+            let st = try s.doubles(.t), sw = try s.doubles(.w), sap = try s.doubles(.alphaPlus), sam = try s.doubles(.alphaMinus)
             // Markers: every seed, every 4th time point (all points enter the agreement metrics).
             let times = Array(Set(st)).sorted()
             let shownTimes = Set(times.enumerated().filter { $0.offset % 4 == 0 }.map(\.element))

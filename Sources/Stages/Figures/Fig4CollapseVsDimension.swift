@@ -6,52 +6,55 @@ struct Fig4CollapseVsDimension: FigureDrawing {
     let name = "fig4"
     let sourceFile = "Sources/Stages/Figures/Fig4CollapseVsDimension.swift"
 
-    func validate(_ options: Params, deps: [String]) throws {
-        _ = try options.string("sweep")
-        _ = try options.double("t_main", default: 400)
+    struct Options { var sweep: String, tMain: Double }
+
+    func options(_ o: Params) throws -> Options {
+        Options(sweep: try o.string("sweep"), tMain: try o.double("t_main", default: 400))
     }
 
-    func draw(_ input: FigureInput) throws -> (Figure, Metrics) {
-        let sweep = try input.csv(try input.options.string("sweep"))
-        let tMain = try input.options.double("t_main", default: 400)
-        let mus = try sweep.distinct("mu").compactMap(Double.init)
-        let ends = try sweep.distinct("t_end").compactMap(Double.init)
+    func inputs(_ o: Options) -> [String] { [o.sweep] }
+
+    func draw(_ o: Options, _ input: FigureInput) throws -> (Figure, Metrics) {
+        let sweep = try input.csv(o.sweep)
+        let tMain = o.tMain
+        let mus = try sweep.distinct(.mu).compactMap(Double.init)
+        let ends = try sweep.distinct(.tEnd).compactMap(Double.init)
         var fig = Figure(width: FigureStyle.fullWidth, height: 200, rows: 1, cols: mus.count)
         fig.shareY = true
         let trainColors = FigureStyle.shades(FigureStyle.green, ends.count)
         var m = Metrics()
         var fixedMu2 = 0.0, fixedLargeLo = 1.0, fixedLargeHi = 0.0, trainSmallMu2 = 0.0, trainLargeVW = 1.0
         for (k, mu) in mus.enumerated() {
-            let rows = try sweep.rows("mu", mu)
+            let rows = try sweep.rows(.mu, mu)
             try fig.panel(0, k) { p in
                 p.title = "$|\\mu|$ = \(fixed(mu, 1))"
                 p.xScale = .log
                 p.xLabel = "dimension $d$"
                 if k == 0 { p.yLabel = "$P_{\\mathrm{collapse}}$" }
                 p.yLimits = -0.02...1.02
-                let fixedRows = try rows.filter(["weights": "fixed"]).rows("t_end", tMain)
-                let d = try fixedRows.doubles("d")
-                p.band(d, lower: try fixedRows.doubles("p_collapse_lo"), upper: try fixedRows.doubles("p_collapse_hi"), color: .darkGray, opacity: 0.15)
-                p.line(d, try fixedRows.doubles("p_collapse"), label: "fixed weights, $T$ = \(Int(tMain))",
+                let fixedRows = try rows.filter([.weights: "fixed"]).rows(.tEnd, tMain)
+                let d = try fixedRows.doubles(.d)
+                p.band(d, lower: try fixedRows.doubles(.pCollapseLo), upper: try fixedRows.doubles(.pCollapseHi), color: .darkGray, opacity: 0.15)
+                p.line(d, try fixedRows.doubles(.pCollapse), label: "fixed weights, $T$ = \(Int(tMain))",
                        style: LineStyle(color: .black, dash: .dashed, marker: .square))
                 for (j, t) in ends.enumerated() {
-                    let tr = try rows.filter(["weights": "trainable"]).rows("t_end", t)
+                    let tr = try rows.filter([.weights: "trainable"]).rows(.tEnd, t)
                     let c = trainColors[j]
-                    p.band(try tr.doubles("d"), lower: try tr.doubles("p_collapse_lo"), upper: try tr.doubles("p_collapse_hi"), color: c, opacity: 0.18)
-                    p.line(try tr.doubles("d"), try tr.doubles("p_collapse"), label: "trainable, $T$ = \(Int(t))",
+                    p.band(try tr.doubles(.d), lower: try tr.doubles(.pCollapseLo), upper: try tr.doubles(.pCollapseHi), color: c, opacity: 0.18)
+                    p.line(try tr.doubles(.d), try tr.doubles(.pCollapse), label: "trainable, $T$ = \(Int(t))",
                            style: LineStyle(color: c, marker: .circle))
                 }
                 p.hline(0.5)
                 p.legend = k == 0 ? .centerRight : .none
             }
             // Metrics for the claims.
-            let f = try rows.filter(["weights": "fixed"])
-            for (d, pc) in zip(try f.doubles("d"), try f.doubles("p_collapse")) {
+            let f = try rows.filter([.weights: "fixed"])
+            for (d, pc) in zip(try f.doubles(.d), try f.doubles(.pCollapse)) {
                 if mu == 2.0 { fixedMu2 = max(fixedMu2, pc) }
                 if mu >= 2.5, d >= 1000 { fixedLargeLo = min(fixedLargeLo, pc); fixedLargeHi = max(fixedLargeHi, pc) }
             }
-            let tr = try rows.filter(["weights": "trainable"]).rows("t_end", tMain)
-            for (d, (pc, vw)) in zip(try tr.doubles("d"), zip(try tr.doubles("p_collapse"), try tr.doubles("p_vanishing_weight"))) {
+            let tr = try rows.filter([.weights: "trainable"]).rows(.tEnd, tMain)
+            for (d, (pc, vw)) in zip(try tr.doubles(.d), zip(try tr.doubles(.pCollapse), try tr.doubles(.pVanishingWeight))) {
                 if mu == 2.0, d <= 20 { trainSmallMu2 = max(trainSmallMu2, pc) }
                 if d >= 500 { trainLargeVW = min(trainLargeVW, vw) }
             }

@@ -7,28 +7,32 @@ struct Fig5AlignedState: FigureDrawing {
     let name = "fig5"
     let sourceFile = "Sources/Stages/Figures/Fig5AlignedState.swift"
 
-    func validate(_ options: Params, deps: [String]) throws {
-        for k in ["branch", "escape", "phase"] { _ = try options.string(k) }
+    struct Options { var branch: String, escape: String, phase: String }
+
+    func options(_ o: Params) throws -> Options {
+        Options(branch: try o.string("branch"), escape: try o.string("escape"), phase: try o.string("phase"))
     }
 
-    func draw(_ input: FigureInput) throws -> (Figure, Metrics) {
-        let o = input.options
-        let branchAll = try input.csv(try o.string("branch"))
-        let escape = try input.csv(try o.string("escape"))
-        let phase = try input.csv(try o.string("phase"))
+    func inputs(_ o: Options) -> [String] { [o.branch, o.escape, o.phase] }
+
+    func draw(_ o: Options, _ input: FigureInput) throws -> (Figure, Metrics) {
+        let branchAll = try input.csv(o.branch)
+        let escape = try input.csv(o.escape)
+        let phase = try input.csv(o.phase)
         var m = Metrics()
         var fig = Figure(width: FigureStyle.fullWidth, height: 390, rows: 2, cols: 2)
 
         // a: the aligned branch and its fold.
-        let branch = try branchAll.filter(["row": "branch"])
-        let fold = try branchAll.filter(["row": "fold"])
-        let muC = try fold.doubles("mu")[0]
+        let branch = try branchAll.filter([.row: "branch"])
+        let fold = try branchAll.filter([.row: "fold"])
+        let muC = try fold.doubles(.mu)[0]
         m["mu_c"] = muC
-        m["mu_c_bracket"] = try fold.doubles("mu_hi")[0] - fold.doubles("mu_lo")[0]
+        m["mu_c_bracket"] = try fold.doubles(.muHi)[0] - fold.doubles(.muLo)[0]
+        let branchMu = try branch.doubles(.mu), branchAlphaPlus = try branch.doubles(.alphaPlus)
+        let branchAlphaMinus = try branch.doubles(.alphaMinus)
         fig.panel(0, 0) { p in
-            let mu = (try? branch.doubles("mu")) ?? []
-            p.line(mu, (try? branch.doubles("alpha_plus")) ?? [], label: "$\\alpha_{+}$", style: .color(FigureStyle.blue))
-            p.line(mu, (try? branch.doubles("alpha_minus")) ?? [], label: "$\\alpha_{-}$", style: LineStyle(color: FigureStyle.vermillion, dash: .dashed))
+            p.line(branchMu, branchAlphaPlus, label: "$\\alpha_{+}$", style: .color(FigureStyle.blue))
+            p.line(branchMu, branchAlphaMinus, label: "$\\alpha_{-}$", style: LineStyle(color: FigureStyle.vermillion, dash: .dashed))
             p.vline(muC, style: LineStyle(color: .darkGray, width: 0.8, dash: .dotted))
             p.text("$|\\mu|_{c}$ = \(fixed(muC, 4))", x: muC + 0.06, y: 0.12, align: .left, size: 8)
             p.xLabel = "separation $|\\mu|$"
@@ -39,7 +43,7 @@ struct Fig5AlignedState: FigureDrawing {
         }
 
         // b: escape time ~ exp(c |μ|²).
-        let mus = try escape.doubles("mu"), tEsc = try escape.doubles("t_escape")
+        let mus = try escape.doubles(.mu), tEsc = try escape.doubles(.tEscape)
         let ok = zip(mus, tEsc).filter { $0.1.isFinite && $0.1 > 0 }
         let x = ok.map { $0.0 * $0.0 }, y = ok.map { log($0.1) }
         let fit = linearFit(x, y)
@@ -59,15 +63,15 @@ struct Fig5AlignedState: FigureDrawing {
         }
 
         // c, d: outcome fractions over |μ| × d.
-        let d = try phase.distinct("d").compactMap(Double.init)
-        let mu = try phase.distinct("mu").compactMap(Double.init)
-        for (col, (weights, column, label)) in [("fixed", "p_mean_alignment", "$P$(mean alignment)"),
-                                                 ("trainable", "p_vanishing_weight", "$P$(vanishing weight)")].enumerated() {
-            let rows = try phase.filter(["weights": weights])
+        let d = try phase.distinct(.d).compactMap(Double.init)
+        let mu = try phase.distinct(.mu).compactMap(Double.init)
+        for (col, (weights, column, label)) in [("fixed", Column.pMeanAlignment, "$P$(mean alignment)"),
+                                                 ("trainable", Column.pVanishingWeight, "$P$(vanishing weight)")].enumerated() {
+            let rows = try phase.filter([.weights: weights])
             var z = Array(repeating: Array(repeating: Double.nan, count: d.count), count: mu.count)
             for (mi, mv) in mu.enumerated() {
                 for (di, dv) in d.enumerated() {
-                    let r = try rows.filter(["mu": mv.description, "d": dv.description])
+                    let r = try rows.filter([.mu: mv.description, .d: dv.description])
                     if let v = try r.doubles(column).first { z[mi][di] = v }
                 }
             }

@@ -8,31 +8,35 @@ struct Fig6FlowCollapse: FigureDrawing {
     let name = "fig6"
     let sourceFile = "Sources/Stages/Figures/Fig6FlowCollapse.swift"
 
-    func validate(_ options: Params, deps: [String]) throws {
-        _ = try options.ints("dims")
-        _ = try options.double("mu")
-        _ = try options.string("far"); _ = try options.string("near")
-        _ = try options.int("panel_b_d")
-        _ = try options.ints("panel_c_dims")
+    /// `far`, `near` (metrics) and `farSamples` are path templates in `{d}`.
+    struct Options { var dims: [Int], far: String, near: String, farSamples: String, panelBD: Int, panelCDims: [Int] }
+
+    func options(_ o: Params) throws -> Options {
+        Options(dims: try o.ints("dims"), far: try o.string("far"), near: try o.string("near"), farSamples: try o.string("far_samples"),
+                panelBD: try o.int("panel_b_d"), panelCDims: try o.ints("panel_c_dims"))
     }
 
-    /// `pattern` with ${d} replaced, e.g. artifacts/fig6/flows-d${d}-c3.0-metrics.csv.
-    func path(_ pattern: String, d: Int) -> String { pattern.replacingOccurrences(of: "{d}", with: String(d)) }
+    func inputs(_ o: Options) -> [String] {
+        (o.dims + [o.panelBD]).flatMap { d in [o.far, o.near].map { path($0, d: d) } } + o.panelCDims.map { path(o.farSamples, d: $0) }
+    }
+
+    func path(_ template: String, d: Int) -> String { FigureInput.path(template, d: d) }
+
+    static let collapsed = CollapseOutcome.massThreshold
 
     /// Final min(ŵ₊, ŵ₋) per seed (the last logged step of each seed).
     func finalMinMass(_ csv: CSVReader) throws -> [Double] {
         var last: [String: Double] = [:], order: [String] = []
-        for (s, m) in zip(try csv.strings("seed"), try csv.doubles("min_mass")) {
+        for (s, m) in zip(try csv.strings(.seed), try csv.doubles(.minMass)) {
             if last[s] == nil { order.append(s) }
             last[s] = m
         }
         return order.map { last[$0]! }
     }
 
-    func draw(_ input: FigureInput) throws -> (Figure, Metrics) {
-        let o = input.options
-        let dims = try o.ints("dims"), mu = try o.double("mu")
-        let far = try o.string("far"), near = try o.string("near")
+    func draw(_ o: Options, _ input: FigureInput) throws -> (Figure, Metrics) {
+        let dims = o.dims
+        let far = o.far, near = o.near, farSamples = o.farSamples
         var m = Metrics()
         var fig = Figure(width: FigureStyle.fullWidth, height: 190, rows: 1, cols: 3)
 
@@ -44,7 +48,7 @@ struct Fig6FlowCollapse: FigureDrawing {
                 var ds: [Double] = [], fr: [Double] = [], lo: [Double] = [], hi: [Double] = []
                 for d in dims {
                     let mins = try finalMinMass(try input.csv(path(pattern, d: d)))
-                    let k = mins.filter { $0 < 0.1 }.count
+                    let k = mins.filter { $0 < Self.collapsed }.count
                     let (l, h) = wilsonInterval(successes: k, trials: mins.count)
                     let f = Double(k) / Double(mins.count)
                     ds.append(Double(d)); fr.append(f); lo.append(l); hi.append(h)
@@ -69,21 +73,21 @@ struct Fig6FlowCollapse: FigureDrawing {
         m["near_max_collapse_fraction"] = nearMax
 
         // b: the minor mode drains early, while the KL is still large.
-        let dB = try o.int("panel_b_d")
+        let dB = o.panelBD
         let csvB = try input.csv(path(far, d: dB))
-        let seeds = try csvB.distinct("seed")
+        let seeds = try csvB.distinct(.seed)
         var drainSteps: [Double] = [], drainKL: [Double] = [], finalKL: [Double] = []
         try fig.panel(0, 1) { p in
             for s in seeds {
-                let r = try csvB.filter(["seed": s])
-                let steps = try r.doubles("step"), mins = try r.doubles("min_mass"), kl = try r.doubles("kl")
-                let collapsed = (mins.last ?? 1) < 0.1
+                let r = try csvB.filter([.seed: s])
+                let steps = try r.doubles(.step), mins = try r.doubles(.minMass), kl = try r.doubles(.kl)
+                let collapsed = (mins.last ?? 1) < Self.collapsed
                 p.line(steps, mins.map { max($0, 1e-6) }, style: LineStyle(color: collapsed ? FigureStyle.vermillion : FigureStyle.blue, width: 0.8, opacity: 0.75))
-                if collapsed, let i = mins.firstIndex(where: { $0 < 0.1 }) {
+                if collapsed, let i = mins.firstIndex(where: { $0 < Self.collapsed }) {
                     drainSteps.append(steps[i]); drainKL.append(kl[i]); finalKL.append(kl.last ?? .nan)
                 }
             }
-            p.hline(0.1)
+            p.hline(Self.collapsed)
             p.yScale = .log
             p.yLimits = 1e-6...1
             p.xLabel = "training step"
@@ -97,20 +101,22 @@ struct Fig6FlowCollapse: FigureDrawing {
         m["kl_drain_over_final_median"] = median(zip(drainKL, finalKL).map { $0 / $1 })
 
         // c: final marginal density of x·e/|μ|, per seed.
-        let dimsC = try o.ints("panel_c_dims")
+        let dimsC = o.panelCDims
         let bins = 60, lo = -2.0, hi = 2.0, width = (hi - lo) / Double(bins)
         let centres = (0..<bins).map { lo + (Double($0) + 0.5) * width }
         try fig.panel(0, 2) { p in
             for (k, d) in dimsC.enumerated() {
-                let samples = try input.csv(path(far, d: d).replacingOccurrences(of: "metrics.csv", with: "samples.csv"))
-                let steps = try samples.doubles("step")
+                let samplesPath = path(farSamples, d: d)
+                let samples = try input.csv(samplesPath)
+                let mu = try input.producerParams(of: samplesPath).object("target").double("mu")
+                let steps = try samples.doubles(.step)
                 let last = steps.max() ?? 0
                 let color = k == 0 ? FigureStyle.blue : FigureStyle.vermillion
                 var first = true
-                for s in try samples.distinct("seed") {
+                for s in try samples.distinct(.seed) {
                     var h = [Double](repeating: 0, count: bins), n = 0.0
-                    for (row, st) in zip(try samples.filter(["seed": s]).rows, try samples.filter(["seed": s]).doubles("step")) where st == last {
-                        let x = (Double(row[try samples.index("x1")]) ?? .nan) / mu
+                    for (row, st) in zip(try samples.filter([.seed: s]).rows, try samples.filter([.seed: s]).doubles(.step)) where st == last {
+                        let x = (Double(row[try samples.index(.x1)]) ?? .nan) / mu
                         n += 1
                         let b = Int(((x - lo) / width).rounded(.down))
                         if b >= 0 && b < bins { h[b] += 1 }

@@ -8,41 +8,70 @@ struct Fig7Annealing: FigureDrawing {
     let name = "fig7"
     let sourceFile = "Sources/Stages/Figures/Fig7Annealing.swift"
 
-    func validate(_ options: Params, deps: [String]) throws {
-        _ = try options.string("power"); _ = try options.string("variance"); _ = try options.string("baseline")
-        _ = try options.double("beta0_line")
-        _ = try options.double("avoid_threshold", default: 0.05)
-        _ = try options.string("check_particles"); _ = try options.string("check_ode")
+    struct FlowRun { var label: String, metrics: String }
+
+    /// Option `flows`: the flow runs to compare, the first without annealing.
+    func flowRuns(_ options: Params) throws -> [FlowRun] {
         guard case .array(let flows)? = options.raw("flows"), !flows.isEmpty else {
             throw ParamError(key: options.fullKey("flows"), "must list the flow runs: {label, metrics}, the first without annealing")
         }
-        for (i, f) in flows.enumerated() {
+        return try flows.enumerated().map { i, f in
             guard case .object(let o) = f else { throw ParamError(key: "flows[\(i)]", "must be a mapping") }
             let q = Params(o, path: "options.flows[\(i)]")
-            _ = try q.string("label"); _ = try q.string("metrics")
+            let run = FlowRun(label: try q.string("label"), metrics: try q.string("metrics"))
             if let k = q.unreadKeys.first { throw ParamError(key: k, "is not a flow field (label, metrics)") }
+            return run
         }
     }
 
-    struct Cell { var beta0: Double, tau: Double, p: Double, lo: Double, hi: Double }
-
-    func cells(_ csv: CSVReader) throws -> [Cell] {
-        let b = try csv.doubles("beta0"), t = try csv.doubles("tau"), p = try csv.doubles("p_collapse")
-        let lo = try csv.doubles("p_collapse_lo"), hi = try csv.doubles("p_collapse_hi")
-        return b.indices.map { Cell(beta0: b[$0], tau: t[$0], p: p[$0], lo: lo[$0], hi: hi[$0]) }
+    struct Options {
+        var power: String, variance: String, baseline: String, beta0Line: Double, avoidThreshold: Double
+        var checkParticles: String, checkODE: String, flows: [FlowRun]
     }
 
-    func draw(_ input: FigureInput) throws -> (Figure, Metrics) {
-        let o = input.options
-        let threshold = try o.double("avoid_threshold", default: 0.05)
-        let baseline = try input.csv(try o.string("baseline"))
-        let pBase = try baseline.doubles("p_collapse")[0]
-        let (bLo, bHi) = (try baseline.doubles("p_collapse_lo")[0], try baseline.doubles("p_collapse_hi")[0])
-        let modes = [("power", "power tempering $p^{\\beta}$", try cells(try input.csv(try o.string("power")))),
-                     ("variance", "variance tempering $\\sigma_{p}^{2}/\\beta$", try cells(try input.csv(try o.string("variance"))))]
+    func options(_ o: Params) throws -> Options {
+        Options(power: try o.string("power"), variance: try o.string("variance"), baseline: try o.string("baseline"),
+                beta0Line: try o.double("beta0_line"), avoidThreshold: try o.double("avoid_threshold", default: 0.05),
+                checkParticles: try o.string("check_particles"), checkODE: try o.string("check_ode"), flows: try flowRuns(o))
+    }
+
+    func inputs(_ o: Options) -> [String] {
+        [o.power, o.variance, o.baseline, o.checkParticles, o.checkODE] + o.flows.map(\.metrics)
+    }
+
+    /// One schedule of a sweep: its collapse probability with the Wilson interval,
+    /// and the total time it integrates (the schedule's τ plus the end time).
+    struct Cell { var beta0: Double, tau: Double, tEnd: Double, p: Double, lo: Double, hi: Double }
+
+    func cells(_ csv: CSVReader) throws -> [Cell] {
+        let b = try csv.doubles(.beta0), t = try csv.doubles(.tau), e = try csv.doubles(.tEnd), p = try csv.doubles(.pCollapse)
+        let lo = try csv.doubles(.pCollapseLo), hi = try csv.doubles(.pCollapseHi)
+        return b.indices.map { Cell(beta0: b[$0], tau: t[$0], tEnd: e[$0], p: p[$0], lo: lo[$0], hi: hi[$0]) }
+    }
+
+    typealias Mode = (name: String, title: String, cells: [Cell])
+    struct Baseline { var p: Double, lo: Double, hi: Double }
+
+    func draw(_ o: Options, _ input: FigureInput) throws -> (Figure, Metrics) {
+        let threshold = o.avoidThreshold
+        let baselineCSV = try input.csv(o.baseline)
+        let base = Baseline(p: try baselineCSV.doubles(.pCollapse)[0], lo: try baselineCSV.doubles(.pCollapseLo)[0],
+                            hi: try baselineCSV.doubles(.pCollapseHi)[0])
+        let modes: [Mode] = [("power", "power tempering $p^{\\beta}$", try cells(try input.csv(o.power))),
+                             ("variance", "variance tempering $\\sigma_{p}^{2}/\\beta$", try cells(try input.csv(o.variance)))]
         var m = Metrics()
-        m["baseline_p_collapse"] = pBase
+        m["baseline_p_collapse"] = base.p
         var fig = Figure(width: FigureStyle.fullWidth, height: 580, rows: 3, cols: 2)
+        heatmaps(modes, base: base, threshold: threshold, into: &fig, &m)
+        profile(modes, base: base, beta0: o.beta0Line, threshold: threshold, into: &fig)
+        cost(modes, base: base, threshold: threshold, into: &fig)
+        try particleCheck(try input.csv(o.checkParticles), ode: try input.csv(o.checkODE), &m)
+        try flows(o.flows, input, into: &fig, &m)
+        return (fig, m)
+    }
+
+    /// a, b: P(collapse) over (τ, β₀) per tempering mode, the cheapest avoiding schedule marked.
+    func heatmaps(_ modes: [Mode], base: Baseline, threshold: Double, into fig: inout Figure, _ m: inout Metrics) {
         var best = 1.0
         for (k, (mode, title, cs)) in modes.enumerated() {
             let betas = Array(Set(cs.map(\.beta0))).sorted(), taus = Array(Set(cs.map(\.tau))).sorted()
@@ -51,9 +80,9 @@ struct Fig7Annealing: FigureDrawing {
             let modeBest = cs.map(\.p).min() ?? 1
             best = min(best, modeBest)
             m["\(mode)_best_p_collapse"] = modeBest
-            // The cheapest schedule (least total time τ + 400) that avoids collapse.
+            // The cheapest schedule (least total time) that avoids collapse.
             let avoiding = cs.filter { $0.p <= threshold }.sorted { ($0.tau, $0.beta0) < ($1.tau, $1.beta0) }
-            m["\(mode)_cheapest_avoiding_total_time"] = avoiding.first.map { $0.tau + 400 } ?? .infinity
+            m["\(mode)_cheapest_avoiding_total_time"] = avoiding.first.map(\.tEnd) ?? .infinity
             fig.panel(0, k) { p in
                 p.heatmap(x: taus, y: betas, z: z, range: 0...0.6)
                 p.xScale = .log
@@ -61,19 +90,20 @@ struct Fig7Annealing: FigureDrawing {
                 p.xLabel = "annealing time $\\tau$"
                 p.yLabel = "initial $\\beta_{0}$"
                 p.title = title
-                p.colorbarLabel = "$P_{\\mathrm{collapse}}$ (no annealing: \(fixed(pBase, 2)))"
+                p.colorbarLabel = "$P_{\\mathrm{collapse}}$ (no annealing: \(fixed(base.p, 2)))"
                 if let a = avoiding.first { p.scatter([a.tau], [a.beta0], marker: .cross, color: .white) }
             }
         }
         m["best_p_collapse"] = best
         let pw = m["power_cheapest_avoiding_total_time"] ?? .infinity, vr = m["variance_cheapest_avoiding_total_time"] ?? .infinity
         m["cheapest_time_ratio_power_over_variance"] = pw / vr
+    }
 
-        // c: P vs τ at one β₀, both modes, Wilson bands, with the baseline.
-        let b0 = try o.double("beta0_line")
+    /// c: P vs τ at one β₀, both modes, Wilson bands, with the baseline.
+    func profile(_ modes: [Mode], base: Baseline, beta0 b0: Double, threshold: Double, into fig: inout Figure) {
         fig.panel(1, 0) { p in
-            p.band([1, 2e4], lower: [bLo, bLo], upper: [bHi, bHi], color: .darkGray, opacity: 0.12)
-            p.hline(pBase, label: "no annealing", style: LineStyle(color: .black, dash: .dashed))
+            p.band([1, 2e4], lower: [base.lo, base.lo], upper: [base.hi, base.hi], color: .darkGray, opacity: 0.12)
+            p.hline(base.p, label: "no annealing", style: LineStyle(color: .black, dash: .dashed))
             for (k, (_, title, cs)) in modes.enumerated() {
                 let row = cs.filter { $0.beta0 == b0 }.sorted { $0.tau < $1.tau }
                 let color = k == 0 ? FigureStyle.vermillion : FigureStyle.blue
@@ -88,53 +118,56 @@ struct Fig7Annealing: FigureDrawing {
             p.yLabel = "$P_{\\mathrm{collapse}}$ at $\\beta_{0}$ = \(b0)"
             p.legend = .upperRight
         }
+    }
 
-        // d: cost: P vs total training time τ + 400 for every schedule.
+    /// d: cost: P vs total training time for every schedule.
+    func cost(_ modes: [Mode], base: Baseline, threshold: Double, into fig: inout Figure) {
         fig.panel(1, 1) { p in
             for (k, (_, title, cs)) in modes.enumerated() {
                 let color = k == 0 ? FigureStyle.vermillion : FigureStyle.blue
-                p.scatter(cs.map { $0.tau + 400 }, cs.map(\.p), label: title, marker: k == 0 ? .circle : .square, color: color)
+                p.scatter(cs.map(\.tEnd), cs.map(\.p), label: title, marker: k == 0 ? .circle : .square, color: color)
             }
             p.hline(threshold, label: "$P$ = \(threshold)", style: LineStyle(color: .gray, width: 0.6, dash: .dotted))
-            p.hline(pBase, style: LineStyle(color: .black, dash: .dashed))
+            p.hline(base.p, style: LineStyle(color: .black, dash: .dashed))
             p.xScale = .log
             p.yLimits = -0.02...0.95
             p.xLabel = "total training time $\\tau$ + 400"
             p.yLabel = "$P_{\\mathrm{collapse}}$ (every schedule)"
             p.legend = .upperRight
         }
-        // The particle check of one cell: same starts, same schedule.
-        let simC = try input.csv(try o.string("check_particles")), odeC = try input.csv(try o.string("check_ode"))
+    }
+
+    /// The particle check of one cell: same starts, same schedule.
+    func particleCheck(_ simC: CSVReader, ode odeC: CSVReader, _ m: inout Metrics) throws {
         var maxDA = 0.0, maxFinal = 0.0, agree = 0, total = 0
-        for seed in try odeC.distinct("seed") {
-            let a = try simC.filter(["seed": seed]), b = try odeC.filter(["seed": seed])
-            for (x, y) in zip(try a.doubles("alpha_plus") + a.doubles("alpha_minus"), try b.doubles("alpha_plus") + b.doubles("alpha_minus")) {
+        for seed in try odeC.distinct(.seed) {
+            let a = try simC.filter([.seed: seed]), b = try odeC.filter([.seed: seed])
+            for (x, y) in zip(try a.doubles(.alphaPlus) + a.doubles(.alphaMinus), try b.doubles(.alphaPlus) + b.doubles(.alphaMinus)) {
                 maxDA = max(maxDA, abs(x - y))
             }
-            for c in ["alpha_plus", "alpha_minus"] {
+            for c in [Column.alphaPlus, .alphaMinus] {
                 maxFinal = max(maxFinal, abs((try a.doubles(c).last ?? .nan) - (try b.doubles(c).last ?? .nan)))
             }
-            let collapsed = { (r: CSVReader) throws -> Bool in min(try r.doubles("mass_plus").last ?? 0, try r.doubles("mass_minus").last ?? 0) < 0.1 }
+            let collapsed = { (r: CSVReader) throws -> Bool in min(try r.doubles(.massPlus).last ?? 0, try r.doubles(.massMinus).last ?? 0) < CollapseOutcome.massThreshold }
             total += 1
             if try collapsed(a) == collapsed(b) { agree += 1 }
         }
         m["check_max_abs_dalpha"] = maxDA
         m["check_max_final_abs_dalpha"] = maxFinal
         m["check_outcome_agreement"] = Double(agree) / Double(max(total, 1))
+    }
 
-        // e: normalizing flows in fig6's collapsing setting, with and without an annealed target.
-        guard case .array(let flows)? = o.raw("flows") else { throw StageFailure("no flows") }
+    /// e, f: normalizing flows in fig6's collapsing setting, with and without an annealed target.
+    func flows(_ runs: [FlowRun], _ input: FigureInput, into fig: inout Figure, _ m: inout Metrics) throws {
+        let csvs = try runs.map { try input.csv($0.metrics) }
         var xs: [Double] = [], fr: [Double] = [], lo: [Double] = [], hi: [Double] = [], labels: [String] = []
-        for (i, f) in flows.enumerated() {
-            guard case .object(let fo) = f else { continue }
-            let q = Params(fo)
-            let csv = try input.csv(try q.string("metrics"))
+        for (i, (run, csv)) in zip(runs, csvs).enumerated() {
             var last: [String: Double] = [:]
-            for (seed, mm) in zip(try csv.strings("seed"), try csv.doubles("min_mass")) { last[seed] = mm }
-            let k = last.values.filter { $0 < 0.1 }.count, n = last.count
+            for (seed, mm) in zip(try csv.strings(.seed), try csv.doubles(.minMass)) { last[seed] = mm }
+            let k = last.values.filter { $0 < CollapseOutcome.massThreshold }.count, n = last.count
             let (l, h) = wilsonInterval(successes: k, trials: n)
             xs.append(Double(i)); fr.append(Double(k) / Double(n)); lo.append(l); hi.append(h)
-            labels.append(try q.string("label"))
+            labels.append(run.label)
             m["flows_\(i)_collapse_fraction"] = Double(k) / Double(n)
         }
         m["flows_best_annealed_collapse_fraction"] = fr.dropFirst().min() ?? .nan
@@ -149,25 +182,22 @@ struct Fig7Annealing: FigureDrawing {
             p.yLabel = "RealNVP runs collapsed"
             p.title = "RealNVP, $d$ = 16, far start, 12 seeds"
         }
-        fig.panel(2, 1) { p in
-            for (i, f) in flows.enumerated() {
-                guard case .object(let fo) = f, let csv = try? input.csv((try? Params(fo).string("metrics")) ?? "") else { continue }
-                let seeds = (try? csv.distinct("seed")) ?? []
+        try fig.panel(2, 1) { p in
+            for (i, (run, csv)) in zip(runs, csvs).enumerated() {
                 let color = i == 0 ? Color.darkGray : FigureStyle.okabe(i)
-                for (j, s) in seeds.enumerated() {
-                    guard let r = try? csv.filter(["seed": s]) else { continue }
-                    p.line((try? r.doubles("step")) ?? [], ((try? r.doubles("min_mass")) ?? []).map { max($0, 1e-6) },
-                           label: j == 0 ? ((try? Params(fo).string("label")) ?? "") : nil,
+                for (j, s) in try csv.distinct(.seed).enumerated() {
+                    let r = try csv.filter([.seed: s])
+                    p.line(try r.doubles(.step), try r.doubles(.minMass).map { max($0, 1e-6) },
+                           label: j == 0 ? run.label : nil,
                            style: LineStyle(color: color, width: 0.6, opacity: 0.6))
                 }
             }
-            p.hline(0.1)
+            p.hline(CollapseOutcome.massThreshold)
             p.yScale = .log
             p.yLimits = 1e-6...1
             p.xLabel = "training step"
             p.yLabel = "smaller mode mass"
             p.legend = .lowerLeft
         }
-        return (fig, m)
     }
 }

@@ -20,10 +20,10 @@ enum FigureStyle {
 
 extension CSVReader {
     /// Rows where `column` equals `value` numerically.
-    func rows(_ column: String, _ value: Double) throws -> CSVReader { try filter([column: value.description]) }
+    func rows(_ column: Column, _ value: Double) throws -> CSVReader { try filter([column: value.description]) }
 
     /// The value of `column` in the row where `key` is closest to `at`.
-    func value(_ column: String, where key: String, closestTo at: Double) throws -> Double {
+    func value(_ column: Column, where key: Column, closestTo at: Double) throws -> Double {
         let ks = try doubles(key), vs = try doubles(column)
         guard let i = ks.indices.min(by: { abs(ks[$0] - at) < abs(ks[$1] - at) }) else { throw StageFailure("no rows for \(column)") }
         return vs[i]
