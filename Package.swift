@@ -82,7 +82,8 @@ let package = Package(
         .executableTarget(name: "engine-bench", dependencies: ["Engine"], path: "Benchmarks/engine-bench"),
         .executableTarget(name: "theory-bench", dependencies: ["Theory"], path: "Benchmarks/theory-bench"),
         .executableTarget(name: "particles-bench", dependencies: ["Particles", "Theory"], path: "Benchmarks/particles-bench"),
-        .executableTarget(name: "flow-bench", dependencies: ["Flows"], path: "Benchmarks/flow-bench"),
+        .executableTarget(name: "flow-bench", dependencies: ["Flows"], path: "Benchmarks/flow-bench",
+                         swiftSettings: flowsSettings),  // its peak-FMA loop must be hardware FMA
         .executableTarget(name: "plot-examples", dependencies: ["Plot"], path: "Benchmarks/plot-examples"),
 
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
