@@ -72,3 +72,16 @@ func printKernelTimes(k: Int, h: Int, m2: Int, rows: Int, peak: Double) {
     }
     print("  all nine: \(String(format: "%.1f", total * 1e6)) µs [\(String(format: "%.1f", totalCold * 1e6)) µs]")
 }
+
+/// Seconds per element of FastMath.tanh on a 32768-double buffer in L1/L2 (best of 200).
+func timeTanh() -> Double {
+    let n = 32768, b = Buffer(n)
+    var best = Double.infinity
+    for _ in 0..<200 {
+        for i in 0..<n { b[i] = sin(Double(i)) * 3 }
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        FastMath.tanh(b.pointer, count: n)
+        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)
+    }
+    return best / Double(n)
+}

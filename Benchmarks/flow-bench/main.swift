@@ -138,6 +138,7 @@ if let n = digestSteps {
 if options.kernels {
     let peak = measurePeak()
     print("this core's peak: \(String(format: "%.1f", peak / 1e9)) GFLOP/s (FMA loop)")
+    print("FastMath.tanh: \(String(format: "%.2f", timeTanh() * 1e9)) ns per element")
     printKernelTimes(k: 1, h: 64, m2: 2, rows: 512, peak: peak)
     printKernelTimes(k: 16, h: 128, m2: 32, rows: 512, peak: peak)
     printKernelTimes(k: 8, h: 64, m2: 16, rows: 256, peak: peak)
