@@ -45,4 +45,20 @@ final class PinnedBitsTests: XCTestCase {
             XCTAssertEqual(got, c.digest, "d=\(c.dim) hidden=\(c.hidden) \(c.activation) batch=\(c.batch)")
         }
     }
+
+    /// flow-bench's shapes (`flow-bench --steps 2` prints the same digests):
+    /// batches of many row blocks, with a partial last one, and the widths
+    /// the fast paths are tuned for. Digests from main at a0dc25d.
+    func testBenchmarkShapesKeepTheirBits() {
+        for (d, h, batch, expected) in [(2, 64, 512, "e61bf4ec2b420680"), (32, 128, 512, "c89b8834f60a3a8b"),
+                                        (2, 64, 256, "e306a5bc0616d211"), (32, 64, 256, "14295b4c93523dcb")] {
+            let arch = FlowArchitecture(dim: d, couplingLayers: 8, hidden: [h, h], lastLayerScale: 0.01)
+            let trainer = ReverseKLTrainer(flow: RealNVP(arch, maskSeed: 1), target: .symmetric(dim: d, mu: 4),
+                                           config: TrainingConfig(batch: batch), seed: 1)
+            for _ in 0..<2 { trainer.trainStep() }
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for i in 0..<trainer.params.count { hash = (hash ^ trainer.params[i].bitPattern) &* 0x0000_0100_0000_01b3 }
+            XCTAssertEqual(String(hash, radix: 16), expected, "d=\(d) 2x\(h) batch \(batch)")
+        }
+    }
 }

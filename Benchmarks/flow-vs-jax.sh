@@ -1,3 +1,40 @@
+#!/usr/bin/env bash
+# flow-vs-jax.sh: RealNVP reverse-KL training steps/s of repro's flow-bench and
+# of the same model in JAX (float64, jit, XLA single-threaded), side by side
+# on one core, alternating the two tools REPS times so that both see the same
+# machine. Not part of CI: it downloads JAX (into a scratch virtual
+# environment outside the repository) from the package index pip reaches.
+#
+#     Benchmarks/flow-vs-jax.sh            # REPS=3 RUN_SECONDS=3 CORE=<last CPU>
+#     REPS=5 RUN_SECONDS=2 CORE=0 Benchmarks/flow-vs-jax.sh
+#
+# Per configuration it prints each tool's fastest step (the least disturbed by
+# other processes: the figure to compare on a shared machine) and its mean
+# over the run, best over the REPS runs, and repro / JAX for both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPS=${REPS:-3}
+SECONDS_PER=${RUN_SECONDS:-3}
+CORE=${CORE:-$(($(nproc) - 1))}
+VENV=${VENV:-${TMPDIR:-/tmp}/repro-flow-vs-jax-venv}
+SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/flow-vs-jax.XXXXXX")
+trap 'rm -rf "$SCRATCH"' EXIT
+
+# The configurations of flow-bench, in its order: d:hidden:batch.
+CONFIGS="2:64:512 32:128:512 2:64:256 4:64:256 8:64:256 16:64:256 32:64:256"
+
+if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import jax" 2>/dev/null; then
+    echo "installing jax into $VENV ..." >&2
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet --upgrade pip >&2
+    "$VENV/bin/pip" install --quiet jax >&2
+fi
+echo "jax $("$VENV/bin/python" -c 'import jax; print(jax.__version__)'), core $CORE, $REPS runs of $SECONDS_PER s per tool and configuration" >&2
+
+swift build -c release --product flow-bench >&2
+BENCH=$(swift build -c release --show-bin-path)/flow-bench
+
+cat > "$SCRATCH/realnvp_jax.py" <<'PYTHON'
 """RealNVP reverse-KL training in JAX (float64, jit), the same model and step
 as Sources/Flows: 8 affine couplings, conditioner k -> H -> H -> 2m (tanh),
 s = tanh(s_hat), x_t = z_t * exp(s) + t, loss E[log N(z) - log|det| - log p(x)]
@@ -113,3 +150,29 @@ def main():
 
 if __name__ == "__main__":
     main()
+PYTHON
+
+export XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+for rep in $(seq "$REPS"); do
+    echo "run $rep/$REPS ..." >&2
+    taskset -c "$CORE" "$VENV/bin/python" "$SCRATCH/realnvp_jax.py" "$SECONDS_PER" $CONFIGS >> "$SCRATCH/jax.txt"
+    taskset -c "$CORE" "$BENCH" --seconds "$SECONDS_PER" >> "$SCRATCH/repro.txt"
+done
+
+python3 - "$SCRATCH/jax.txt" "$SCRATCH/repro.txt" $CONFIGS <<'PYTHON'
+import re, sys
+jax_lines, repro_lines, configs = open(sys.argv[1]).read(), open(sys.argv[2]).read(), sys.argv[3:]
+def best(pattern, text):
+    runs = [(float(b), float(m)) for b, m in re.findall(pattern, text)]
+    return max(b for b, _ in runs), max(m for _, m in runs)
+peak = max(float(p) for p in re.findall(r"peak: ([0-9.]+) GFLOP/s", repro_lines))
+print(f"RealNVP reverse-KL training, steps/s on one core (peak {peak:.1f} GFLOP/s): fastest step, [mean over the run]")
+print(f"{'d':>3} {'hidden':>7} {'batch':>5} | {'repro':>16} | {'JAX jit':>16} | repro/JAX fastest [mean] | repro % of peak")
+for i, spec in enumerate(configs):
+    d, h, b = spec.split(":")
+    jb, jm = best(rf"config {i}: .*?best ([0-9.]+) mean ([0-9.]+)", jax_lines)
+    rb, rm = best(rf"\[{i}\] .*?: +([0-9.]+) steps/s \(mean +([0-9.]+)\)", repro_lines)
+    frac = re.findall(rf"\[{i}\] .*?GFLOP/s +([0-9.]+)% of peak", repro_lines)
+    print(f"{d:>3} {'2x' + h:>7} {b:>5} | {rb:7.1f} [{rm:6.1f}] | {jb:7.1f} [{jm:6.1f}] | {rb / jb:5.2f} [{rm / jm:5.2f}]"
+          f"{'':>12} | {max(map(float, frac)):.0f}%")
+PYTHON
