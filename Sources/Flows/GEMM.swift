@@ -12,7 +12,12 @@
 /// multiply-adding A[i, p]·B[p, j] for p = 0, 1, ..., k-1 in that order, then
 /// the bias. Tiles, packing and padding (B's zero columns; A's edge rows
 /// repeat a real row and are never stored) never change that order, and no
-/// thread splits a product. Fused multiply-add is exactly rounded by IEEE 754,
+/// thread splits a product. Callers may split a product into blocks of rows
+/// of C (each row's chains are independent of the others), or, for Xᵀ·G,
+/// into consecutive blocks of the summed index with
+/// `accumulateTransposedProduct`, which resumes each chain from the stored
+/// value: a stored double is exact, so the chain, and its bits, are those of
+/// the one product. Fused multiply-add is exactly rounded by IEEE 754,
 /// so the bits are the same whether it compiles to a hardware FMA (x86-64-v3)
 /// or to libm's `fma` (baseline x86-64): compiler flags change the speed,
 /// never the results.
@@ -113,7 +118,7 @@ public enum GEMM {
     /// leading dimension ldx, G rows × n with leading dimension ldg, C m × n
     /// with ldc. G's full 8-column panels are read in place; a partial last
     /// panel is copied, zero-padded, into `scratch` (8·rows doubles).
-    static func accumulateTransposedProduct(
+    public static func accumulateTransposedProduct(
         m: Int, n: Int, rows: Int, x: UnsafePointer<Double>, ldx: Int, g: UnsafePointer<Double>, ldg: Int,
         c: UnsafeMutablePointer<Double>, ldc: Int, scratch: UnsafeMutablePointer<Double>
     ) {
