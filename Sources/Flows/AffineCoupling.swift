@@ -82,7 +82,7 @@ public struct AffineCoupling: Sendable {
     /// Doubles of scratch that `forward`, `inverse` and `backward` need.
     var scratchSize: Int {
         let r = Self.blockRows, w = widths.max()!
-        return max(forwardPackSize, backwardPackSize + 2 * r * w + GEMM.nr * r)
+        return max(forwardPackSize, backwardPackSize + 2 * r * w + GEMM.transposedProductScratch(m: w, n: w, rows: r))
     }
 
     /// Runs the conditioner on `cache.condIn` (rows × k) into `cache.out`:

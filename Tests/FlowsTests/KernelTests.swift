@@ -103,7 +103,7 @@ final class KernelTests: XCTestCase {
             }
             for block in [1, 7, 48, rows] {
                 var c = [Double](repeating: 0, count: m * n)
-                let scratch = Buffer(8 * block)
+                let scratch = Buffer(GEMM.transposedProductScratch(m: m, n: n, rows: block))
                 var r0 = 0
                 while r0 < rows {
                     let r = min(block, rows - r0)
