@@ -1,5 +1,9 @@
-// flow-bench: reverse-KL training steps per second of RealNVP, and the GFLOP/s
-// they imply. Build and run in release:
+// flow-bench: reverse-KL training steps per second of RealNVP, the GFLOP/s
+// they imply and their fraction of this core's measured peak, for the issue's
+// two reference shapes and fig6's own (2x64, batch 256, d = 2 ... 32). On a
+// shared machine the fastest step is the figure to compare (the mean counts
+// the time other processes hold the core); Benchmarks/flow-vs-jax.sh puts it
+// side by side with JAX. Build and run in release:
 //
 //     swift build -c release --product flow-bench && .build/release/flow-bench
 //
@@ -22,7 +26,7 @@ struct Config {
     var hidden: Int
     var batch: Int
     var name: String {
-        "d=\(dim),".padding(toLength: 5, withPad: " ", startingAt: 0) + " 8 couplings, 2x\(hidden),".padding(toLength: 19, withPad: " ", startingAt: 0)
+        "d=\(dim),".padding(toLength: 5, withPad: " ", startingAt: 0) + " 8 couplings, 2x\(hidden),".padding(toLength: 20, withPad: " ", startingAt: 0)
             + " batch \(batch)"
     }
 }
