@@ -18,10 +18,13 @@ let particlesSettings: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuratio
 // (x86-64-v3) to be fast, else each is a libm call (~40x slower). The bits are
 // the same either way (FMA is exactly rounded), so this flag changes speed only;
 // the binary then needs an AVX2 CPU (2013+). Other architectures have FMA.
+// Optimised in debug too: the tests that pin training's bits run full-size
+// steps (unoptimised, ~30 s).
 #if arch(x86_64)
-let flowsSettings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v3"])]
+let flowsSettings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v3"]),
+                                     .unsafeFlags(["-O"], .when(configuration: .debug))]
 #else
-let flowsSettings: [SwiftSetting] = []
+let flowsSettings: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
 #endif
 
 // Theory's integrals are SIMD loops; optimise them in debug too, so the test
@@ -84,7 +87,8 @@ let package = Package(
         .executableTarget(name: "engine-bench", dependencies: ["Engine"], path: "Benchmarks/engine-bench"),
         .executableTarget(name: "theory-bench", dependencies: ["Theory", "Parallel"], path: "Benchmarks/theory-bench"),
         .executableTarget(name: "particles-bench", dependencies: ["Particles", "Theory", "Parallel"], path: "Benchmarks/particles-bench"),
-        .executableTarget(name: "flow-bench", dependencies: ["Flows"], path: "Benchmarks/flow-bench"),
+        .executableTarget(name: "flow-bench", dependencies: ["Flows"], path: "Benchmarks/flow-bench",
+                         swiftSettings: flowsSettings),  // its peak-FMA loop must be hardware FMA
         .executableTarget(name: "plot-examples", dependencies: ["Plot"], path: "Benchmarks/plot-examples"),
 
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),

@@ -49,12 +49,31 @@ public final class Adam {
         var lr = config.learningRate
         if let t = config.decaySteps, t > 0 { lr *= max(0, 1 - Double(steps - 1) / Double(t)) }
         let c1 = 1 / (1 - beta1t), c2 = 1 / (1 - beta2t), eps = config.epsilon
-        let mp = m.pointer, vp = v.pointer
-        for i in 0..<m.count {
+        let mp = m.pointer, vp = v.pointer, count = m.count
+        // Four parameters at a time, then the rest one by one: the same
+        // operations, lane for lane, in the same order (no fused forms), so
+        // the bits do not depend on the split.
+        let raw = UnsafeRawPointer(g), rm = UnsafeMutableRawPointer(mp), rv = UnsafeMutableRawPointer(vp)
+        let rp = UnsafeMutableRawPointer(params)
+        var i = 0
+        while i + 4 <= count {
+            let o = i &* 8
+            let gi = raw.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self) * scale
+            let mi = b1 * rm.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self) + (1 - b1) * gi
+            let vi = b2 * rv.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self) + (1 - b2) * gi * gi
+            rm.storeBytes(of: mi, toByteOffset: o, as: SIMD4<Double>.self)
+            rv.storeBytes(of: vi, toByteOffset: o, as: SIMD4<Double>.self)
+            let pi = rp.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self)
+            let step = lr * (mi * c1) / ((vi * c2).squareRoot() + eps)
+            rp.storeBytes(of: pi - step, toByteOffset: o, as: SIMD4<Double>.self)
+            i += 4
+        }
+        while i < count {
             let gi = g[i] * scale
             mp[i] = b1 * mp[i] + (1 - b1) * gi
             vp[i] = b2 * vp[i] + (1 - b2) * gi * gi
             params[i] -= lr * (mp[i] * c1) / ((vp[i] * c2).squareRoot() + eps)
+            i += 1
         }
     }
 }

@@ -64,17 +64,51 @@ public struct AffineCoupling: Sendable {
 
     // MARK: conditioner
 
-    /// Runs the conditioner on `cache.condIn` (rows × k) into `cache.out`.
+    /// Rows per block of the conditioner's passes: a block's activations and
+    /// gradients (≤ 48 × width doubles each) stay in L1/L2 from one layer to
+    /// the next, instead of a whole batch's going through memory.
+    static let blockRows = 48
+
+    /// Doubles of B packed for the forward products (every layer's W).
+    var forwardPackSize: Int {
+        (0..<denseCount).reduce(0) { $0 + GEMM.scratchSize(m: 0, n: widths[$1 + 1], k: widths[$1]) }
+    }
+
+    /// Doubles of B packed for the backward products (every layer's Wᵀ).
+    var backwardPackSize: Int {
+        (0..<denseCount).reduce(0) { $0 + GEMM.scratchSize(m: 0, n: widths[$1], k: widths[$1 + 1]) }
+    }
+
+    /// Doubles of scratch that `forward`, `inverse` and `backward` need.
+    var scratchSize: Int {
+        let r = Self.blockRows, w = widths.max()!
+        return max(forwardPackSize, backwardPackSize + 2 * r * w + GEMM.transposedProductScratch(m: w, n: w, rows: r))
+    }
+
+    /// Runs the conditioner on `cache.condIn` (rows × k) into `cache.out`:
+    /// every W packed once, then the rows in blocks through all layers.
     func conditioner(rows n: Int, params p: UnsafePointer<Double>, cache: CouplingCache, scratch: UnsafeMutablePointer<Double>) {
-        var input = UnsafePointer(cache.condIn.pointer)
+        var off = 0
         for j in 0..<denseCount {
-            let last = j == denseCount - 1
-            let dst = last ? cache.out.pointer : cache.hidden[j].pointer
-            let epi: GEMM.Epilogue = last ? .none : (activation == .tanh ? .tanh : .relu)
-            GEMM.multiply(m: n, n: widths[j + 1], k: widths[j], a: .rows(input, ld: widths[j]),
-                          b: .rows(p + weightOffsets[j], ld: widths[j + 1]), bias: p + biasOffsets[j],
-                          c: dst, ldc: widths[j + 1], epilogue: epi, scratch: scratch)
-            input = UnsafePointer(dst)
+            GEMM.packB(n: widths[j + 1], k: widths[j], b: .rows(p + weightOffsets[j], ld: widths[j + 1]),
+                       into: scratch + off)
+            off += GEMM.scratchSize(m: 0, n: widths[j + 1], k: widths[j])
+        }
+        let epi: GEMM.Epilogue = activation == .tanh ? .tanh : .relu
+        var r0 = 0
+        while r0 < n {
+            let rows = min(Self.blockRows, n - r0)
+            var input = UnsafePointer(cache.condIn.pointer + r0 * k)
+            var packed = UnsafePointer(scratch)
+            for j in 0..<denseCount {
+                let last = j == denseCount - 1, fin = widths[j], fout = widths[j + 1]
+                let dst = (last ? cache.out.pointer : cache.hidden[j].pointer) + r0 * fout
+                GEMM.multiply(m: rows, n: fout, k: fin, a: .rows(input, ld: fin), packedB: packed,
+                              bias: p + biasOffsets[j], c: dst, ldc: fout, epilogue: last ? .none : epi)
+                packed += GEMM.scratchSize(m: 0, n: fout, k: fin)
+                input = UnsafePointer(dst)
+            }
+            r0 += rows
         }
     }
 
@@ -156,7 +190,7 @@ public struct AffineCoupling: Sendable {
                          cache: CouplingCache, work: BackwardBuffers) {
         let d = dim, m = self.m, k = self.k
         let s = cache.s.pointer, e = cache.e.pointer
-        var gcur = work.a.pointer, gnext = work.b.pointer
+        let gcur = work.a.pointer
         // ∂L/∂(ŝ, t), and ∂L/∂z_t = ∂L/∂x_t ⊙ e^s.
         trans.withUnsafeBufferPointer { trans in
             for b in 0..<n {
@@ -170,42 +204,69 @@ public struct AffineCoupling: Sendable {
                 }
             }
         }
-        // Back through the dense layers.
-        for j in stride(from: denseCount - 1, through: 0, by: -1) {
+        // Back through the dense layers, in blocks of rows: each block's
+        // gradients go down all layers while they are in cache. ∂W and ∂b
+        // are sums over rows, accumulated block after block in row order,
+        // so every entry is the same chain as one product over the batch.
+        let sc = work.scratch.pointer
+        var off = 0
+        for j in 0..<denseCount {
             let fin = widths[j], fout = widths[j + 1]
-            let input = UnsafePointer(j == 0 ? cache.condIn.pointer : cache.hidden[j - 1].pointer)
-            GEMM.multiply(m: fin, n: fout, k: n, a: .transposed(input, ld: fin), b: .rows(gcur, ld: fout),
-                          c: grad + weightOffsets[j], ldc: fout, scratch: work.scratch.pointer)
-            columnSums(gcur, rows: n, cols: fout, into: grad + biasOffsets[j])
-            if j > 0 {
-                let epi: GEMM.Epilogue = activation == .tanh ? .tanhGrad(input) : .reluGrad(input)
-                GEMM.multiply(m: n, n: fin, k: fout, a: .rows(gcur, ld: fout), b: .transposed(p + weightOffsets[j], ld: fout),
-                              c: gnext, ldc: fin, epilogue: epi, scratch: work.scratch.pointer)
-                swap(&gcur, &gnext)
-            } else if inputGradient {
-                GEMM.multiply(m: n, n: fin, k: fout, a: .rows(gcur, ld: fout), b: .transposed(p + weightOffsets[j], ld: fout),
-                              c: gnext, ldc: fin, scratch: work.scratch.pointer)
-                cond.withUnsafeBufferPointer { cond in
-                    for b in 0..<n {
-                        for i in 0..<k { g[b * d + cond[i]] += gnext[b * k + i] }
+            (grad + weightOffsets[j]).update(repeating: 0, count: fin * fout)
+            (grad + biasOffsets[j]).update(repeating: 0, count: fout)
+            if j > 0 || inputGradient {
+                GEMM.packB(n: fin, k: fout, b: .transposed(p + weightOffsets[j], ld: fout), into: sc + off)
+            }
+            off += GEMM.scratchSize(m: 0, n: fin, k: fout)
+        }
+        let r = Self.blockRows, w = widths.max()!
+        let blockA = sc + off, blockB = blockA + r * w, panel = blockB + r * w
+        var r0 = 0
+        while r0 < n {
+            let rows = min(r, n - r0)
+            var gc = UnsafePointer(gcur + r0 * 2 * m)
+            var next = blockA, spare = blockB
+            var packedEnd = off
+            for j in stride(from: denseCount - 1, through: 0, by: -1) {
+                let fin = widths[j], fout = widths[j + 1]
+                packedEnd -= GEMM.scratchSize(m: 0, n: fin, k: fout)
+                let input = UnsafePointer((j == 0 ? cache.condIn.pointer : cache.hidden[j - 1].pointer) + r0 * fin)
+                GEMM.accumulateTransposedProduct(m: fin, n: fout, rows: rows, x: input, ldx: fin, g: gc, ldg: fout,
+                                                 c: grad + weightOffsets[j], ldc: fout, scratch: panel)
+                accumulateColumnSums(gc, rows: rows, cols: fout, into: grad + biasOffsets[j])
+                if j > 0 {
+                    let epi: GEMM.Epilogue = activation == .tanh ? .tanhGrad(input) : .reluGrad(input)
+                    GEMM.multiply(m: rows, n: fin, k: fout, a: .rows(gc, ld: fout), packedB: sc + packedEnd, bias: nil,
+                                  c: next, ldc: fin, epilogue: epi)
+                    gc = UnsafePointer(next)
+                    swap(&next, &spare)
+                } else if inputGradient {
+                    GEMM.multiply(m: rows, n: fin, k: fout, a: .rows(gc, ld: fout), packedB: sc + packedEnd, bias: nil,
+                                  c: next, ldc: fin, epilogue: .none)
+                    cond.withUnsafeBufferPointer { cond in
+                        for b in 0..<rows {
+                            for i in 0..<k { g[(r0 + b) * d + cond[i]] += next[b * k + i] }
+                        }
                     }
                 }
             }
+            r0 += rows
         }
     }
 }
 
-/// db[j] = Σ_b g[b, j], rows summed in order 0, 1, ... (eight columns at a time).
-func columnSums(_ g: UnsafePointer<Double>, rows n: Int, cols: Int, into db: UnsafeMutablePointer<Double>) {
+/// db[j] += Σ_b g[b, j], rows added in order 0, 1, ... (eight columns at a
+/// time): called on consecutive row blocks, the same chain as one sum.
+func accumulateColumnSums(_ g: UnsafePointer<Double>, rows n: Int, cols: Int, into db: UnsafeMutablePointer<Double>) {
     var j = 0
     while j + 8 <= cols {
-        var acc = SIMD8<Double>()
+        var acc = UnsafeRawPointer(db + j).loadUnaligned(as: SIMD8<Double>.self)
         for b in 0..<n { acc += UnsafeRawPointer(g + b * cols + j).loadUnaligned(as: SIMD8<Double>.self) }
         UnsafeMutableRawPointer(db + j).storeBytes(of: acc, as: SIMD8<Double>.self)
         j += 8
     }
     while j < cols {
-        var acc = 0.0
+        var acc = db[j]
         for b in 0..<n { acc += g[b * cols + j] }
         db[j] = acc
         j += 1
@@ -231,24 +292,18 @@ public final class CouplingCache {
 
 /// Scratch shared by all layers' passes.
 public final class BackwardBuffers {
-    let a: Buffer, b: Buffer
+    /// ∂L/∂(ŝ, t) of a whole batch.
+    let a: Buffer
     public let scratch: Buffer
 
     /// Enough for `layer` on up to `capacity` rows.
     public convenience init(_ layer: AffineCoupling, capacity r: Int) {
-        var s = 1
-        for j in 0..<layer.denseCount {
-            let a = layer.widths[j], b = layer.widths[j + 1]
-            s = max(s, GEMM.scratchSize(m: r, n: b, k: a), GEMM.scratchSize(m: a, n: b, k: r),
-                    GEMM.scratchSize(m: r, n: a, k: b))
-        }
-        self.init(capacity: r, maxWidth: layer.widths.max()!, scratch: s)
+        self.init(capacity: r, outputWidth: layer.widths.last!, scratch: layer.scratchSize)
     }
 
-    init(capacity r: Int, maxWidth: Int, scratch: Int) {
-        precondition(r >= 1 && maxWidth >= 1)
-        a = Buffer(r * maxWidth)
-        b = Buffer(r * maxWidth)
+    init(capacity r: Int, outputWidth: Int, scratch: Int) {
+        precondition(r >= 1 && outputWidth >= 1)
+        a = Buffer(r * outputWidth)
         self.scratch = Buffer(scratch)
     }
 }

@@ -149,16 +149,8 @@ public final class FlowWorkspace {
         logDet = Buffer(r)
         gradX = Buffer(r * flow.dim)
         caches = flow.layers.map { CouplingCache($0, capacity: r) }
-        var maxWidth = 1, scratch = 1
-        for l in flow.layers {
-            maxWidth = max(maxWidth, l.widths.max()!)
-            for j in 0..<l.denseCount {
-                let a = l.widths[j], b = l.widths[j + 1]
-                scratch = max(scratch, GEMM.scratchSize(m: r, n: b, k: a),  // forward
-                              GEMM.scratchSize(m: a, n: b, k: r),  // ∂W
-                              GEMM.scratchSize(m: r, n: a, k: b))  // ∂input
-            }
-        }
-        back = BackwardBuffers(capacity: r, maxWidth: maxWidth, scratch: scratch)
+        let outputWidth = flow.layers.map { $0.widths.last! }.max()!
+        let scratch = flow.layers.map(\.scratchSize).max()!
+        back = BackwardBuffers(capacity: r, outputWidth: outputWidth, scratch: scratch)
     }
 }

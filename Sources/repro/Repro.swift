@@ -26,6 +26,7 @@ struct Repro: ParsableCommand {
     static func main() {
         // A closed stdout (`repro all | head`) must end output, not the run.
         ConsoleOutput.ignoreSIGPIPE()
+        Interrupts.start()
         main(nil)
     }
 }

@@ -83,35 +83,3 @@ extension RunFlags {
     }
 }
 
-/// First Ctrl-C (or SIGTERM): stop cleanly (no new stages, running ones told
-/// to stop, SIGKILL after a grace period, finished work kept). Second: kill the
-/// stages' processes and leave at once; outputs and lock are still intact,
-/// because they are only ever replaced by rename.
-final class InterruptHandler {
-    private let sources: [any DispatchSourceSignal]
-
-    init(onFirst: @escaping @Sendable () -> Void, onSecond: @escaping @Sendable () -> Void) {
-        let count = SignalCounter()
-        sources = [SIGINT, SIGTERM].map { sig in
-            signal(sig, SIG_IGN)
-            let src = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            src.setEventHandler {
-                if count.increment() == 1 {
-                    printError("\ninterrupted: stopping running stages (Ctrl-C again to quit at once)…")
-                    onFirst()
-                } else {
-                    onSecond()
-                    _exit(130)
-                }
-            }
-            src.resume()
-            return src
-        }
-    }
-}
-
-/// How many interrupts have arrived.
-final class SignalCounter: Sendable {
-    private let value = Atomic<Int>(0)
-    func increment() -> Int { value.wrappingAdd(1, ordering: .relaxed).newValue }
-}
