@@ -32,14 +32,39 @@ public struct Pipeline: Sendable {
     public func index(of name: String) -> Int? { indexByName[name] }
 
     /// Loads and validates `file` (relative to `root`), collecting every error.
-    public static func load(root: URL, file: String = "pipeline.yaml", registry: KindRegistry) throws -> Pipeline {
+    /// - Parameter maxStages: the most stages the file may expand to (see
+    ///   `SpecParser.defaultMaxStages`).
+    public static func load(root: URL, file: String = "pipeline.yaml", registry: KindRegistry,
+                            maxStages: Int = SpecParser.defaultMaxStages) throws -> Pipeline {
+        let text = try readText(root: root, file: file)
+        let spec = try SpecParser.parse(yaml: text, file: file, maxStages: maxStages)
+        return try build(spec, root: root, registry: registry)
+    }
+
+    /// The pipeline file's text, or an error saying whether it is missing,
+    /// unreadable, or not UTF-8.
+    static func readText(root: URL, file: String) throws -> String {
         let url = root.appendingPathComponent(file)
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
-            throw PipelineErrors([PipelineError("cannot read \(file) in \(root.path)", at: nil, file: file,
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else {
+            throw PipelineErrors([PipelineError("cannot read \(file) in \(root.path): no such file", at: nil, file: file,
                                                 hint: "run repro from the project directory, or pass --project DIR")])
         }
-        let spec = try SpecParser.parse(yaml: text, file: file)
-        return try build(spec, root: root, registry: registry)
+        let data: Data
+        do {
+            guard !isDir.boolValue else { throw CocoaError(.fileReadNoPermission) }
+            data = try Data(contentsOf: url)
+        } catch {
+            let why = isDir.boolValue ? "it is a directory" : error.localizedDescription
+            throw PipelineErrors([PipelineError("cannot read \(file) in \(root.path): \(why)", at: nil, file: file,
+                                                hint: "check the file's permissions, or pass --file with the pipeline file")])
+        }
+        switch UTF8Text.decode(data) {
+        case .success(let text): return text
+        case .failure(let p):
+            throw PipelineErrors([PipelineError("\(file) \(p.message)", at: SourceLocation(file: file, line: p.line, column: p.column),
+                                                hint: "save it as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8 \(file) > fixed.yaml, then rename)")])
+        }
     }
 
     public static func build(_ spec: PipelineSpec, root: URL, registry: KindRegistry) throws -> Pipeline {
@@ -89,6 +114,7 @@ public struct Pipeline: Sendable {
                 }
             }
         }
+        errors += checkOutsSpareSources(spec, root: root, kinds: kinds)
         var producers: [[Int?]] = []
         for s in spec.stages {
             var ps: [Int?] = []
@@ -98,6 +124,8 @@ public struct Pipeline: Sendable {
                         errors.append(PipelineError("stage '\(s.name)' depends on its own output '\(d)'", at: s.locations.deps[safe: j] ?? s.locations.stage))
                     }
                     ps.append(p)
+                } else if pathProblem(d) != nil {
+                    ps.append(nil)  // reported by checkPaths
                 } else {
                     var isDir: ObjCBool = false
                     let exists = FileManager.default.fileExists(atPath: root.appendingPathComponent(d).path, isDirectory: &isDir)
@@ -156,7 +184,7 @@ public struct Pipeline: Sendable {
         for (paths, locs, what) in [(s.outs, s.locations.outs, "output"), (s.deps, s.locations.deps, "dependency")] {
             for (j, p) in paths.enumerated() {
                 if let problem = pathProblem(p) {
-                    errors.append(PipelineError("\(what) path '\(p)' of stage '\(s.name)' \(problem)", at: locs[safe: j] ?? s.locations.stage,
+                    errors.append(PipelineError("\(what) path '\(Diagnostics.visible(p))' of stage '\(s.name)' \(problem)", at: locs[safe: j] ?? s.locations.stage,
                                                 hint: "use a relative path inside the project, e.g. artifacts/\(s.baseName)/result.csv"))
                 }
             }
@@ -168,38 +196,104 @@ public struct Pipeline: Sendable {
         return errors
     }
 
-    static func pathProblem(_ p: String) -> String? {
+    /// Why `p` is not a plain relative path inside the project, if it is not.
+    /// The same rule holds for paths read back from disk (lock entries, run
+    /// records): no path may leave the project, name repro's own files, or
+    /// hold a character that would split a line of the lock or of a record.
+    public static func pathProblem(_ p: String) -> String? {
+        if p.isEmpty { return "is empty" }
+        for u in p.unicodeScalars where u.properties.generalCategory == .control || u == "\u{2028}" || u == "\u{2029}" {
+            return u == "\n" ? "contains a newline" : u == "\0" ? "contains a NUL character" : "contains a control character"
+        }
         if p.hasPrefix("/") || p.hasPrefix("~") { return "is absolute (outside the project)" }
         let parts = p.split(separator: "/", omittingEmptySubsequences: false)
         if parts.contains("..") { return "leaves the project ('..')" }
         if parts.contains(".") || parts.contains("") { return "is not normalized (no '.', '//' or trailing '/')" }
         if parts.first == ".repro" || parts.first == ".git" { return "is inside \(parts[0])/, which repro and git manage" }
         if p == LockFile.fileName { return "is the lock file" }
+        if p.utf8.count > maxPathLength { return "is longer than \(maxPathLength) bytes" }
+        if parts.contains(where: { $0.utf8.count > 255 }) { return "has a component longer than 255 bytes" }
         return nil
     }
 
-    /// A cycle among the stuck stages, as a list of stage indices.
+    /// PATH_MAX less room for the project root and repro's staging directories.
+    static let maxPathLength = 1024
+
+    /// Outputs may not overwrite what the pipeline is made of: the pipeline
+    /// file, the lock, the source code of the stages' kinds (part of every
+    /// key), an existing directory, or a directory that holds other declared
+    /// paths (a file there would replace the directory).
+    static func checkOutsSpareSources(_ spec: PipelineSpec, root: URL, kinds: [(any StageKind)?]) -> [PipelineError] {
+        let protected = Dictionary([(spec.file, "is the pipeline file"), ("pipeline.yaml", "is the pipeline file"),
+                                    (LockFile.fileName, "is the lock file"), (spec.file + ".lock", "is the lock file")]) { a, _ in a }
+        // A code path names a file or a directory prefix (see `CodeDigests`).
+        var code: [String: String] = [:]
+        for (s, kind) in zip(spec.stages, kinds) {
+            guard let kind else { continue }
+            for c in kind.codePaths(for: Params(s.params)) where code[c] == nil { code[c] = s.kind }
+        }
+        let codeList = code.sorted { $0.key < $1.key }
+        func codeKind(_ o: String) -> String? {
+            codeList.first { o == $0.key || o.hasPrefix($0.key.hasSuffix("/") ? $0.key : $0.key + "/") }?.value
+        }
+        var directories = Set<String>()
+        for s in spec.stages {
+            for p in s.deps + s.outs {
+                var parts = p.split(separator: "/").dropLast()
+                while !parts.isEmpty, directories.insert(parts.joined(separator: "/")).inserted { parts = parts.dropLast() }
+            }
+        }
+        var errors: [PipelineError] = []
+        for s in spec.stages {
+            for (j, o) in s.outs.enumerated() {
+                var problem = protected[o] ?? codeKind(o).map { "is source code of kind '\($0)' (part of its stages' keys)" }
+                if problem == nil, directories.contains(o) { problem = "is a directory of other declared paths" }
+                var isDir: ObjCBool = false
+                if problem == nil, FileManager.default.fileExists(atPath: root.appendingPathComponent(o).path, isDirectory: &isDir),
+                   isDir.boolValue {
+                    problem = "is an existing directory"
+                }
+                if let problem {
+                    errors.append(PipelineError("output '\(o)' of stage '\(s.name)' \(problem)", at: s.locations.outs[safe: j] ?? s.locations.stage,
+                                                hint: "a stage writes only files of its own, e.g. artifacts/\(s.baseName)/result.csv"))
+                }
+            }
+        }
+        return errors
+    }
+
+    /// A cycle among the stuck stages, as a list of stage indices. Iterative:
+    /// a chain of 10⁵ stages must not exhaust the stack.
     static func findCycle(upstream: [[Int]], among stuck: Set<Int>) -> [Int] {
         var state: [Int: Int] = [:]  // 1 = on stack, 2 = done
         var stack: [Int] = []
-        func dfs(_ v: Int) -> [Int]? {
-            state[v] = 1
-            stack.append(v)
-            for u in upstream[v] where stuck.contains(u) {
+        var next: [Int] = []  // for each stack entry, the next upstream index to try
+        for start in stuck.sorted() where state[start] == nil {
+            state[start] = 1
+            stack = [start]
+            next = [0]
+            while let v = stack.last {
+                let ups = upstream[v]
+                var k = next[next.count - 1]
+                while k < ups.count, !stuck.contains(ups[k]) || state[ups[k]] == 2 { k += 1 }
+                guard k < ups.count else {
+                    state[v] = 2
+                    stack.removeLast()
+                    next.removeLast()
+                    continue
+                }
+                next[next.count - 1] = k + 1
+                let u = ups[k]
                 if state[u] == 1, let at = stack.firstIndex(of: u) {
                     // In data-flow order, starting from the earliest-declared stage.
                     let cycle = Array(stack[at...].reversed())
                     let first = cycle.firstIndex(of: cycle.min()!)!
                     return Array(cycle[first...] + cycle[..<first])
                 }
-                if state[u] == nil, let c = dfs(u) { return c }
+                state[u] = 1
+                stack.append(u)
+                next.append(0)
             }
-            stack.removeLast()
-            state[v] = 2
-            return nil
-        }
-        for v in stuck.sorted() where state[v] == nil {
-            if let c = dfs(v) { return c }
         }
         return stuck.sorted()
     }
