@@ -50,15 +50,13 @@ public struct Pipeline: Sendable {
             throw PipelineErrors([PipelineError("cannot read \(file) in \(root.path): no such file", at: nil, file: file,
                                                 hint: "run repro from the project directory, or pass --project DIR")])
         }
-        let data: Data
-        do {
-            guard !isDir.boolValue else { throw CocoaError(.fileReadNoPermission) }
-            data = try Data(contentsOf: url)
-        } catch {
-            let why = isDir.boolValue ? "it is a directory" : error.localizedDescription
-            throw PipelineErrors([PipelineError("cannot read \(file) in \(root.path): \(why)", at: nil, file: file,
-                                                hint: "check the file's permissions, or pass --file with the pipeline file")])
+        func unreadable(_ why: String) -> PipelineErrors {
+            PipelineErrors([PipelineError("cannot read \(file) in \(root.path): \(why)", at: nil, file: file,
+                                          hint: "check the file's permissions, or pass --file with the pipeline file")])
         }
+        guard !isDir.boolValue else { throw unreadable("it is a directory") }
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch { throw unreadable(error.localizedDescription) }
         switch UTF8Text.decode(data) {
         case .success(let text): return text
         case .failure(let p):

@@ -21,11 +21,8 @@ public enum SpecParser {
     /// - Parameter maxStages: the most stages the pipeline may have after
     ///   matrix expansion; checked before anything is expanded.
     public static func parse(yaml: String, file: String, maxStages: Int = defaultMaxStages) throws -> PipelineSpec {
-        if let a = YAMLAnchors.first(in: yaml) {
-            let what = a.isAlias ? "alias '*\(a.name)'" : "anchor '&\(a.name)'"
-            throw PipelineErrors([PipelineError("YAML \(what): anchors and aliases are not supported",
-                                                at: SourceLocation(file: file, line: a.line, column: a.column),
-                                                hint: "write the value out in full; to repeat a stage over values, use 'matrix:'")])
+        if let p = YAMLPrescan.firstProblem(in: yaml) {
+            throw PipelineErrors([PipelineError(p.message, at: SourceLocation(file: file, line: p.line, column: p.column), hint: p.hint)])
         }
         let root: Node?
         do {

@@ -185,3 +185,13 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(cycle.prefix(3), [0, 1, 2])
     }
 }
+
+extension HostileInputTests {
+    func testNestingDeeperThanTheLimitIsRefusedWhereItHappens() throws {
+        let deep = String(repeating: "[", count: 300) + String(repeating: "]", count: 300)
+        let errs = parseErrors("stages:\n  s:\n    kind: concat\n    params: {x: \(deep)}\n    outs: [x]\n")
+        XCTAssertEqual(errs.map(\.description), ["pipeline.yaml:4:269: error: lists and mappings nest deeper than 256 levels\n  hint: flatten the structure"])
+        let ok = String(repeating: "[", count: 250) + String(repeating: "]", count: 250)
+        XCTAssertNoThrow(try SpecParser.parse(yaml: "stages:\n  s:\n    kind: concat\n    params: {x: \(ok)}\n    outs: [x]\n", file: "pipeline.yaml"))
+    }
+}
