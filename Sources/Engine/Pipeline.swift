@@ -66,6 +66,32 @@ public struct Pipeline: Sendable {
     }
 
     public static func build(_ spec: PipelineSpec, root: URL, registry: KindRegistry) throws -> Pipeline {
+        let (kinds, kindErrors) = bindKinds(spec, registry: registry)
+        let (producers, depErrors) = resolveDeps(spec, root: root)
+        let errors = kindErrors + checkOutsSpareSources(spec, root: root, kinds: kinds) + depErrors
+        if !errors.isEmpty { throw PipelineErrors(errors) }
+
+        let n = spec.stages.count
+        let upstream = producers.map { Array(Set($0.compactMap { $0 })).sorted() }
+        var down = Array(repeating: [Int](), count: n)
+        for (i, ups) in upstream.enumerated() { for u in ups { down[u].append(i) } }
+        let order = try topologicalOrder(spec, upstream: upstream, downstream: down)
+        var position = Array(repeating: 0, count: n)
+        for (p, i) in order.enumerated() { position[i] = p }
+        let stages = order.map { i in
+            Stage(spec: spec.stages[i], kind: kinds[i]!, canonicalParams: Value.object(spec.stages[i].params).canonicalJSON,
+                  codePaths: kinds[i]!.codePaths(for: Params(spec.stages[i].params)), producers: producers[i].map { $0.map { position[$0] } },
+                  upstream: upstream[i].map { position[$0] }.sorted())
+        }
+        let downstream = order.map { i in down[i].map { position[$0] }.sorted() }
+        return Pipeline(stages: stages, file: spec.file, executorConfig: spec.executor,
+                        indexByName: Dictionary(uniqueKeysWithValues: stages.enumerated().map { ($1.name, $0) }),
+                        downstream: downstream)
+    }
+
+    /// Each stage's kind (nil where unknown), with its params and paths
+    /// checked, and every stage name used once.
+    static func bindKinds(_ spec: PipelineSpec, registry: KindRegistry) -> ([(any StageKind)?], [PipelineError]) {
         var errors: [PipelineError] = []
         var kinds: [(any StageKind)?] = []
         var seenNames: [String: Int] = [:]
@@ -75,20 +101,20 @@ public struct Pipeline: Sendable {
                                             at: s.locations.stage, hint: "rename one of them"))
             }
             seenNames[s.name] = i
+            errors += checkPaths(s)
             guard let kind = registry[s.kind] else {
                 let guess = closest(s.kind, in: registry.names).map { "did you mean '\($0)'? " } ?? ""
-                errors.append(PipelineError("unknown stage kind '\(s.kind)' in stage '\(s.name)'", at: s.locations.kind ?? s.locations.stage,
+                errors.append(PipelineError("unknown stage kind '\(Diagnostics.visible(s.kind))' in stage '\(s.name)'", at: s.locations.kind ?? s.locations.stage,
                                             hint: "\(guess)known kinds: \(registry.names.joined(separator: ", "))"))
                 kinds.append(nil)
                 continue
             }
             kinds.append(kind)
-            errors += checkPaths(s)
             let params = Params(s.params)
             do {
                 try kind.validate(params, stage: StageInfo(name: s.name, deps: s.deps, outs: s.outs))
                 for k in params.unreadKeys {
-                    errors.append(PipelineError("unknown parameter '\(k)' for kind '\(s.kind)' in stage '\(s.name)'",
+                    errors.append(PipelineError("unknown parameter '\(Diagnostics.visible(k))' for kind '\(s.kind)' in stage '\(s.name)'",
                                                 at: s.location(ofParam: k), hint: "remove it or check its spelling (see `repro kinds \(s.kind)`)"))
                 }
             } catch let e as ParamError {
@@ -98,13 +124,18 @@ public struct Pipeline: Sendable {
                 errors.append(PipelineError("stage '\(s.name)': \(error)", at: s.locations.params ?? s.locations.stage))
             }
         }
+        return (kinds, errors)
+    }
 
-        // Who produces what.
+    /// For each stage's deps (declaration order), the index of the stage that
+    /// writes it, or nil for a source file, which must exist.
+    static func resolveDeps(_ spec: PipelineSpec, root: URL) -> ([[Int?]], [PipelineError]) {
+        var errors: [PipelineError] = []
         var producer: [String: Int] = [:]
         for (i, s) in spec.stages.enumerated() {
             for (j, o) in s.outs.enumerated() {
                 if let other = producer[o] {
-                    errors.append(PipelineError("output '\(o)' is written by both '\(spec.stages[other].name)' and '\(s.name)'",
+                    errors.append(PipelineError("output '\(Diagnostics.visible(o))' is written by both '\(spec.stages[other].name)' and '\(s.name)'",
                                                 at: s.locations.outs[safe: j] ?? s.locations.stage,
                                                 hint: "give each stage its own output paths (with a matrix, put ${var} in the path)"))
                 } else {
@@ -112,18 +143,18 @@ public struct Pipeline: Sendable {
                 }
             }
         }
-        errors += checkOutsSpareSources(spec, root: root, kinds: kinds)
         var producers: [[Int?]] = []
         for s in spec.stages {
             var ps: [Int?] = []
             for (j, d) in s.deps.enumerated() {
                 if let p = producer[d] {
                     if spec.stages[p].name == s.name {
-                        errors.append(PipelineError("stage '\(s.name)' depends on its own output '\(d)'", at: s.locations.deps[safe: j] ?? s.locations.stage))
+                        errors.append(PipelineError("stage '\(s.name)' depends on its own output '\(Diagnostics.visible(d))'",
+                                                    at: s.locations.deps[safe: j] ?? s.locations.stage))
                     }
                     ps.append(p)
                 } else if pathProblem(d) != nil {
-                    ps.append(nil)  // reported by checkPaths
+                    ps.append(nil)  // reported by checkPaths; not looked up on disk
                 } else {
                     var isDir: ObjCBool = false
                     let exists = FileManager.default.fileExists(atPath: root.appendingPathComponent(d).path, isDirectory: &isDir)
@@ -138,14 +169,13 @@ public struct Pipeline: Sendable {
             }
             producers.append(ps)
         }
-        if !errors.isEmpty { throw PipelineErrors(errors) }
+        return (producers, errors)
+    }
 
-        let n = spec.stages.count
-        let upstream = producers.map { Array(Set($0.compactMap { $0 })).sorted() }
-        var down = Array(repeating: [Int](), count: n)
-        for (i, ups) in upstream.enumerated() { for u in ups { down[u].append(i) } }
-
-        // Kahn's algorithm, always taking the earliest-declared ready stage.
+    /// Kahn's algorithm, always taking the earliest-declared ready stage; a
+    /// cycle is an error naming its stages in data-flow order.
+    static func topologicalOrder(_ spec: PipelineSpec, upstream: [[Int]], downstream down: [[Int]]) throws -> [Int] {
+        let n = upstream.count
         var indegree = upstream.map(\.count)
         var ready = MinHeap((0..<n).filter { indegree[$0] == 0 })
         var order: [Int] = []
@@ -156,24 +186,12 @@ public struct Pipeline: Sendable {
                 if indegree[d] == 0 { ready.push(d) }
             }
         }
-        if order.count < n {
-            let cycle = findCycle(upstream: upstream, among: Set((0..<n).filter { indegree[$0] > 0 }))
-            let names = cycle.map { spec.stages[$0].name }
-            throw PipelineErrors([PipelineError("dependency cycle: \((names + [names[0]]).joined(separator: " -> "))",
-                                                at: spec.stages[cycle[0]].locations.stage,
-                                                hint: "a stage cannot (indirectly) read its own output; break the cycle")])
-        }
-        var position = Array(repeating: 0, count: n)
-        for (p, i) in order.enumerated() { position[i] = p }
-        let stages = order.map { i in
-            Stage(spec: spec.stages[i], kind: kinds[i]!, canonicalParams: Value.object(spec.stages[i].params).canonicalJSON,
-                  codePaths: kinds[i]!.codePaths(for: Params(spec.stages[i].params)), producers: producers[i].map { $0.map { position[$0] } },
-                  upstream: upstream[i].map { position[$0] }.sorted())
-        }
-        let downstream = order.map { i in down[i].map { position[$0] }.sorted() }
-        return Pipeline(stages: stages, file: spec.file, executorConfig: spec.executor,
-                        indexByName: Dictionary(uniqueKeysWithValues: stages.enumerated().map { ($1.name, $0) }),
-                        downstream: downstream)
+        guard order.count < n else { return order }
+        let cycle = findCycle(upstream: upstream, among: Set((0..<n).filter { indegree[$0] > 0 }))
+        let names = cycle.map { spec.stages[$0].name }
+        throw PipelineErrors([PipelineError("dependency cycle: \((names + [names[0]]).joined(separator: " -> "))",
+                                            at: spec.stages[cycle[0]].locations.stage,
+                                            hint: "a stage cannot (indirectly) read its own output; break the cycle")])
     }
 
     /// Output and dependency paths must be plain relative paths inside the project.
@@ -244,6 +262,7 @@ public struct Pipeline: Sendable {
         var errors: [PipelineError] = []
         for s in spec.stages {
             for (j, o) in s.outs.enumerated() {
+                guard pathProblem(o) == nil else { continue }  // reported by checkPaths; not looked up on disk
                 var problem = protected[o] ?? codeKind(o).map { "is source code of kind '\($0)' (part of its stages' keys)" }
                 if problem == nil, directories.contains(o) { problem = "is a directory of other declared paths" }
                 var isDir: ObjCBool = false

@@ -65,7 +65,7 @@ public enum SpecParser {
             return PipelineError("invalid YAML: \(problem)\(context)",
                                  at: SourceLocation(file: file, line: mark.line, column: mark.column), hint: hint)
         case .duplicatedKeysInMapping(let dups, let ctx):
-            return PipelineError("duplicate key(s) \(dups.sorted().map { "'\($0)'" }.joined(separator: ", "))",
+            return PipelineError("duplicate key(s) \(dups.sorted().map { "'\(Diagnostics.visible($0))'" }.joined(separator: ", "))",
                                  at: SourceLocation(file: file, line: ctx.mark.line, column: ctx.mark.column),
                                  hint: "each key may appear once in a mapping; stage names must be unique")
         default:
@@ -100,7 +100,7 @@ public enum SpecParser {
                 guard let key = k.string, allowed.contains(key) else {
                     let name = k.string ?? "\(k)"
                     let guess = closest(name, in: allowed).map { " (did you mean '\($0)'?)" } ?? ""
-                    error("unknown key '\(name)' in \(what)\(guess)", k, hint: "allowed keys: \(allowed.joined(separator: ", "))")
+                    error("unknown key '\(Diagnostics.visible(name))' in \(what)\(guess)", k, hint: "allowed keys: \(allowed.joined(separator: ", "))")
                     continue
                 }
             }
@@ -374,6 +374,8 @@ func closest(_ s: String, in candidates: [String]) -> String? {
         }
         return a.isEmpty ? b.count : prev[b.count]
     }
+    // A typo is short; an edit distance over a megabyte-long key costs seconds.
+    guard s.utf8.count <= 64 else { return nil }
     let a = Array(s)
     let best = candidates.map { ($0, dist(a, Array($0))) }.min { $0.1 < $1.1 }
     guard let best, best.1 <= max(1, s.count / 3) else { return nil }

@@ -159,7 +159,6 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(errs.map(\.description), [
             "pipeline.yaml:4:12: error: output 'pipeline.yaml' of stage 'a' is the pipeline file\n  hint: a stage writes only files of its own, e.g. artifacts/a/result.csv",
             "pipeline.yaml:4:27: error: output path 'repro.lock' of stage 'a' is the lock file\n  hint: use a relative path inside the project, e.g. artifacts/a/result.csv",
-            "pipeline.yaml:4:27: error: output 'repro.lock' of stage 'a' is the lock file\n  hint: a stage writes only files of its own, e.g. artifacts/a/result.csv",
             "pipeline.yaml:8:12: error: output 'Sources/Engine/ShellKind.swift' of stage 'b' is source code of kind 'shell' (part of its stages' keys)\n  hint: a stage writes only files of its own, e.g. artifacts/b/result.csv",
             "pipeline.yaml:8:44: error: output 'data' of stage 'b' is an existing directory\n  hint: a stage writes only files of its own, e.g. artifacts/b/result.csv",
             "pipeline.yaml:11:12: error: output 'made' of stage 'c' is a directory of other declared paths\n  hint: a stage writes only files of its own, e.g. artifacts/c/result.csv",
