@@ -316,7 +316,9 @@ public enum SpecParser {
                 }
                 return .object(Value.Object(lastWins: pairs))
             case .alias:
-                error("YAML aliases are not supported here", node)
+                // Not produced by Yams.compose, which replaces each alias by
+                // its anchored node; `YAMLPrescan` refuses both beforehand.
+                error("YAML aliases are not supported", node)
                 return nil
             }
         }
