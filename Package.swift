@@ -43,6 +43,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "repro", targets: ["repro"]),
+        // For the fuzz targets in Fuzz/ (a separate package built by scripts/fuzz.sh).
+        .library(name: "Engine", targets: ["Engine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

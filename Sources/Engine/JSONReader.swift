@@ -5,6 +5,12 @@ public struct JSONReader {
     private let bytes: [UInt8]
     private var i = 0
     private var rawKeys: Set<String> = []
+    private var depth = 0
+
+    /// Arrays and objects nest at most this deep: the parser (and everything
+    /// that walks a `Value`) recurses, and a 50 000-deep file must be refused,
+    /// not overflow the stack. The lock and the stages' JSON nest below 10.
+    public static let maxDepth = 256
 
     /// - Parameter rawKeys: object keys whose values are returned unparsed, as
     ///   `.string(their exact JSON text)` (the lock's canonical params).
@@ -46,49 +52,60 @@ public struct JSONReader {
     private mutating func value() throws -> Value {
         guard i < bytes.count else { throw fail("unexpected end") }
         switch bytes[i] {
-        case UInt8(ascii: "{"):
-            i += 1
-            var obj = Value.Object()
-            skipSpace()
-            if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(obj) }
-            while true {
-                skipSpace()
-                let k = try string()
-                skipSpace()
-                try expect(":")
-                skipSpace()
-                if rawKeys.contains(k) {
-                    let start = i
-                    _ = try value()
-                    obj[k] = .string(String(decoding: bytes[start..<i], as: UTF8.self))
-                } else {
-                    obj[k] = try value()
-                }
-                skipSpace()
-                guard i < bytes.count else { throw fail("unterminated object") }
-                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                try expect("}")
-                return .object(obj)
-            }
-        case UInt8(ascii: "["):
-            i += 1
-            var arr: [Value] = []
-            skipSpace()
-            if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(arr) }
-            while true {
-                skipSpace()
-                arr.append(try value())
-                skipSpace()
-                guard i < bytes.count else { throw fail("unterminated array") }
-                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                try expect("]")
-                return .array(arr)
-            }
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            guard depth < JSONReader.maxDepth else { throw fail("nested deeper than \(JSONReader.maxDepth) levels") }
+            depth += 1
+            defer { depth -= 1 }
+            return bytes[i] == UInt8(ascii: "{") ? try object() : try array()
         case UInt8(ascii: "\""): return .string(try string())
         case UInt8(ascii: "t"): try expect("true"); return .bool(true)
         case UInt8(ascii: "f"): try expect("false"); return .bool(false)
         case UInt8(ascii: "n"): try expect("null"); return .null
         default: return try number()
+        }
+    }
+
+    private mutating func object() throws -> Value {
+        i += 1
+        // Collected, then sorted once: inserting each key in order would be
+        // quadratic in the number of keys.
+        var pairs: [(String, Value)] = []
+        skipSpace()
+        if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(Value.Object()) }
+        while true {
+            skipSpace()
+            let k = try string()
+            skipSpace()
+            try expect(":")
+            skipSpace()
+            if rawKeys.contains(k) {
+                let start = i
+                _ = try value()
+                pairs.append((k, .string(String(decoding: bytes[start..<i], as: UTF8.self))))
+            } else {
+                pairs.append((k, try value()))
+            }
+            skipSpace()
+            guard i < bytes.count else { throw fail("unterminated object") }
+            if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+            try expect("}")
+            return .object(Value.Object(lastWins: pairs))
+        }
+    }
+
+    private mutating func array() throws -> Value {
+        i += 1
+        var arr: [Value] = []
+        skipSpace()
+        if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(arr) }
+        while true {
+            skipSpace()
+            arr.append(try value())
+            skipSpace()
+            guard i < bytes.count else { throw fail("unterminated array") }
+            if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+            try expect("]")
+            return .array(arr)
         }
     }
 

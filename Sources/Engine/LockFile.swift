@@ -29,6 +29,18 @@ public struct LockFile: Sendable, Equatable {
     }
 
     public var stages: [String: Entry] = [:]
+    /// Entries of the file that were not used because they break the rules
+    /// every path and digest must follow (see `entryProblem`), by stage name:
+    /// such a stage counts as never run, and the next write drops the entry.
+    public var rejected: [Rejection] = []
+
+    public struct Rejection: Sendable, Equatable, CustomStringConvertible {
+        public var stage: String
+        public var reason: String
+        public var description: String {
+            "\(LockFile.fileName): ignoring the entry of stage '\(Diagnostics.visible(stage))': \(reason); the stage will run again"
+        }
+    }
 
     public init(stages: [String: Entry] = [:]) { self.stages = stages }
 
@@ -46,11 +58,16 @@ public struct LockFile: Sendable, Equatable {
     /// Reads the lock; a missing file is an empty lock.
     public static func load(from url: URL) throws -> LockFile {
         guard FileManager.default.fileExists(atPath: url.path) else { return LockFile() }
-        let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
             throw EngineError.io("cannot read \(url.lastPathComponent): \(error.localizedDescription)")
         }
-        do { return try parse(text) } catch {
+        do {
+            switch UTF8Text.decode(data) {
+            case .success(let text): return try parse(text)
+            case .failure(let p): throw FormatError(description: "it \(p.message) at byte \(p.offset)")
+            }
+        } catch {
             throw EngineError.io("\(url.lastPathComponent) is damaged (\(error)); restore it from git (git checkout -- \(url.lastPathComponent)) or delete it to rebuild the record")
         }
     }
@@ -102,9 +119,41 @@ public struct LockFile: Sendable, Equatable {
                     fields.platform.append(.init(name: n, value: v))
                 }
             }
-            lock.stages[name] = Entry(key: key, fields: fields, outs: outList)
+            let entry = Entry(key: key, fields: fields, outs: outList)
+            if let problem = entryProblem(name: name, entry) {
+                lock.rejected.append(Rejection(stage: name, reason: problem))
+            } else {
+                lock.stages[name] = entry
+            }
         }
         return lock
+    }
+
+    /// Why an entry read from disk must not be used, if it must not: a path
+    /// that leaves the project or holds a control character, an output digest
+    /// or key that is not 64 hex digits (they name files in the cache), a
+    /// negative size, a name no pipeline could declare, or the same out twice.
+    static func entryProblem(name: String, _ e: Entry) -> String? {
+        if name.isEmpty || name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0 == "/" }) {
+            return "its name is not a stage name"
+        }
+        for d in e.fields.deps {
+            if let p = Pipeline.pathProblem(d.path) { return "dependency path '\(Diagnostics.visible(d.path))' \(p)" }
+        }
+        var seen = Set<String>()
+        for o in e.outs {
+            if let p = Pipeline.pathProblem(o.path) { return "output path '\(Diagnostics.visible(o.path))' \(p)" }
+            guard seen.insert(o.path).inserted else { return "output '\(Diagnostics.visible(o.path))' is listed twice" }
+            guard isDigest(o.output.sha256) else { return "output '\(o.path)' has a malformed sha256" }
+            guard o.output.size >= 0 else { return "output '\(o.path)' has a negative size" }
+        }
+        guard isDigest(e.key) else { return "its key is not a digest" }
+        return nil
+    }
+
+    /// 64 lowercase hex digits, as `FileHasher` and `KeyFields.key` write them.
+    static func isDigest(_ s: String) -> Bool {
+        s.utf8.count == 64 && s.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
     }
 
     /// The file's text: deterministic, sorted, LF, trailing newline.

@@ -34,6 +34,36 @@ public enum Matrix {
         }
     }
 
+    /// The most bytes of stage definitions (canonical params, paths, name) one
+    /// matrix may expand to: a few hundred MB in memory, about 10⁴ times a
+    /// real paper's whole pipeline.
+    static let maxExpandedBytes = 64 << 20
+
+    /// Roughly what one expanded instance of `template` weighs, in bytes.
+    static func approximateSize(of template: StageSpec) -> Int {
+        Value.object(template.params).canonicalJSON.utf8.count
+            + (template.deps + template.outs).reduce(0) { $0 + $1.utf8.count + 16 } + template.name.utf8.count + 64
+    }
+
+    /// Why a matrix value cannot be spliced into stage names and paths, if it
+    /// cannot: the same characters as a stage name (plus '+', for numbers such
+    /// as 1e+20), so a value can neither add a path component nor a line.
+    static func valueProblem(_ text: String) -> String? {
+        if text.isEmpty { return "is empty" }
+        if text.utf8.count > SpecParser.maxNameLength { return "is longer than \(SpecParser.maxNameLength) bytes" }
+        if text == "." || text == ".." { return "is a path component ('\(text)')" }
+        for u in text.unicodeScalars {
+            if u == "/" { return "contains '/'" }
+            if u.properties.generalCategory == .control || u == "\u{2028}" || u == "\u{2029}" {
+                return u == "\n" ? "contains a newline" : "contains a control character"
+            }
+            guard u.isASCII, u.properties.isAlphabetic || ("0"..."9").contains(u) || "-_.+".unicodeScalars.contains(u) else {
+                return "contains '\(Diagnostics.visible(String(u)))'"
+            }
+        }
+        return nil
+    }
+
     /// A value as spliced into a string or a stage name.
     static func text(_ v: Value) -> String {
         switch v {

@@ -38,17 +38,66 @@ public struct Pipeline: Sendable {
     public func index(of name: String) -> Int? { indexByName[name] }
 
     /// Loads and validates `file` (relative to `root`), collecting every error.
-    public static func load(root: URL, file: String = "pipeline.yaml", registry: KindRegistry) throws -> Pipeline {
-        let url = root.appendingPathComponent(file)
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
-            throw PipelineErrors([PipelineError("cannot read \(file) in \(root.path)", at: nil, file: file,
-                                                hint: "run repro from the project directory, or pass --project DIR")])
-        }
-        let spec = try SpecParser.parse(yaml: text, file: file)
+    /// - Parameter maxStages: the most stages the file may expand to (see
+    ///   `SpecParser.defaultMaxStages`).
+    public static func load(root: URL, file: String = "pipeline.yaml", registry: KindRegistry,
+                            maxStages: Int = SpecParser.defaultMaxStages) throws -> Pipeline {
+        let text = try readText(root: root, file: file)
+        let spec = try SpecParser.parse(yaml: text, file: file, maxStages: maxStages)
         return try build(spec, root: root, registry: registry)
     }
 
+    /// The pipeline file's text, or an error saying whether it is missing,
+    /// unreadable, or not UTF-8.
+    static func readText(root: URL, file: String) throws -> String {
+        let url = root.appendingPathComponent(file)
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else {
+            throw PipelineErrors([PipelineError("cannot read \(file) in \(root.path): no such file", at: nil, file: file,
+                                                hint: "run repro from the project directory, or pass --project DIR")])
+        }
+        func unreadable(_ why: String) -> PipelineErrors {
+            PipelineErrors([PipelineError("cannot read \(file) in \(root.path): \(why)", at: nil, file: file,
+                                          hint: "check the file's permissions, or pass --file with the pipeline file")])
+        }
+        guard !isDir.boolValue else { throw unreadable("it is a directory") }
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch { throw unreadable(error.localizedDescription) }
+        switch UTF8Text.decode(data) {
+        case .success(let text): return text
+        case .failure(let p):
+            throw PipelineErrors([PipelineError("\(file) \(p.message)", at: SourceLocation(file: file, line: p.line, column: p.column),
+                                                hint: "save it as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8 \(file) > fixed.yaml, then rename)")])
+        }
+    }
+
     public static func build(_ spec: PipelineSpec, root: URL, registry: KindRegistry) throws -> Pipeline {
+        let (kinds, configs, kindErrors) = bindKinds(spec, registry: registry)
+        let (producers, depErrors) = resolveDeps(spec, root: root)
+        let errors = kindErrors + checkOutsSpareSources(spec, root: root, kinds: kinds) + depErrors
+        if !errors.isEmpty { throw PipelineErrors(errors) }
+
+        let n = spec.stages.count
+        let upstream = producers.map { Array(Set($0.compactMap { $0 })).sorted() }
+        var down = Array(repeating: [Int](), count: n)
+        for (i, ups) in upstream.enumerated() { for u in ups { down[u].append(i) } }
+        let order = try topologicalOrder(spec, upstream: upstream, downstream: down)
+        var position = Array(repeating: 0, count: n)
+        for (p, i) in order.enumerated() { position[i] = p }
+        let stages = order.map { i in
+            Stage(spec: spec.stages[i], kind: kinds[i]!, config: configs[i]!, canonicalParams: Value.object(spec.stages[i].params).canonicalJSON,
+                  codePaths: kinds[i]!.codePaths(for: Params(spec.stages[i].params)), producers: producers[i].map { $0.map { position[$0] } },
+                  upstream: upstream[i].map { position[$0] }.sorted())
+        }
+        let downstream = order.map { i in down[i].map { position[$0] }.sorted() }
+        return Pipeline(stages: stages, file: spec.file, executorConfig: spec.executor, remoteConfig: spec.remote, sandbox: spec.sandbox,
+                        indexByName: Dictionary(uniqueKeysWithValues: stages.enumerated().map { ($1.name, $0) }),
+                        downstream: downstream)
+    }
+
+    /// Each stage's kind (nil where unknown) and what its validation made of
+    /// the params, with its params and paths checked, and every stage name used once.
+    static func bindKinds(_ spec: PipelineSpec, registry: KindRegistry) -> ([(any StageKind)?], [(any Sendable)?], [PipelineError]) {
         var errors: [PipelineError] = []
         var kinds: [(any StageKind)?] = []
         var configs: [(any Sendable)?] = Array(repeating: nil, count: spec.stages.count)
@@ -59,20 +108,20 @@ public struct Pipeline: Sendable {
                                             at: s.locations.stage, hint: "rename one of them"))
             }
             seenNames[s.name] = i
+            errors += checkPaths(s)
             guard let kind = registry[s.kind] else {
                 let guess = closest(s.kind, in: registry.names).map { "did you mean '\($0)'? " } ?? ""
-                errors.append(PipelineError("unknown stage kind '\(s.kind)' in stage '\(s.name)'", at: s.locations.kind ?? s.locations.stage,
+                errors.append(PipelineError("unknown stage kind '\(Diagnostics.visible(s.kind))' in stage '\(s.name)'", at: s.locations.kind ?? s.locations.stage,
                                             hint: "\(guess)known kinds: \(registry.names.joined(separator: ", "))"))
                 kinds.append(nil)
                 continue
             }
             kinds.append(kind)
-            errors += checkPaths(s)
             let params = Params(s.params)
             do {
                 configs[i] = try kind.validate(params, stage: StageInfo(name: s.name, deps: s.deps, outs: s.outs))
                 for k in params.unreadKeys {
-                    errors.append(PipelineError("unknown parameter '\(k)' for kind '\(s.kind)' in stage '\(s.name)'",
+                    errors.append(PipelineError("unknown parameter '\(Diagnostics.visible(k))' for kind '\(s.kind)' in stage '\(s.name)'",
                                                 at: s.location(ofParam: k), hint: "remove it or check its spelling (see `repro kinds \(s.kind)`)"))
                 }
             } catch let e as ParamError {
@@ -82,13 +131,18 @@ public struct Pipeline: Sendable {
                 errors.append(PipelineError("stage '\(s.name)': \(error)", at: s.locations.params ?? s.locations.stage))
             }
         }
+        return (kinds, configs, errors)
+    }
 
-        // Who produces what.
+    /// For each stage's deps (declaration order), the index of the stage that
+    /// writes it, or nil for a source file, which must exist.
+    static func resolveDeps(_ spec: PipelineSpec, root: URL) -> ([[Int?]], [PipelineError]) {
+        var errors: [PipelineError] = []
         var producer: [String: Int] = [:]
         for (i, s) in spec.stages.enumerated() {
             for (j, o) in s.outs.enumerated() {
                 if let other = producer[o] {
-                    errors.append(PipelineError("output '\(o)' is written by both '\(spec.stages[other].name)' and '\(s.name)'",
+                    errors.append(PipelineError("output '\(Diagnostics.visible(o))' is written by both '\(spec.stages[other].name)' and '\(s.name)'",
                                                 at: s.locations.outs[safe: j] ?? s.locations.stage,
                                                 hint: "give each stage its own output paths (with a matrix, put ${var} in the path)"))
                 } else {
@@ -102,9 +156,12 @@ public struct Pipeline: Sendable {
             for (j, d) in s.deps.enumerated() {
                 if let p = producer[d] {
                     if spec.stages[p].name == s.name {
-                        errors.append(PipelineError("stage '\(s.name)' depends on its own output '\(d)'", at: s.locations.deps[safe: j] ?? s.locations.stage))
+                        errors.append(PipelineError("stage '\(s.name)' depends on its own output '\(Diagnostics.visible(d))'",
+                                                    at: s.locations.deps[safe: j] ?? s.locations.stage))
                     }
                     ps.append(p)
+                } else if pathProblem(d) != nil {
+                    ps.append(nil)  // reported by checkPaths; not looked up on disk
                 } else {
                     var isDir: ObjCBool = false
                     let exists = FileManager.default.fileExists(atPath: root.appendingPathComponent(d).path, isDirectory: &isDir)
@@ -119,14 +176,13 @@ public struct Pipeline: Sendable {
             }
             producers.append(ps)
         }
-        if !errors.isEmpty { throw PipelineErrors(errors) }
+        return (producers, errors)
+    }
 
-        let n = spec.stages.count
-        let upstream = producers.map { Array(Set($0.compactMap { $0 })).sorted() }
-        var down = Array(repeating: [Int](), count: n)
-        for (i, ups) in upstream.enumerated() { for u in ups { down[u].append(i) } }
-
-        // Kahn's algorithm, always taking the earliest-declared ready stage.
+    /// Kahn's algorithm, always taking the earliest-declared ready stage; a
+    /// cycle is an error naming its stages in data-flow order.
+    static func topologicalOrder(_ spec: PipelineSpec, upstream: [[Int]], downstream down: [[Int]]) throws -> [Int] {
+        let n = upstream.count
         var indegree = upstream.map(\.count)
         var ready = MinHeap((0..<n).filter { indegree[$0] == 0 })
         var order: [Int] = []
@@ -137,24 +193,12 @@ public struct Pipeline: Sendable {
                 if indegree[d] == 0 { ready.push(d) }
             }
         }
-        if order.count < n {
-            let cycle = findCycle(upstream: upstream, among: Set((0..<n).filter { indegree[$0] > 0 }))
-            let names = cycle.map { spec.stages[$0].name }
-            throw PipelineErrors([PipelineError("dependency cycle: \((names + [names[0]]).joined(separator: " -> "))",
-                                                at: spec.stages[cycle[0]].locations.stage,
-                                                hint: "a stage cannot (indirectly) read its own output; break the cycle")])
-        }
-        var position = Array(repeating: 0, count: n)
-        for (p, i) in order.enumerated() { position[i] = p }
-        let stages = order.map { i in
-            Stage(spec: spec.stages[i], kind: kinds[i]!, config: configs[i]!, canonicalParams: Value.object(spec.stages[i].params).canonicalJSON,
-                  codePaths: kinds[i]!.codePaths(for: Params(spec.stages[i].params)), producers: producers[i].map { $0.map { position[$0] } },
-                  upstream: upstream[i].map { position[$0] }.sorted())
-        }
-        let downstream = order.map { i in down[i].map { position[$0] }.sorted() }
-        return Pipeline(stages: stages, file: spec.file, executorConfig: spec.executor, remoteConfig: spec.remote, sandbox: spec.sandbox,
-                        indexByName: Dictionary(uniqueKeysWithValues: stages.enumerated().map { ($1.name, $0) }),
-                        downstream: downstream)
+        guard order.count < n else { return order }
+        let cycle = findCycle(upstream: upstream, among: Set((0..<n).filter { indegree[$0] > 0 }))
+        let names = cycle.map { spec.stages[$0].name }
+        throw PipelineErrors([PipelineError("dependency cycle: \((names + [names[0]]).joined(separator: " -> "))",
+                                            at: spec.stages[cycle[0]].locations.stage,
+                                            hint: "a stage cannot (indirectly) read its own output; break the cycle")])
     }
 
     /// Output and dependency paths must be plain relative paths inside the project.
@@ -163,7 +207,7 @@ public struct Pipeline: Sendable {
         for (paths, locs, what) in [(s.outs, s.locations.outs, "output"), (s.deps, s.locations.deps, "dependency")] {
             for (j, p) in paths.enumerated() {
                 if let problem = pathProblem(p) {
-                    errors.append(PipelineError("\(what) path '\(p)' of stage '\(s.name)' \(problem)", at: locs[safe: j] ?? s.locations.stage,
+                    errors.append(PipelineError("\(what) path '\(Diagnostics.visible(p))' of stage '\(s.name)' \(problem)", at: locs[safe: j] ?? s.locations.stage,
                                                 hint: "use a relative path inside the project, e.g. artifacts/\(s.baseName)/result.csv"))
                 }
             }
@@ -175,38 +219,105 @@ public struct Pipeline: Sendable {
         return errors
     }
 
-    static func pathProblem(_ p: String) -> String? {
+    /// Why `p` is not a plain relative path inside the project, if it is not.
+    /// The same rule holds for paths read back from disk (lock entries, run
+    /// records): no path may leave the project, name repro's own files, or
+    /// hold a character that would split a line of the lock or of a record.
+    public static func pathProblem(_ p: String) -> String? {
+        if p.isEmpty { return "is empty" }
+        for u in p.unicodeScalars where u.properties.generalCategory == .control || u == "\u{2028}" || u == "\u{2029}" {
+            return u == "\n" ? "contains a newline" : u == "\0" ? "contains a NUL character" : "contains a control character"
+        }
         if p.hasPrefix("/") || p.hasPrefix("~") { return "is absolute (outside the project)" }
         let parts = p.split(separator: "/", omittingEmptySubsequences: false)
         if parts.contains("..") { return "leaves the project ('..')" }
         if parts.contains(".") || parts.contains("") { return "is not normalized (no '.', '//' or trailing '/')" }
         if parts.first == ".repro" || parts.first == ".git" { return "is inside \(parts[0])/, which repro and git manage" }
         if p == LockFile.fileName { return "is the lock file" }
+        if p.utf8.count > maxPathLength { return "is longer than \(maxPathLength) bytes" }
+        if parts.contains(where: { $0.utf8.count > 255 }) { return "has a component longer than 255 bytes" }
         return nil
     }
 
-    /// A cycle among the stuck stages, as a list of stage indices.
+    /// PATH_MAX less room for the project root and repro's staging directories.
+    static let maxPathLength = 1024
+
+    /// Outputs may not overwrite what the pipeline is made of: the pipeline
+    /// file, the lock, the source code of the stages' kinds (part of every
+    /// key), an existing directory, or a directory that holds other declared
+    /// paths (a file there would replace the directory).
+    static func checkOutsSpareSources(_ spec: PipelineSpec, root: URL, kinds: [(any StageKind)?]) -> [PipelineError] {
+        let protected = Dictionary([(spec.file, "is the pipeline file"), ("pipeline.yaml", "is the pipeline file"),
+                                    (LockFile.fileName, "is the lock file"), (spec.file + ".lock", "is the lock file")]) { a, _ in a }
+        // A code path names a file or a directory prefix (see `CodeDigests`).
+        var code: [String: String] = [:]
+        for (s, kind) in zip(spec.stages, kinds) {
+            guard let kind else { continue }
+            for c in kind.codePaths(for: Params(s.params)) where code[c] == nil { code[c] = s.kind }
+        }
+        let codeList = code.sorted { $0.key < $1.key }
+        func codeKind(_ o: String) -> String? {
+            codeList.first { o == $0.key || o.hasPrefix($0.key.hasSuffix("/") ? $0.key : $0.key + "/") }?.value
+        }
+        var directories = Set<String>()
+        for s in spec.stages {
+            for p in s.deps + s.outs {
+                var parts = p.split(separator: "/").dropLast()
+                while !parts.isEmpty, directories.insert(parts.joined(separator: "/")).inserted { parts = parts.dropLast() }
+            }
+        }
+        var errors: [PipelineError] = []
+        for s in spec.stages {
+            for (j, o) in s.outs.enumerated() {
+                guard pathProblem(o) == nil else { continue }  // reported by checkPaths; not looked up on disk
+                var problem = protected[o] ?? codeKind(o).map { "is source code of kind '\($0)' (part of its stages' keys)" }
+                if problem == nil, directories.contains(o) { problem = "is a directory of other declared paths" }
+                var isDir: ObjCBool = false
+                if problem == nil, FileManager.default.fileExists(atPath: root.appendingPathComponent(o).path, isDirectory: &isDir),
+                   isDir.boolValue {
+                    problem = "is an existing directory"
+                }
+                if let problem {
+                    errors.append(PipelineError("output '\(o)' of stage '\(s.name)' \(problem)", at: s.locations.outs[safe: j] ?? s.locations.stage,
+                                                hint: "a stage writes only files of its own, e.g. artifacts/\(s.baseName)/result.csv"))
+                }
+            }
+        }
+        return errors
+    }
+
+    /// A cycle among the stuck stages, as a list of stage indices. Iterative:
+    /// a chain of 10⁵ stages must not exhaust the stack.
     static func findCycle(upstream: [[Int]], among stuck: Set<Int>) -> [Int] {
         var state: [Int: Int] = [:]  // 1 = on stack, 2 = done
         var stack: [Int] = []
-        func dfs(_ v: Int) -> [Int]? {
-            state[v] = 1
-            stack.append(v)
-            for u in upstream[v] where stuck.contains(u) {
+        var next: [Int] = []  // for each stack entry, the next upstream index to try
+        for start in stuck.sorted() where state[start] == nil {
+            state[start] = 1
+            stack = [start]
+            next = [0]
+            while let v = stack.last {
+                let ups = upstream[v]
+                var k = next[next.count - 1]
+                while k < ups.count, !stuck.contains(ups[k]) || state[ups[k]] == 2 { k += 1 }
+                guard k < ups.count else {
+                    state[v] = 2
+                    stack.removeLast()
+                    next.removeLast()
+                    continue
+                }
+                next[next.count - 1] = k + 1
+                let u = ups[k]
                 if state[u] == 1, let at = stack.firstIndex(of: u) {
                     // In data-flow order, starting from the earliest-declared stage.
                     let cycle = Array(stack[at...].reversed())
                     let first = cycle.firstIndex(of: cycle.min()!)!
                     return Array(cycle[first...] + cycle[..<first])
                 }
-                if state[u] == nil, let c = dfs(u) { return c }
+                state[u] = 1
+                stack.append(u)
+                next.append(0)
             }
-            stack.removeLast()
-            state[v] = 2
-            return nil
-        }
-        for v in stuck.sorted() where state[v] == nil {
-            if let c = dfs(v) { return c }
         }
         return stuck.sorted()
     }

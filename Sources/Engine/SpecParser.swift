@@ -7,19 +7,30 @@ public enum SpecParser {
     static let topKeys = ["executor", "remote", "sandbox", "stages", "version"]
     static let stageKeys = ["deps", "desc", "kind", "matrix", "outs", "params", "resources"]
     static let resourceKeys = ["cpus_per_task", "mem", "partition", "time"]
+    /// Stage and matrix variable names become file names (logs, job names).
+    static let maxNameLength = 100
 
     /// Tags are resolved by `plainScalar` below, not by Yams's regex rules
     /// (which cost ~0.2 ms per scalar, most of a 500-stage pipeline's load time).
     static let resolver = Resolver.basic
 
-    public static func parse(yaml: String, file: String) throws -> PipelineSpec {
+    /// How many stages a pipeline may expand to unless the caller raises it:
+    /// far above any real paper, far below what exhausts memory.
+    public static let defaultMaxStages = 100_000
+
+    /// - Parameter maxStages: the most stages the pipeline may have after
+    ///   matrix expansion; checked before anything is expanded.
+    public static func parse(yaml: String, file: String, maxStages: Int = defaultMaxStages) throws -> PipelineSpec {
+        if let p = YAMLPrescan.firstProblem(in: yaml) {
+            throw PipelineErrors([PipelineError(p.message, at: SourceLocation(file: file, line: p.line, column: p.column), hint: p.hint)])
+        }
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml, resolver)
         } catch let e as YamlError {
             throw PipelineErrors([yamlError(e, file: file)])
         }
-        var p = Parser(file: file)
+        var p = Parser(file: file, maxStages: maxStages)
         let stages = p.parseRoot(root)
         var spec = PipelineSpec(file: file, stages: stages)
         if let node = root?.mapping?["executor"] {
@@ -72,7 +83,7 @@ public enum SpecParser {
             return PipelineError("invalid YAML: \(problem)\(context)",
                                  at: SourceLocation(file: file, line: mark.line, column: mark.column), hint: hint)
         case .duplicatedKeysInMapping(let dups, let ctx):
-            return PipelineError("duplicate key(s) \(dups.sorted().map { "'\($0)'" }.joined(separator: ", "))",
+            return PipelineError("duplicate key(s) \(dups.sorted().map { "'\(Diagnostics.visible($0))'" }.joined(separator: ", "))",
                                  at: SourceLocation(file: file, line: ctx.mark.line, column: ctx.mark.column),
                                  hint: "each key may appear once in a mapping; stage names must be unique")
         default:
@@ -83,9 +94,15 @@ public enum SpecParser {
     /// The recursive-descent walk over the YAML node tree.
     struct Parser {
         let file: String
+        let maxStages: Int
         var errors: [PipelineError] = []
+        /// Stages produced so far (matrix instances counted before expansion).
+        var stageCount = 0
 
-        init(file: String) { self.file = file }
+        init(file: String, maxStages: Int) {
+            self.file = file
+            self.maxStages = maxStages
+        }
 
         func loc(_ node: Node) -> SourceLocation {
             let m = node.mark
@@ -101,7 +118,7 @@ public enum SpecParser {
                 guard let key = k.string, allowed.contains(key) else {
                     let name = k.string ?? "\(k)"
                     let guess = closest(name, in: allowed).map { " (did you mean '\($0)'?)" } ?? ""
-                    error("unknown key '\(name)' in \(what)\(guess)", k, hint: "allowed keys: \(allowed.joined(separator: ", "))")
+                    error("unknown key '\(Diagnostics.visible(name))' in \(what)\(guess)", k, hint: "allowed keys: \(allowed.joined(separator: ", "))")
                     continue
                 }
             }
@@ -129,17 +146,36 @@ public enum SpecParser {
             var out: [StageSpec] = []
             for (k, v) in stages {
                 guard let name = k.string, isValidName(name) else {
-                    error("invalid stage name '\(k.string ?? "")'", k,
-                          hint: "use letters, digits, '-', '_' and '.', starting with a letter or digit")
+                    error("invalid stage name '\(Diagnostics.visible(k.string ?? ""))'", k,
+                          hint: "use at most \(SpecParser.maxNameLength) letters, digits, '-', '_' and '.', starting with a letter or digit")
                     continue
                 }
-                out += parseStage(name: name, key: k, node: v)
+                let stages = parseStage(name: name, key: k, node: v)
+                if stages.count == 1, stages[0].baseName == stages[0].name, !countStages(1, stage: name, at: loc(k), detail: nil) {
+                    continue
+                }
+                out += stages
             }
             return out
         }
 
+        /// Adds `n` stages to the pipeline's count; false (with one error) once
+        /// the count passes `maxStages`. Matrices are counted before they expand.
+        mutating func countStages(_ n: Int, stage: String, at location: SourceLocation, detail: String?) -> Bool {
+            guard stageCount <= maxStages else { return false }
+            let (total, overflow) = stageCount.addingReportingOverflow(n)
+            stageCount = overflow ? Int.max : total
+            guard stageCount > maxStages else { return true }
+            let count = overflow || n == Int.max ? "more than \(Int.max)" : "\(n)"
+            let what = detail.map { "stage '\(stage)' expands to \(count) stages (\($0))" } ?? "stage '\(stage)' is one stage too many"
+            errors.append(PipelineError("\(what), which takes the pipeline past the limit of \(maxStages) stages",
+                                        at: location, hint: "use fewer or shorter matrix lists, or raise the limit with --max-stages N"))
+            return false
+        }
+
         func isValidName(_ s: String) -> Bool {
-            guard let f = s.unicodeScalars.first, f.properties.isAlphabetic || ("0"..."9").contains(f) else { return false }
+            guard s.utf8.count <= SpecParser.maxNameLength,
+                  let f = s.unicodeScalars.first, f.properties.isAlphabetic || ("0"..."9").contains(f) else { return false }
             return s.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0)) }
         }
 
@@ -189,6 +225,19 @@ public enum SpecParser {
                 return [template]
             }
             guard let axes = parseMatrix(matrixNode, stage: name) else { return [] }
+            var combos = 1
+            for axis in axes {
+                let (c, overflow) = combos.multipliedReportingOverflow(by: axis.values.count)
+                combos = overflow ? Int.max : c
+            }
+            let sizes = axes.map { String($0.values.count) }.joined(separator: " × ")
+            guard countStages(combos, stage: name, at: loc(matrixNode), detail: "\(sizes) values") else { return [] }
+            let bytes = Matrix.approximateSize(of: template).multipliedReportingOverflow(by: combos)
+            if bytes.overflow || bytes.partialValue > Matrix.maxExpandedBytes {
+                errors.append(PipelineError("stage '\(name)' expands to \(combos) stages of about \(Matrix.approximateSize(of: template)) bytes each, more than \(Matrix.maxExpandedBytes >> 20) MB of stage definitions",
+                                            at: loc(matrixNode), hint: "make the params smaller or the matrix lists shorter"))
+                return []
+            }
             template.locations.paramKeys = paramKeys
             do {
                 return try Matrix.expand(template, axes: axes)
@@ -208,16 +257,27 @@ public enum SpecParser {
             var axes: [Matrix.Axis] = []
             for (k, v) in map {
                 var ignored: [String: SourceLocation] = [:]
-                guard let name = k.string, isValidName(name) else { error("invalid matrix variable name", k); return nil }
+                guard let name = k.string, isValidName(name) else {
+                    error("invalid matrix variable name '\(Diagnostics.visible(k.string ?? ""))'", k,
+                          hint: "use at most \(SpecParser.maxNameLength) letters, digits, '-', '_' and '.', starting with a letter or digit")
+                    return nil
+                }
                 guard case .array(let values)? = value(v, path: "", keys: &ignored), !values.isEmpty else {
                     error("matrix variable '\(name)' must be a non-empty list", v)
                     return nil
                 }
-                for value in values {
+                for (i, value) in values.enumerated() {
                     switch value {
-                    case .int, .double, .string, .bool: continue
+                    case .int, .double, .string, .bool: break
                     default:
                         error("matrix values must be numbers, strings or booleans", v)
+                        return nil
+                    }
+                    let text = Matrix.text(value)
+                    if let problem = Matrix.valueProblem(text) {
+                        errors.append(PipelineError("matrix value '\(Diagnostics.visible(text))' of variable '\(name)' in stage '\(stage)' \(problem)",
+                                                    at: ignored["[\(i)]"] ?? loc(v),
+                                                    hint: "matrix values become part of stage names and paths: use letters, digits, '-', '_', '.' and '+'"))
                         return nil
                     }
                 }
@@ -265,16 +325,18 @@ public enum SpecParser {
                 }
                 return .array(arr)
             case .mapping(let map):
-                var obj = Value.Object()
+                var pairs: [(String, Value)] = []
                 for (k, v) in map {
                     guard let key = k.string else { error("mapping keys must be strings", k); continue }
                     let p = path.isEmpty ? key : "\(path).\(key)"
                     keys[p] = loc(k)
-                    if let val = value(v, path: p, keys: &keys) { obj[key] = val }
+                    if let val = value(v, path: p, keys: &keys) { pairs.append((key, val)) }
                 }
-                return .object(obj)
+                return .object(Value.Object(lastWins: pairs))
             case .alias:
-                error("YAML aliases are not supported here", node)
+                // Not produced by Yams.compose, which replaces each alias by
+                // its anchored node; `YAMLPrescan` refuses both beforehand.
+                error("YAML aliases are not supported", node)
                 return nil
             }
         }
@@ -332,6 +394,8 @@ func closest(_ s: String, in candidates: [String]) -> String? {
         }
         return a.isEmpty ? b.count : prev[b.count]
     }
+    // A typo is short; an edit distance over a megabyte-long key costs seconds.
+    guard s.utf8.count <= 64 else { return nil }
     let a = Array(s)
     let best = candidates.map { ($0, dist(a, Array($0))) }.min { $0.1 < $1.1 }
     guard let best, best.1 <= max(1, s.count / 3) else { return nil }

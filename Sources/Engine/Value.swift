@@ -19,6 +19,23 @@ public enum Value: Sendable, Equatable {
             for (k, v) in pairs { self[k] = v }
         }
 
+        /// From pairs in any order; of repeated keys the last one counts.
+        /// Sorts once (n log n) instead of inserting key by key (n²).
+        init(lastWins pairs: [(String, Value)]) {
+            let order = pairs.indices.sorted {
+                pairs[$0].0 == pairs[$1].0 ? $0 < $1 : Value.utf8Less(pairs[$0].0, pairs[$1].0)
+            }
+            entries = []
+            entries.reserveCapacity(pairs.count)
+            for i in order {
+                if let last = entries.last, last.key == pairs[i].0 {
+                    entries[entries.count - 1].value = pairs[i].1
+                } else {
+                    entries.append(pairs[i])
+                }
+            }
+        }
+
         public var keys: [String] { entries.map(\.key) }
         public var isEmpty: Bool { entries.isEmpty }
 

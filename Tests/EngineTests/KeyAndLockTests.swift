@@ -42,8 +42,9 @@ final class KeyAndLockTests: XCTestCase {
         var lock = LockFile()
         let f2 = KeyFields(kind: "k", code: "c", params: #"{"x":1.5,"y":[1,2.0]}"#,
                            deps: [.init(path: "z", sha256: "1"), .init(path: "a", sha256: "2")], outs: ["o2", "o1"])
-        lock.stages["b"] = .init(key: base.key, fields: base, outs: [("o", .init(sha256: "d", size: 3))])
-        lock.stages["a"] = .init(key: f2.key, fields: f2, outs: [("o2", .init(sha256: "e", size: 1)), ("o1", .init(sha256: "f", size: 2))])
+        let d = String(repeating: "d", count: 64), e = String(repeating: "e", count: 64), f = String(repeating: "f", count: 64)
+        lock.stages["b"] = .init(key: base.key, fields: base, outs: [("o", .init(sha256: d, size: 3))])
+        lock.stages["a"] = .init(key: f2.key, fields: f2, outs: [("o2", .init(sha256: e, size: 1)), ("o1", .init(sha256: f, size: 2))])
         let text = lock.text
         XCTAssertFalse(text.contains("\r"))
         XCTAssertTrue(text.hasSuffix("}\n"))
