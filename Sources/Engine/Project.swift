@@ -26,12 +26,13 @@ public struct Project: Sendable {
     public var statCacheURL: URL { reproDir.appendingPathComponent("statcache") }
     public var processLockURL: URL { reproDir.appendingPathComponent("lock") }
 
-    public init(root: URL, pipelineFile: String = "pipeline.yaml", registry: KindRegistry, code: CodeDigests) throws {
+    public init(root: URL, pipelineFile: String = "pipeline.yaml", registry: KindRegistry, code: CodeDigests,
+                maxStages: Int = SpecParser.defaultMaxStages) throws {
         self.root = root.standardizedFileURL
         self.lockName = LockFile.name(forPipeline: pipelineFile)
         self.registry = registry
         self.code = code
-        let pipeline = try Pipeline.load(root: self.root, file: pipelineFile, registry: registry)
+        let pipeline = try Pipeline.load(root: self.root, file: pipelineFile, registry: registry, maxStages: maxStages)
         self.pipeline = pipeline
         // Every stage's code must be among this binary's sources.
         var errors: [PipelineError] = []

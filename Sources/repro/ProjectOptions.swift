@@ -12,6 +12,9 @@ struct ProjectOptions: ParsableArguments {
     @Option(name: .customLong("file"), help: "Pipeline file, relative to the project directory.")
     var file: String = "pipeline.yaml"
 
+    @Option(help: "The most stages the pipeline may expand to (matrices are counted before they are expanded).")
+    var maxStages: Int = SpecParser.defaultMaxStages
+
     static var registry: KindRegistry { KindRegistry([ShellKind()] + StageKinds.all) }
 
     /// Loads and validates the project; prints every error and exits 65 if
@@ -34,7 +37,7 @@ struct ProjectOptions: ParsableArguments {
         }
         do {
             return try Project(root: URL(fileURLWithPath: project), pipelineFile: file, registry: Self.registry,
-                               code: CodeDigests(files: BuildInfo.sourceDigests, targets: BuildInfo.targets))
+                               code: CodeDigests(files: BuildInfo.sourceDigests, targets: BuildInfo.targets), maxStages: maxStages)
         } catch let e as PipelineErrors {
             printError(e.description)
             throw ExitCode(65)
