@@ -55,6 +55,10 @@ public final class Runner: Sendable {
         defer { withExtendedLifetime(processLock) {} }
         try? FileManager.default.removeItem(at: project.tmpDir)  // leftovers of a killed run; we hold the lock
         var lock = try LockFile.load(from: project.lockURL)
+        for r in lock.rejected {
+            reporter.message("\(project.lockName): ignored the entry of stage '\(Diagnostics.visible(r.stage))': \(r.reason); it is treated as never run")
+        }
+        lock.rejected = []
 
         let stages = project.pipeline.stages
         let selected = Set(selection)
