@@ -37,125 +37,179 @@ public final class Runner: Sendable {
     /// Runs `selection` (stage indices in pipeline order).
     public func run(_ selection: [Int]) throws -> RunSummary {
         let start = Date()
-        if options.dryRun {
-            let plan = try Planner(project: project, hasher: hasher, force: options.force).plan(selection)
-            let results = plan.map { StageResult(name: project.pipeline.stages[$0.index].name, outcome: $0.outcome, reasons: $0.reasons, seconds: 0) }
-            for (n, r) in results.enumerated() { reporter.finished(r, position: n + 1, total: results.count) }
-            return RunSummary(results: results, seconds: Date().timeIntervalSince(start), interrupted: false)
-        }
-        let stale = project.staleSources(for: selection)
-        if !stale.isEmpty && !options.allowStale {
-            throw EngineError.usage("""
-                this repro binary was built from other sources than those on disk (\(stale.prefix(5).joined(separator: ", "))\(stale.count > 5 ? ", …" : "")): \
-                its stage keys would not describe the code on disk. Rebuild it (`swift build -c release`, or run ./repro which rebuilds), \
-                or pass --allow-stale to run it anyway.
-                """)
-        }
+        if options.dryRun { return try dryRun(selection, start: start) }
+        try refuseStaleBinary(selection)
         let processLock = try ProcessLock(url: project.processLockURL, cancelled: { [self] in isCancelled }) { reporter.message($0) }
         defer { withExtendedLifetime(processLock) {} }
         try? FileManager.default.removeItem(at: project.tmpDir)  // leftovers of a killed run; we hold the lock
+        var schedule = Schedule(project: project, selection: selection, lock: try loadLock(), keepGoing: options.keepGoing)
+        let mailbox = Mailbox()
+        var lastLockWrite = Date()
+        while !schedule.isDone {
+            startReady(&schedule, mailbox: mailbox)
+            if schedule.isDone { break }
+            let (i, r) = mailbox.take()
+            schedule.running -= 1
+            schedule.finish(i, r.result, outs: r.outs, entry: r.entry, reporter: reporter)
+            if schedule.lockDirty, Date().timeIntervalSince(lastLockWrite) > 0.5 {
+                // Best effort while stages still run (a full disk must not abandon
+                // them); the final write below reports any failure.
+                if (try? schedule.lock.write(to: project.lockURL, durable: false)) != nil { schedule.lockDirty = false }
+                lastLockWrite = Date()
+            }
+        }
+        try writeFinalLock(&schedule)
+        hasher.save()
+        try? FileManager.default.removeItem(at: project.tmpDir)
+        return summary(schedule, start: start)
+    }
+
+    /// What a run would do, without doing it.
+    private func dryRun(_ selection: [Int], start: Date) throws -> RunSummary {
+        let plan = try Planner(project: project, hasher: hasher, force: options.force).plan(selection)
+        let results = plan.map { StageResult(name: project.pipeline.stages[$0.index].name, outcome: $0.outcome, reasons: $0.reasons, seconds: 0) }
+        for (n, r) in results.enumerated() { reporter.finished(r, position: n + 1, total: results.count) }
+        return RunSummary(results: results, seconds: Date().timeIntervalSince(start), interrupted: false)
+    }
+
+    private func refuseStaleBinary(_ selection: [Int]) throws {
+        let stale = project.staleSources(for: selection)
+        guard !stale.isEmpty && !options.allowStale else { return }
+        throw EngineError.usage("""
+            this repro binary was built from other sources than those on disk (\(stale.prefix(5).joined(separator: ", "))\(stale.count > 5 ? ", …" : "")): \
+            its stage keys would not describe the code on disk. Rebuild it (`swift build -c release`, or run ./repro which rebuilds), \
+            or pass --allow-stale to run it anyway.
+            """)
+    }
+
+    /// The lock, with the entries its reader refused said once.
+    private func loadLock() throws -> LockFile {
         var lock = try LockFile.load(from: project.lockURL)
         for r in lock.rejected {
             reporter.message("\(project.lockName): ignored the entry of stage '\(Diagnostics.visible(r.stage))': \(r.reason); it is treated as never run")
         }
         lock.rejected = []
+        return lock
+    }
 
+    /// Starts ready stages while there is room: skipped ones and up-to-date
+    /// ones are settled here, the rest go to worker threads.
+    private func startReady(_ schedule: inout Schedule, mailbox: Mailbox) {
         let stages = project.pipeline.stages
-        let selected = Set(selection)
-        var pendingUpstream: [Int: Int] = [:]
-        for i in selection { pendingUpstream[i] = stages[i].upstream.filter(selected.contains).count }
-        var ready = MinHeap(selection.filter { pendingUpstream[$0] == 0 })
-        var known: [Int: Planner.Known] = [:]
-        var failedUpstream: [Int: String] = [:]
-        var results: [Int: StageResult] = [:]
-        var running = 0
-        var stopScheduling = false
-        var lockDirty = false
-        var lastLockWrite = Date()
-        let mailbox = Mailbox()
-        let total = selection.count
-
-        func finish(_ i: Int, _ result: StageResult, outs: [(path: String, output: LockFile.Output)]?, entry: LockFile.Entry?) {
-            results[i] = result
-            reporter.finished(result, position: results.count, total: total)
-            if let outs, let key = entry?.key { known[i] = Planner.Known(key: key, outs: outs) }
-            if let entry, lock.stages[stages[i].name] != entry {
-                lock.stages[stages[i].name] = entry
-                lockDirty = true
+        while schedule.running < options.jobs, let i = schedule.ready.pop() {
+            if let up = schedule.failedUpstream[i] {
+                schedule.finish(i, StageResult(name: stages[i].name, outcome: .skipped("upstream stage '\(up)' failed"), reasons: [], seconds: 0),
+                                outs: nil, entry: nil, reporter: reporter)
+                continue
             }
-            if result.outcome.isFailure {
-                if !options.keepGoing { stopScheduling = true }
-                for d in project.pipeline.downstream[i] where selected.contains(d) {
-                    failedUpstream[d] = failedUpstream[d] ?? stages[i].name
-                }
+            if schedule.stopScheduling || isCancelled {
+                let outcome: Outcome = isCancelled ? .cancelled : .skipped("not started after an earlier failure (use --keep-going to continue)")
+                schedule.finish(i, StageResult(name: stages[i].name, outcome: outcome, reasons: [], seconds: 0), outs: nil, entry: nil, reporter: reporter)
+                continue
             }
-            for d in project.pipeline.downstream[i] where selected.contains(d) {
-                pendingUpstream[d]! -= 1
-                if pendingUpstream[d] == 0 { ready.push(d) }
+            var upstreamKnown: [Int: Planner.Known] = [:]
+            for u in stages[i].upstream { upstreamKnown[u] = schedule.known[u] }
+            // Only the entries the job reads (copying the whole lock per job would be quadratic).
+            var relevant = LockFile()
+            for j in [i] + stages[i].upstream { relevant.stages[stages[j].name] = schedule.lock.stages[stages[j].name] }
+            let job = StageJob(runner: self, index: i, known: upstreamKnown, lock: relevant,
+                               position: schedule.results.count + schedule.running + 1, total: schedule.total)
+            // Up-to-date stages are settled here: only real work goes to a worker
+            // (a thread hand-off per stage would dominate a no-op run).
+            let ev = job.evaluate()
+            if case .upToDate(let outs) = ev.decision {
+                schedule.finish(i, StageResult(name: stages[i].name, outcome: .upToDate, reasons: [], seconds: 0),
+                                outs: outs, entry: schedule.lock.stages[stages[i].name], reporter: reporter)
+                continue
             }
-        }
-
-        while results.count < total {
-            while running < options.jobs, let i = ready.pop() {
-                if let up = failedUpstream[i] {
-                    finish(i, StageResult(name: stages[i].name, outcome: .skipped("upstream stage '\(up)' failed"), reasons: [], seconds: 0), outs: nil, entry: nil)
-                    continue
-                }
-                if stopScheduling || isCancelled {
-                    let outcome: Outcome = isCancelled ? .cancelled : .skipped("not started after an earlier failure (use --keep-going to continue)")
-                    finish(i, StageResult(name: stages[i].name, outcome: outcome, reasons: [], seconds: 0), outs: nil, entry: nil)
-                    continue
-                }
-                var upstreamKnown: [Int: Planner.Known] = [:]
-                for u in stages[i].upstream { upstreamKnown[u] = known[u] }
-                // Only the entries the job reads (copying the whole lock per job would be quadratic).
-                var relevant = LockFile()
-                for j in [i] + stages[i].upstream { relevant.stages[stages[j].name] = lock.stages[stages[j].name] }
-                let job = StageJob(runner: self, index: i, known: upstreamKnown, lock: relevant,
-                                   position: results.count + running + 1, total: total)
-                // Up-to-date stages are settled here: only real work goes to a worker
-                // (a thread hand-off per stage would dominate a no-op run).
-                let ev = job.evaluate()
-                if case .upToDate(let outs) = ev.decision {
-                    finish(i, StageResult(name: stages[i].name, outcome: .upToDate, reasons: [], seconds: 0),
-                           outs: outs, entry: lock.stages[stages[i].name])
-                    continue
-                }
-                running += 1
-                DispatchQueue.global().async {
-                    let r = job.execute(ev)
-                    mailbox.post((i, r))
-                }
-            }
-            if results.count == total { break }
-            let (i, r) = mailbox.take()
-            running -= 1
-            finish(i, r.result, outs: r.outs, entry: r.entry)
-            if lockDirty, Date().timeIntervalSince(lastLockWrite) > 0.5 {
-                // Best effort while stages still run (a full disk must not abandon
-                // them); the final write below reports any failure.
-                if (try? lock.write(to: project.lockURL, durable: false)) != nil { lockDirty = false }
-                lastLockWrite = Date()
+            schedule.running += 1
+            DispatchQueue.global().async {
+                let r = job.execute(ev)
+                mailbox.post((i, r))
             }
         }
-        if selected.count == stages.count && !isCancelled {
-            // A full run: forget stages that no longer exist.
+    }
+
+    /// After a full run, stages that no longer exist leave the lock; it is
+    /// written durably if anything changed.
+    private func writeFinalLock(_ schedule: inout Schedule) throws {
+        let stages = project.pipeline.stages
+        if schedule.selected.count == stages.count && !isCancelled {
             let names = Set(stages.map(\.name))
-            for name in lock.stages.keys where !names.contains(name) {
-                lock.stages[name] = nil
-                lockDirty = true
+            for name in schedule.lock.stages.keys where !names.contains(name) {
+                schedule.lock.stages[name] = nil
+                schedule.lockDirty = true
             }
         }
-        if lockDirty || !FileManager.default.fileExists(atPath: project.lockURL.path) {
-            try lock.write(to: project.lockURL, durable: true)
+        if schedule.lockDirty || !FileManager.default.fileExists(atPath: project.lockURL.path) {
+            try schedule.lock.write(to: project.lockURL, durable: true)
         }
-        hasher.save()
-        try? FileManager.default.removeItem(at: project.tmpDir)
-        var summary = RunSummary(results: selection.map { results[$0]! }, seconds: Date().timeIntervalSince(start), interrupted: isCancelled)
+    }
+
+    private func summary(_ schedule: Schedule, start: Date) -> RunSummary {
+        let stages = project.pipeline.stages
+        var summary = RunSummary(results: schedule.selection.map { schedule.results[$0]! }, seconds: Date().timeIntervalSince(start),
+                                 interrupted: isCancelled)
         if project.sandbox(noSandbox: options.noSandbox).mode == .none {
-            summary.unsandboxed = selection.filter { stages[$0].spec.kind == ShellKind().name && results[$0]!.outcome == .ran }.map { stages[$0].name }
+            summary.unsandboxed = schedule.selection.filter { stages[$0].spec.kind == ShellKind().name && schedule.results[$0]!.outcome == .ran }
+                .map { stages[$0].name }
         }
         return summary
+    }
+}
+
+/// The scheduler's state during one run: what is ready, what is known,
+/// what failed, and the lock being built.
+private struct Schedule {
+    let project: Project
+    let selection: [Int]
+    let selected: Set<Int>
+    let keepGoing: Bool
+    var lock: LockFile
+    var pendingUpstream: [Int: Int] = [:]
+    var ready: MinHeap
+    var known: [Int: Planner.Known] = [:]
+    var failedUpstream: [Int: String] = [:]
+    var results: [Int: StageResult] = [:]
+    var running = 0
+    var stopScheduling = false
+    var lockDirty = false
+
+    init(project: Project, selection: [Int], lock: LockFile, keepGoing: Bool) {
+        self.project = project
+        self.selection = selection
+        self.lock = lock
+        self.keepGoing = keepGoing
+        let selected = Set(selection)
+        self.selected = selected
+        for i in selection { pendingUpstream[i] = project.pipeline.stages[i].upstream.filter(selected.contains).count }
+        ready = MinHeap(selection.filter { [pendingUpstream] in pendingUpstream[$0] == 0 })
+    }
+
+    var total: Int { selection.count }
+    var isDone: Bool { results.count == total }
+
+    /// Records a stage's result, updates the lock, and readies its dependents.
+    mutating func finish(_ i: Int, _ result: StageResult, outs: [(path: String, output: LockFile.Output)]?, entry: LockFile.Entry?,
+                         reporter: any RunReporter) {
+        let stages = project.pipeline.stages
+        results[i] = result
+        reporter.finished(result, position: results.count, total: total)
+        if let outs, let key = entry?.key { known[i] = Planner.Known(key: key, outs: outs) }
+        if let entry, lock.stages[stages[i].name] != entry {
+            lock.stages[stages[i].name] = entry
+            lockDirty = true
+        }
+        if result.outcome.isFailure {
+            if !keepGoing { stopScheduling = true }
+            for d in project.pipeline.downstream[i] where selected.contains(d) {
+                failedUpstream[d] = failedUpstream[d] ?? stages[i].name
+            }
+        }
+        for d in project.pipeline.downstream[i] where selected.contains(d) {
+            pendingUpstream[d]! -= 1
+            if pendingUpstream[d] == 0 { ready.push(d) }
+        }
     }
 }
 
