@@ -9,8 +9,6 @@ public final class RebuildCheck: Sendable {
     public let project: Project
     public let jobs: Int
     public let noSandbox: Bool
-    private let cancelled = Atomic<Bool>(false)
-    private let processes = ChildProcesses()
 
     public init(project: Project, jobs: Int, noSandbox: Bool = false) {
         self.project = project
@@ -18,19 +16,12 @@ public final class RebuildCheck: Sendable {
         self.noSandbox = noSandbox
     }
 
-    /// Ctrl-C: the stage being rebuilt is stopped, nothing more runs, the scratch dir is removed.
-    public func cancel() {
-        cancelled.store(true, ordering: .releasing)
-        processes.terminateAll()
-    }
 
-    public var isCancelled: Bool { cancelled.load(ordering: .acquiring) }
+    /// Ctrl-C and the stages' processes (`RunControl`).
+    public let control = RunControl()
+    public var isCancelled: Bool { control.isCancelled }
+    var processes: ChildProcesses { control.processes }
 
-    /// A second interrupt: kill without grace (the scratch dir is left for the next check to clear).
-    public func kill() {
-        cancelled.store(true, ordering: .releasing)
-        processes.killAll()
-    }
 
     public struct Finding: Sendable {
         public var stage: String

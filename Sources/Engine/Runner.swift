@@ -9,8 +9,6 @@ public final class Runner: Sendable {
     public let options: RunOptions
     let reporter: any RunReporter
     let hasher: FileHasher
-    private let cancelled = Atomic<Bool>(false)
-    let processes = ChildProcesses()
 
     public init(project: Project, options: RunOptions, reporter: any RunReporter) {
         self.project = project
@@ -19,20 +17,12 @@ public final class Runner: Sendable {
         hasher = FileHasher(cacheFile: project.statCacheURL)
     }
 
-    /// Asks the run to stop: no new stage starts, running ones are told to
-    /// stop (child processes get SIGTERM), finished work is kept.
-    public func cancel() {
-        cancelled.store(true, ordering: .releasing)
-        processes.terminateAll()
-    }
 
-    public var isCancelled: Bool { cancelled.load(ordering: .acquiring) }
+    /// Ctrl-C and the stages' processes (`RunControl`).
+    public let control = RunControl()
+    public var isCancelled: Bool { control.isCancelled }
+    var processes: ChildProcesses { control.processes }
 
-    /// A second interrupt: the stages' processes are killed without grace.
-    public func kill() {
-        cancelled.store(true, ordering: .releasing)
-        processes.killAll()
-    }
 
     /// Runs `selection` (stage indices in pipeline order).
     public func run(_ selection: [Int]) throws -> RunSummary {

@@ -31,7 +31,7 @@ struct Check: ParsableCommand {
             stages.isEmpty ? Array(project.pipeline.stages.indices) : try project.pipeline.select(stages, upstreamToo: false)
         }
         let check = RebuildCheck(project: project, jobs: jobs, noSandbox: noSandbox)
-        let interrupts = InterruptHandler(onFirst: { check.cancel() }, onSecond: { check.kill() })
+        let interrupts = InterruptHandler(onFirst: { check.control.cancel() }, onSecond: { check.control.kill() })
         let findings = try reporting { try check.run(selection, reporter: ConsoleReporter()) }
         withExtendedLifetime(interrupts) {}
         let nondeterministic = findings.filter { !$0.differing.isEmpty }

@@ -55,7 +55,7 @@ struct RunFlags: ParsableArguments {
         let firstRunHere = !FileManager.default.fileExists(atPath: project.store.root.path)
         if !dryRun { options.remote = try remote.cache(for: project) { reporter.message($0) } }
         let runner = Runner(project: project, options: options, reporter: reporter)
-        let interrupts = InterruptHandler(onFirst: { runner.cancel() }, onSecond: { runner.kill() })
+        let interrupts = InterruptHandler(onFirst: { runner.control.cancel() }, onSecond: { runner.control.kill() })
         let summary = try reporting { try runner.run(selection) }
         withExtendedLifetime(interrupts) {}
         reporter.summary(summary)

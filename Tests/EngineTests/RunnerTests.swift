@@ -214,7 +214,7 @@ final class RunnerTests: XCTestCase {
             """, "in.txt": "x"])
         let p = try t.project()
         let runner = Runner(project: p, options: RunOptions(jobs: 2), reporter: SilentReporter())
-        DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { runner.cancel() }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { runner.control.cancel() }
         let start = Date()
         let s = try runner.run(Array(p.pipeline.stages.indices))
         XCTAssertLessThan(Date().timeIntervalSince(start), 10)
