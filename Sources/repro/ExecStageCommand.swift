@@ -22,6 +22,9 @@ struct ExecStage: ParsableCommand {
     @Flag(help: "Run a shell stage without the bubblewrap sandbox.")
     var noSandbox = false
 
+    @Option(help: "STAGE=KEY of a stage this one reads from (for kinds that record provenance; repeated).")
+    var upstream: [String] = []
+
     @Argument(help: "The stage's full name.")
     var stage: String
 
@@ -38,7 +41,13 @@ struct ExecStage: ParsableCommand {
         }
         let s = project.pipeline.stages[i]
         try FileManager.default.createDirectory(at: stagingURL, withIntermediateDirectories: true)
-        let ctx = project.context(for: i, staging: stagingURL, parallelism: threads, noSandbox: noSandbox,
+        // STAGE=KEY: a key has no '=', a matrix stage's name may.
+        let keys = upstream.compactMap { arg -> KeyFields.Dep? in
+            guard let eq = arg.lastIndex(of: "=") else { return nil }
+            return KeyFields.Dep(path: String(arg[..<eq]), sha256: String(arg[arg.index(after: eq)...]))
+        }
+        let ctx = project.context(for: i, staging: stagingURL, parallelism: threads,
+                                  upstream: project.upstreamInfo(i, keys: keys), noSandbox: noSandbox,
                                   reporter: { e in if case .log(let line) = e { print(line) } }, cancelled: { false })
         do {
             try LocalExecutor().execute(s, context: ctx, project: project)
