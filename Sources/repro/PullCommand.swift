@@ -19,13 +19,8 @@ struct Pull: ParsableCommand {
     var stages: [String] = []
 
     func run() throws {
-        let project = try projectOptions.load()
-        let reporter = ConsoleReporter()
-        guard let cache = try remote.cache(for: project, message: { reporter.message($0) }) else {
-            throw reportingUsage("no remote configured: add a remote: block to pipeline.yaml, or pass --remote URL (or set $REPRO_REMOTE)")
-        }
-        let selection = stages.isEmpty ? Array(project.pipeline.stages.indices)
-            : try reporting { try project.pipeline.select(stages, upstreamToo: false) }
+        let setup = try TransferSetup(projectOptions, remote, stages: stages)
+        let (project, reporter, cache, selection) = (setup.project, setup.reporter, setup.cache, setup.selection)
         let start = Date()
         let report = try reporting { try RemoteSync(project: project, remote: cache).pull(selection) { reporter.message($0) } }
         for (name, problem) in report.problems { print("not pulled  \(name): \(problem)") }

@@ -33,6 +33,27 @@ struct RemoteFlags: ParsableArguments {
     }
 }
 
+/// What `push` and `pull` start from: the project, the remote (required), and the stages named (default: all).
+struct TransferSetup {
+    let project: Project
+    let reporter: ConsoleReporter
+    let cache: RemoteCache
+    let selection: [Int]
+
+    init(_ projectOptions: ProjectOptions, _ remote: RemoteFlags, stages: [String]) throws {
+        project = try projectOptions.load()
+        let reporter = ConsoleReporter()
+        self.reporter = reporter
+        guard let cache = try remote.cache(for: project, message: { reporter.message($0) }) else {
+            throw reportingUsage("no remote configured: add a remote: block to pipeline.yaml, or pass --remote URL (or set $REPRO_REMOTE)")
+        }
+        self.cache = cache
+        let project = project
+        selection = stages.isEmpty ? Array(project.pipeline.stages.indices)
+            : try reporting { try project.pipeline.select(stages, upstreamToo: false) }
+    }
+}
+
 func reportingUsage(_ message: String) -> ExitCode {
     printError("repro: \(message)")
     return ExitCode(64)
