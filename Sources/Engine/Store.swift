@@ -109,7 +109,10 @@ public struct Store: Sendable {
 
     /// Records that `key` produced `outs` (one line per output: sha size path).
     public func recordRun(key: String, outs: [(path: String, output: LockFile.Output)]) throws {
-        precondition(outs.allSatisfy { !$0.path.unicodeScalars.contains { $0.value < 0x20 } }, "output paths are checked at parse time")
+        // Paths are checked at parse time; a line break here would forge a second record line.
+        guard outs.allSatisfy({ !$0.path.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7f } }) else {
+            throw EngineError.io("refusing to record an output path with a control character for key \(key.prefix(12))")
+        }
         let text = outs.map { "\($0.output.sha256) \($0.output.size) \($0.path)\n" }.joined()
         // Not fsync'ed, like objects: a torn record reads as absent.
         try Self.makeShard(runURL(key).deletingLastPathComponent())
