@@ -42,8 +42,15 @@ enum CLI {
     }
 
     static func finish(_ p: Process, _ out: Pipe, _ err: Pipe) -> Result {
+        // Both pipes at once: reading one to its end first would deadlock once the other fills (~64 KiB).
+        nonisolated(unsafe) var e = Data()
+        let drained = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            e = err.fileHandleForReading.readDataToEndOfFile()
+            drained.signal()
+        }
         let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
+        drained.wait()
         p.waitUntilExit()
         return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
