@@ -42,17 +42,29 @@ struct Fig5AlignedState: FigureDrawing {
             p.legend = .lowerRight
         }
 
-        // b: escape time ~ exp(c |μ|²).
+        // b: escape time ~ exp(c |μ|²), fitted above the fold only (below it there
+        // is no aligned state to escape from), and set against the two laws it
+        // could be confused with, exp(c|μ|) and a power of |μ|.
         let mus = try escape.doubles(.mu), tEsc = try escape.doubles(.tEscape)
         let ok = zip(mus, tEsc).filter { $0.1.isFinite && $0.1 > 0 }
-        let x = ok.map { $0.0 * $0.0 }, y = ok.map { log($0.1) }
+        let fitted = ok.filter { $0.0 > muC }, belowFold = ok.filter { $0.0 <= muC }
+        let x = fitted.map { $0.0 * $0.0 }, y = fitted.map { log($0.1) }
         let fit = linearFit(x, y)
         m["escape_fit_c"] = fit.b
         m["escape_fit_r2"] = fit.r2
-        m["escape_points"] = Double(ok.count)
+        m["escape_points"] = Double(fitted.count)
+        m["escape_points_below_fold"] = Double(belowFold.count)
+        // Both rivals have two parameters too, so the AIC gap is n·log(SSE_rival / SSE).
+        let sse = residualSquares(x, y)
+        let n = Double(fitted.count)
+        m["escape_aic_gap_vs_exp_mu"] = n * log(residualSquares(fitted.map(\.0), y) / sse)
+        m["escape_aic_gap_vs_power_law"] = n * log(residualSquares(fitted.map { log($0.0) }, y) / sse)
         fig.panel(0, 1) { p in
             p.yScale = .log
-            p.scatter(x, ok.map(\.1), label: "escape time (ODE, $d$ = 10)", marker: .circle, color: FigureStyle.blue)
+            p.scatter(x, fitted.map(\.1), label: "escape time (ODE, $d$ = 10)", marker: .circle, color: FigureStyle.blue)
+            if !belowFold.isEmpty {
+                p.scatter(belowFold.map { $0.0 * $0.0 }, belowFold.map(\.1), label: "below the fold (not fitted)", marker: .circle, color: .gray)
+            }
             let xs = [x.min() ?? 0, x.max() ?? 1]
             p.line(xs, xs.map { exp(fit.a + fit.b * $0) }, label: "fit $\\propto e^{c|\\mu|^{2}}$, $c$ = \(fixed(fit.b, 3))",
                    style: LineStyle(color: .black, dash: .dashed))

@@ -40,6 +40,12 @@ func linearFit(_ x: [Double], _ y: [Double]) -> (a: Double, b: Double, r2: Doubl
     return (my - b * mx, b, sxx > 0 && syy > 0 ? sxy * sxy / (sxx * syy) : 1)
 }
 
+/// The residual sum of squares of the least-squares line through (x, y).
+func residualSquares(_ x: [Double], _ y: [Double]) -> Double {
+    let f = linearFit(x, y)
+    return zip(x, y).reduce(0) { $0 + ($1.1 - f.a - f.b * $1.0) * ($1.1 - f.a - f.b * $1.0) }
+}
+
 /// A number with `digits` decimals for labels (deterministic, no locale).
 func fixed(_ v: Double, _ digits: Int) -> String {
     var scale = 1.0
