@@ -40,20 +40,27 @@ public struct ExecutorRegistry: Sendable {
     }
 
     /// Problems with an `executor:` block, as (message, dotted key path, hint): an unknown
-    /// type, keys that type does not read, a bad value.
+    /// type, keys that type does not read, a bad value. A block without `type:`
+    /// holds settings for whichever executor `--executor` picks: its keys may be
+    /// any known type's, each checked by the types that read it.
     func problems(_ block: Value.Object) -> [(message: String, key: String?, hint: String?)] {
+        let explicit = block["type"] != nil
         let name = chosen(nil, block: block)
-        guard let type = self[name] else {
+        guard let named = self[name] else {
             return [("executor: unknown type '\(name)'", "executor.type", "known types: \(names.joined(separator: ", "))")]
         }
+        let candidates = explicit ? [named] : types
         var out: [(String, String?, String?)] = []
-        for k in block.keys where k != "type" && !type.keys.contains(k) {
-            out.append(("unknown key '\(k)' in executor", "executor.\(k)", "allowed keys for type \(name): \((["type"] + type.keys).sorted().joined(separator: ", "))"))
+        for k in block.keys where k != "type" && !candidates.contains(where: { $0.keys.contains(k) }) {
+            let allowed = Set(["type"] + candidates.flatMap(\.keys)).sorted().joined(separator: ", ")
+            out.append(("unknown key '\(k)' in executor", "executor.\(k)", explicit ? "allowed keys for type \(name): \(allowed)" : "allowed keys: \(allowed)"))
         }
-        do { try type.validate(Params(block, path: "executor")) } catch let e as ParamError {
-            out.append(("executor: \(e.message) (\(e.key))", e.key, nil))
-        } catch {
-            out.append(("executor: \(error)", nil, nil))
+        for type in candidates where explicit || block.keys.contains(where: { type.keys.contains($0) }) {
+            do { try type.validate(Params(block, path: "executor")) } catch let e as ParamError {
+                out.append(("executor: \(e.message) (\(e.key))", e.key, nil))
+            } catch {
+                out.append(("executor: \(error)", nil, nil))
+            }
         }
         return out
     }
