@@ -33,7 +33,7 @@ public struct AnyParamsKind: StageKind {
     public func validate(_ p: Params, stage: StageInfo) throws {
         for k in p.object.keys { _ = p.raw(k) }
     }
-    public func run(_ ctx: StageContext) throws {}
+    public func run(_ config: Void, in ctx: StageContext) throws {}
 }
 
 public let fuzzRegistry = KindRegistry([ShellKind(), AnyParamsKind(name: "concat"), AnyParamsKind(name: "figure")])
