@@ -23,7 +23,9 @@ public struct SandboxPolicy: Sendable, Equatable {
     public static let disabled = SandboxPolicy(mode: .none)
 
     /// Reads the `sandbox:` value; returns the problems with it (empty if none).
-    static func parse(_ value: Value, projectRoot: String?) -> (SandboxPolicy, [String]) {
+    /// Whether a directory would expose the project is checked when a stage
+    /// runs (`Sandbox.arguments`), where the project's place is known.
+    static func parse(_ value: Value) -> (SandboxPolicy, [String]) {
         switch value {
         case .string("none"):
             return (.disabled, [])
@@ -35,7 +37,7 @@ public struct SandboxPolicy: Sendable, Equatable {
                 guard case .array(let items) = v else { return (.standard, problems + ["sandbox.read_only must be a list of absolute paths"]) }
                 for item in items {
                     guard case .string(let p) = item else { problems.append("sandbox.read_only entries must be strings"); continue }
-                    if let why = readOnlyProblem(p, projectRoot: projectRoot) { problems.append("sandbox.read_only '\(p.debugDescription.dropFirst().dropLast())' \(why)") } else { paths.append(p) }
+                    if let why = readOnlyProblem(p, projectRoot: nil) { problems.append("sandbox.read_only '\(Diagnostics.visible(p))' \(why)") } else { paths.append(p) }
                 }
             }
             return (SandboxPolicy(mode: .bubblewrap, readOnly: paths), problems)

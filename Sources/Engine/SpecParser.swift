@@ -62,7 +62,7 @@ public enum SpecParser {
         }
         if let node = root?.mapping?["sandbox"] {
             var keys: [String: SourceLocation] = [:]
-            let (policy, problems) = p.value(node, path: "sandbox", keys: &keys).map { SandboxPolicy.parse($0, projectRoot: nil) }
+            let (policy, problems) = p.value(node, path: "sandbox", keys: &keys).map { SandboxPolicy.parse($0) }
                 ?? (.standard, ["'sandbox' must be `none` or a mapping with read_only: [absolute paths]"])
             spec.sandbox = policy
             for m in problems { p.errors.append(PipelineError(m, at: p.loc(node))) }
