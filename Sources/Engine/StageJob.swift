@@ -107,6 +107,7 @@ struct StageJob: Sendable {
                 switch event {
                 case .progress(let f, let note): reporter.progress(name, fraction: f, note: note)
                 case .log(let line): reporter.log(name, line)
+                case .attempt: break
                 }
             },
             cancelled: { [runner] in runner.isCancelled })

@@ -173,6 +173,9 @@ public final class StageContext: Sendable {
     /// A line for the stage's log (shown prefixed by the stage name).
     public func log(_ line: String) { reporter(.log(line)) }
 
+    /// An executor's account of one attempt (host, CPU, memory, state), for `.repro/runs.jsonl`.
+    public func reportAttempt(_ report: AttemptReport) { reporter(.attempt(report)) }
+
     public var isCancelled: Bool { cancelled() }
 
     /// Throws `StageCancelled` if the run is being interrupted (Ctrl-C).
@@ -184,6 +187,7 @@ public final class StageContext: Sendable {
 public enum StageEvent: Sendable {
     case progress(fraction: Double, note: String)
     case log(String)
+    case attempt(AttemptReport)
 }
 
 /// A stage failed for a reason its kind explains (no file/line: the engine
