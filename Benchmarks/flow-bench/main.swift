@@ -154,12 +154,14 @@ if options.kernels {
 let (peak, peakLine) = peakOfActivePath()
 print("flow-bench: RealNVP reverse-KL training, double precision (load average \(loadAverage()))")
 print(peakLine)
-print("steps/s: from the fastest step, then the mean over \(options.seconds) s; GFLOP/s and % of peak from the best")
+print("steps/s: from the fastest step, then the mean over \(options.seconds) s by wall time and by this thread's CPU time"
+      + " (on a loaded machine the fastest step and the CPU-time rate are the figures to compare); GFLOP/s and % of"
+      + " peak from the fastest step")
 for (ci, c) in configs.enumerated() where options.only == nil || options.only == ci {
     let t = trainer(c, seed: 1)
     let flops = stepFlops(t)
     let sps = measure(t, seconds: options.seconds)
-    print("[\(ci)] \(c.name): \(String(format: "%7.1f", sps.best)) steps/s (mean \(String(format: "%6.1f", sps.wall)))"
+    print("[\(ci)] \(c.name): \(String(format: "%7.1f", sps.best)) steps/s (mean \(String(format: "%6.1f", sps.wall)), cpu \(String(format: "%6.1f", sps.cpu)))"
           + "  \(String(format: "%5.1f", sps.best * flops / 1e9)) GFLOP/s  \(String(format: "%3.0f", 100 * sps.best * flops / peak))% of peak"
           + "  (\(String(format: "%.1f", flops / 1e6)) MFLOP/step, \(t.flow.paramCount) params)")
     if threads > 1 {

@@ -110,19 +110,20 @@ INLINE AVX512 __m512d epilogue8(__m512d v, int epi, const double *gp, __mmask8 m
     }
 }
 
-// One tile of MR rows × NP panels: every accumulator starts at 0 or at the
-// stored C, then fused-multiply-adds A(i, p)·B(p, j) for p = 0, 1, ..., k-1.
-// Rows past m repeat the last row (computed, never stored).
-INLINE AVX512 void tile(int np, ptrdiff_t rows, ptrdiff_t k, const double *a, ptrdiff_t rs, ptrdiff_t cs,
+// One tile of `rows` ≤ MR rows × NP panels: every accumulator starts at 0 or
+// at the stored C, then fused-multiply-adds A(i, p)·B(p, j) for p = 0, 1,
+// ..., k-1. Called with constant np and rows, so that each shape compiles to
+// its own register tile (no work on rows past the edge).
+INLINE AVX512 void tile(int np, int rows, ptrdiff_t k, const double *a, ptrdiff_t rs, ptrdiff_t cs,
                         const double *b0, const double *b1, ptrdiff_t bs, const double *bias0, const double *bias1,
                         double *c, ptrdiff_t ldc, ptrdiff_t cols0, ptrdiff_t cols1, int epi, const double *g,
                         int accumulate) {
     const __mmask8 m0 = columnMask(cols0), m1 = columnMask(cols1);
     const double *ar[MR];
-    for (int r = 0; r < MR; r++) ar[r] = a + (r < rows ? r : rows - 1) * rs;
+    for (int r = 0; r < rows; r++) ar[r] = a + r * rs;
     __m512d acc0[MR], acc1[MR];
-    for (int r = 0; r < MR; r++) {
-        if (accumulate && r < rows) {
+    for (int r = 0; r < rows; r++) {
+        if (accumulate) {
             acc0[r] = _mm512_maskz_loadu_pd(m0, c + r * ldc);
             acc1[r] = np == 2 ? _mm512_maskz_loadu_pd(m1, c + r * ldc + 8) : _mm512_setzero_pd();
         } else {
@@ -134,7 +135,7 @@ INLINE AVX512 void tile(int np, ptrdiff_t rows, ptrdiff_t k, const double *a, pt
         const __m512d bv0 = _mm512_loadu_pd(b0 + p * bs);
         const __m512d bv1 = np == 2 ? _mm512_loadu_pd(b1 + p * bs) : _mm512_setzero_pd();
         const ptrdiff_t o = p * cs;
-        for (int r = 0; r < MR; r++) {
+        for (int r = 0; r < rows; r++) {
             const __m512d av = _mm512_set1_pd(ar[r][o]);
             acc0[r] = _mm512_fmadd_pd(av, bv0, acc0[r]);
             if (np == 2) acc1[r] = _mm512_fmadd_pd(av, bv1, acc1[r]);
@@ -143,19 +144,31 @@ INLINE AVX512 void tile(int np, ptrdiff_t rows, ptrdiff_t k, const double *a, pt
     if (bias0) {
         const __m512d v0 = _mm512_maskz_loadu_pd(m0, bias0);
         const __m512d v1 = np == 2 ? _mm512_maskz_loadu_pd(m1, bias1) : _mm512_setzero_pd();
-        for (int r = 0; r < MR; r++) {
+        for (int r = 0; r < rows; r++) {
             acc0[r] = _mm512_add_pd(acc0[r], v0);
             if (np == 2) acc1[r] = _mm512_add_pd(acc1[r], v1);
         }
     }
-    for (int r = 0; r < MR; r++) {
-        if (r >= rows) break;
+    for (int r = 0; r < rows; r++) {
         double *cr = c + r * ldc;
         const double *gr = g ? g + r * ldc : 0;
         _mm512_mask_storeu_pd(cr, m0, epilogue8(acc0[r], epi, gr, m0));
         if (np == 2) _mm512_mask_storeu_pd(cr + 8, m1, epilogue8(acc1[r], epi, gr ? gr + 8 : 0, m1));
     }
 }
+
+// T(R) for R = rows, as a constant.
+#define BY_ROWS(T)                   \
+    switch (rows) {                  \
+    case 1: T(1); break;             \
+    case 2: T(2); break;             \
+    case 3: T(3); break;             \
+    case 4: T(4); break;             \
+    case 5: T(5); break;             \
+    case 6: T(6); break;             \
+    case 7: T(7); break;             \
+    default: T(8); break;            \
+    }
 
 AVX512 void cfk_gemm_avx512(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
                             const double *a, ptrdiff_t aRowStride, ptrdiff_t aColStride,
@@ -172,14 +185,16 @@ AVX512 void cfk_gemm_avx512(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
         ptrdiff_t jb = 0;
         for (; jb + 2 <= panels; jb += 2) {
             const ptrdiff_t j0 = jb * 8, cols1 = n - j0 - 8 < 8 ? n - j0 - 8 : 8;
-            tile(2, rows, k, ab, aRowStride, aColStride, b + jb * panelStride, b + (jb + 1) * panelStride, bRowStride,
-                 bias ? bias + j0 : 0, bias ? bias + j0 + 8 : 0, cb + j0, ldc, 8, cols1, epilogue,
-                 gb ? gb + j0 : 0, accumulate);
+#define TILE2(R) tile(2, R, k, ab, aRowStride, aColStride, b + jb * panelStride, b + (jb + 1) * panelStride, \
+                      bRowStride, bias ? bias + j0 : 0, bias ? bias + j0 + 8 : 0, cb + j0, ldc, 8, cols1, epilogue, \
+                      gb ? gb + j0 : 0, accumulate)
+            BY_ROWS(TILE2);
         }
         if (jb < panels) {
             const ptrdiff_t j0 = jb * 8, cols0 = n - j0 < 8 ? n - j0 : 8;
-            tile(1, rows, k, ab, aRowStride, aColStride, b + jb * panelStride, 0, bRowStride,
-                 bias ? bias + j0 : 0, 0, cb + j0, ldc, cols0, 0, epilogue, gb ? gb + j0 : 0, accumulate);
+#define TILE1(R) tile(1, R, k, ab, aRowStride, aColStride, b + jb * panelStride, 0, bRowStride, \
+                      bias ? bias + j0 : 0, 0, cb + j0, ldc, cols0, 0, epilogue, gb ? gb + j0 : 0, accumulate)
+            BY_ROWS(TILE1);
         }
         if (epilogue == CFK_EPI_TANH) {
             // The block's rows are still in L1.
