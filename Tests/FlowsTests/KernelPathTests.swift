@@ -26,8 +26,9 @@ final class KernelPathTests: XCTestCase {
     /// 22, overflow and underflow of 2^k, subnormals, NaN and infinities.
     static func mathArguments() -> [Double] {
         var rng = Xoshiro256(seed: 11, stream: "kernel-paths")
-        var xs: [Double] = [0, -0.0, 22, -22, 22.000000000000004, 21.999999999999996, 1e-320, -1e-310, .nan, -.nan,
-                            .infinity, -.infinity, 700, -700, 709.7, -745, 0.34657359027997264, 1e-8, -3.5]
+        let cut = 22.0, subnormal = Double.leastNormalMagnitude.nextDown
+        var xs: [Double] = [0, -0.0, cut, -cut, cut.nextUp, cut.nextDown, .leastNonzeroMagnitude, -subnormal, .nan,
+                            -.nan, .infinity, -.infinity, 700, -700, 709.7, -745, 0.34657359027997264, 1e-8, -3.5]
         for _ in 0..<5000 { xs.append((rng.nextDouble() * 2 - 1) * pow(10, rng.nextDouble() * 5 - 3)) }
         return xs
     }
