@@ -71,7 +71,11 @@ let package = Package(
         .target(name: "Parallel"),
         .target(name: "Theory", dependencies: ["GSL", "Random", "Annealing"], swiftSettings: theorySettings),
         .target(name: "Particles", dependencies: ["Theory", "Random"], swiftSettings: particlesSettings),
-        .target(name: "Flows", dependencies: ["Random", "Annealing", "Parallel"], swiftSettings: flowsSettings),
+        // Flows' AVX-512 kernels, chosen at run time (the rest of the binary stays
+        // x86-64-v3). No contraction: every fused multiply-add is written out.
+        .target(name: "CFlowKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
+        .target(name: "Flows", dependencies: ["Random", "Annealing", "Parallel", "CFlowKernels"],
+                swiftSettings: flowsSettings),
         .target(name: "Plot"),
 
         // Digests of the sources this binary was built from (code part of stage keys).
@@ -90,7 +94,7 @@ let package = Package(
         .executableTarget(name: "engine-bench", dependencies: ["Engine"], path: "Benchmarks/engine-bench"),
         .executableTarget(name: "theory-bench", dependencies: ["Theory", "Parallel"], path: "Benchmarks/theory-bench"),
         .executableTarget(name: "particles-bench", dependencies: ["Particles", "Theory", "Parallel"], path: "Benchmarks/particles-bench"),
-        .executableTarget(name: "flow-bench", dependencies: ["Flows"], path: "Benchmarks/flow-bench",
+        .executableTarget(name: "flow-bench", dependencies: ["Flows", "CFlowKernels"], path: "Benchmarks/flow-bench",
                          swiftSettings: flowsSettings),  // its peak-FMA loop must be hardware FMA
         .executableTarget(name: "plot-examples", dependencies: ["Plot"], path: "Benchmarks/plot-examples"),
 

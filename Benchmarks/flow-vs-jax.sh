@@ -8,14 +8,20 @@
 #     Benchmarks/flow-vs-jax.sh            # REPS=3 RUN_SECONDS=3 CORE=<last CPU>
 #     REPS=5 RUN_SECONDS=2 CORE=0 Benchmarks/flow-vs-jax.sh
 #
-# Per configuration it prints each tool's fastest step (the least disturbed by
-# other processes: the figure to compare on a shared machine) and its mean
-# over the run, best over the REPS runs, and repro / JAX for both.
+# Per configuration it prints each tool's fastest step and its mean rate over
+# the run by wall time and by CPU time, each the best over the REPS runs, and
+# repro / JAX for all three. On a shared machine the fastest step and the CPU
+# time (which does not count the time other processes hold the core) are the
+# figures to compare. BENCH=path runs that flow-bench binary instead of
+# building one (e.g. an older build, for before/after); REPRO_FLOW_KERNELS=
+# portable makes flow-bench use its portable (AVX2) kernels; KERNEL_PATHS=
+# "portable avx512" runs flow-bench once per path in each run (a table each).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPS=${REPS:-3}
 SECONDS_PER=${RUN_SECONDS:-3}
 CORE=${CORE:-$(($(nproc) - 1))}
+KERNEL_PATHS=${KERNEL_PATHS:-default}
 VENV=${VENV:-${TMPDIR:-/tmp}/repro-flow-vs-jax-venv}
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/flow-vs-jax.XXXXXX")
 trap 'rm -rf "$SCRATCH"' EXIT
@@ -31,16 +37,19 @@ if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import jax" 2>/dev/nu
 fi
 echo "jax $("$VENV/bin/python" -c 'import jax; print(jax.__version__)'), core $CORE, $REPS runs of $SECONDS_PER s per tool and configuration" >&2
 
-swift build -c release --product flow-bench >&2
-BENCH=$(swift build -c release --show-bin-path)/flow-bench
+if [ -z "${BENCH:-}" ]; then
+    swift build -c release --product flow-bench >&2
+    BENCH=$(swift build -c release --show-bin-path)/flow-bench
+fi
 
 cat > "$SCRATCH/realnvp_jax.py" <<'PYTHON'
 """RealNVP reverse-KL training in JAX (float64, jit), the same model and step
 as Sources/Flows: 8 affine couplings, conditioner k -> H -> H -> 2m (tanh),
 s = tanh(s_hat), x_t = z_t * exp(s) + t, loss E[log N(z) - log|det| - log p(x)]
 for p the two-Gaussian mixture (|mu| = 4), Adam 1e-3, a fresh normal batch per
-step. Prints, per configuration, the fastest step and the mean over the run,
-in steps/s: `config I: best B mean M`.
+step. Prints, per configuration, the fastest step, the mean over the run by
+wall time and by the process's CPU time, in steps/s: `config I: best B mean M
+cpu C`.
 
 Usage: python realnvp_jax.py SECONDS DIM:HIDDEN:BATCH ...
 """
@@ -134,7 +143,7 @@ def main():
         for _ in range(10):  # compile and warm up
             state, key, value = step(state, key)
         value.block_until_ready()
-        best, steps, start = float("inf"), 0, time.perf_counter()
+        best, steps, start, cpu0 = float("inf"), 0, time.perf_counter(), time.process_time()
         while True:
             t0 = time.perf_counter()
             state, key, value = step(state, key)
@@ -144,8 +153,9 @@ def main():
             steps += 1
             if now - start > seconds:
                 break
+        cpu = time.process_time() - cpu0
         print(f"config {i}: d={d} 2x{hidden} batch {batch}: best {1 / best:.1f} mean {steps / (now - start):.1f}"
-              f" steps/s (loss {float(value):.3f})", flush=True)
+              f" cpu {steps / cpu:.1f} steps/s (loss {float(value):.3f})", flush=True)
 
 
 if __name__ == "__main__":
@@ -156,23 +166,33 @@ export XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_thread
 for rep in $(seq "$REPS"); do
     echo "run $rep/$REPS ..." >&2
     taskset -c "$CORE" "$VENV/bin/python" "$SCRATCH/realnvp_jax.py" "$SECONDS_PER" $CONFIGS >> "$SCRATCH/jax.txt"
-    taskset -c "$CORE" "$BENCH" --seconds "$SECONDS_PER" >> "$SCRATCH/repro.txt"
+    for path in $KERNEL_PATHS; do
+        if [ "$path" = default ]; then
+            taskset -c "$CORE" "$BENCH" --seconds "$SECONDS_PER" >> "$SCRATCH/repro-default.txt"
+        else
+            REPRO_FLOW_KERNELS=$path taskset -c "$CORE" "$BENCH" --seconds "$SECONDS_PER" >> "$SCRATCH/repro-$path.txt"
+        fi
+    done
 done
 
-python3 - "$SCRATCH/jax.txt" "$SCRATCH/repro.txt" $CONFIGS <<'PYTHON'
+for path in $KERNEL_PATHS; do
+python3 - "$SCRATCH/jax.txt" "$SCRATCH/repro-$path.txt" $CONFIGS <<'PYTHON'
 import re, sys
 jax_lines, repro_lines, configs = open(sys.argv[1]).read(), open(sys.argv[2]).read(), sys.argv[3:]
 def best(pattern, text):
-    runs = [(float(b), float(m)) for b, m in re.findall(pattern, text)]
-    return max(b for b, _ in runs), max(m for _, m in runs)
+    runs = [tuple(map(float, r)) for r in re.findall(pattern, text)]
+    return tuple(max(r[j] for r in runs) for j in range(3))
 peak = max(float(p) for p in re.findall(r"peak: ([0-9.]+) GFLOP/s", repro_lines))
-print(f"RealNVP reverse-KL training, steps/s on one core (peak {peak:.1f} GFLOP/s): fastest step, [mean over the run]")
-print(f"{'d':>3} {'hidden':>7} {'batch':>5} | {'repro':>16} | {'JAX jit':>16} | repro/JAX fastest [mean] | repro % of peak")
+path = (re.findall(r"kernels: ([a-z0-9]+)", repro_lines) or ["?"])[0]
+print(f"RealNVP reverse-KL training, steps/s on one core (repro kernels: {path}, peak {peak:.1f} GFLOP/s):"
+      " fastest step / mean by wall time / mean by CPU time, best of the runs")
+print(f"{'d':>3} {'hidden':>7} {'batch':>5} | {'repro':>22} | {'JAX jit':>22} | repro/JAX fastest, wall, CPU | repro % of peak")
 for i, spec in enumerate(configs):
     d, h, b = spec.split(":")
-    jb, jm = best(rf"config {i}: .*?best ([0-9.]+) mean ([0-9.]+)", jax_lines)
-    rb, rm = best(rf"\[{i}\] .*?: +([0-9.]+) steps/s \(mean +([0-9.]+)\)", repro_lines)
+    jb, jm, jc = best(rf"config {i}: .*?best ([0-9.]+) mean ([0-9.]+) cpu ([0-9.]+)", jax_lines)
+    rb, rm, rc = best(rf"\[{i}\] .*?: +([0-9.]+) steps/s \(mean +([0-9.]+), cpu +([0-9.]+)\)", repro_lines)
     frac = re.findall(rf"\[{i}\] .*?GFLOP/s +([0-9.]+)% of peak", repro_lines)
-    print(f"{d:>3} {'2x' + h:>7} {b:>5} | {rb:7.1f} [{rm:6.1f}] | {jb:7.1f} [{jm:6.1f}] | {rb / jb:5.2f} [{rm / jm:5.2f}]"
-          f"{'':>12} | {max(map(float, frac)):.0f}%")
+    print(f"{d:>3} {'2x' + h:>7} {b:>5} | {rb:6.1f} {rm:6.1f} {rc:6.1f}  | {jb:6.1f} {jm:6.1f} {jc:6.1f}  |"
+          f" {rb / jb:5.2f} {rm / jm:5.2f} {rc / jc:5.2f}{'':>10} | {max(map(float, frac)):.0f}%")
 PYTHON
+done

@@ -1,7 +1,10 @@
 // This core's double-precision peak, measured rather than assumed: twelve
 // independent chains of 4-wide fused multiply-adds (enough to cover the FMA
-// latency on two pipes), best of several runs.
+// latency on two pipes), best of several runs; and the same with 8-wide
+// AVX-512 vectors (24 chains, CFlowKernels) where the CPU has them.
+import CFlowKernels
 import Dispatch
+import Flows
 
 @inline(never)
 func fmaChains(_ n: Int, _ x: SIMD4<Double>, _ y: SIMD4<Double>) -> SIMD4<Double> {
@@ -16,9 +19,9 @@ func fmaChains(_ n: Int, _ x: SIMD4<Double>, _ y: SIMD4<Double>) -> SIMD4<Double
     return ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) + ((a8 + a9) + (a10 + a11))
 }
 
-/// Flop/s (2 per multiply-add) of the best of `runs` runs of about 20 ms each.
+/// Flop/s (2 per multiply-add) of the best of `runs` runs of about 1 ms each.
 func measurePeak(runs: Int = 15) -> Double {
-    let n = 1_000_000, x = SIMD4<Double>(repeating: 0.999_999), y = SIMD4<Double>(repeating: 1e-9)
+    let n = 250_000, x = SIMD4<Double>(repeating: 0.999_999), y = SIMD4<Double>(repeating: 1e-9)
     var best = 0.0, sink = 0.0
     for _ in 0..<runs {
         let t0 = DispatchTime.now().uptimeNanoseconds
@@ -28,4 +31,31 @@ func measurePeak(runs: Int = 15) -> Double {
     }
     if sink.isNaN { print("") }  // keeps the chains alive
     return best
+}
+
+/// The AVX-512 peak (nil where the CPU has no AVX-512): the best of `runs`
+/// runs of 24 chains of 8-wide fused multiply-adds.
+func measurePeakAVX512(runs: Int = 15) -> Double? {
+    guard KernelPath.runs(.avx512) else { return nil }
+    let n = 125_000  // about 1 ms: short enough that most runs go undisturbed
+    var best = 0.0, sink = 0.0
+    for _ in 0..<runs {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        sink += cfk_fma_chains_avx512(n, 0.999_999, 1e-9)
+        let t = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
+        best = max(best, Double(n) * 24 * 8 * 2 / t)
+    }
+    if sink.isNaN { print("") }
+    return best
+}
+
+/// The peak of the kernels that run (AVX-512 when active), and a line saying
+/// which path is active and both loops' peaks.
+func peakOfActivePath() -> (peak: Double, line: String) {
+    let avx2 = measurePeak(runs: 40), avx512 = measurePeakAVX512(runs: 40)
+    let active = KernelPath.active
+    let peak = active == .avx512 ? avx512! : avx2
+    let other = avx512.map { String(format: ", AVX-512 loop %.1f", $0 / 1e9) } ?? ", no AVX-512"
+    return (peak, "this core's peak: \(String(format: "%.1f", peak / 1e9)) GFLOP/s (kernels: \(active.rawValue);"
+                + " FMA loops best of 40: 4-wide \(String(format: "%.1f", avx2 / 1e9))\(other))")
 }

@@ -11,7 +11,9 @@
 // independent seeds at once, default 1), --config I (only configuration I),
 // --steps N (only train N steps of the configurations and print a digest of
 // the parameters: compare builds), --collapse D C S (fig6's setting, below),
-// --kernels (each matrix product of a coupling timed alone).
+// --kernels (each matrix product of a coupling timed alone). The kernels are
+// the AVX-512 ones where the CPU has them; REPRO_FLOW_KERNELS=portable runs
+// the portable (AVX2) ones instead, to compare the two in one binary.
 //
 // A training step allocates nothing once the trainer exists: the heap totals
 // of `valgrind .build/release/flow-bench --steps 3 --config 0` and of
@@ -140,8 +142,8 @@ if let n = digestSteps {
 }
 
 if options.kernels {
-    let peak = measurePeak()
-    print("this core's peak: \(String(format: "%.1f", peak / 1e9)) GFLOP/s (FMA loop)")
+    let (peak, peakLine) = peakOfActivePath()
+    print(peakLine)
     print("FastMath.tanh: \(String(format: "%.2f", timeTanh() * 1e9)) ns per element")
     printKernelTimes(k: 1, h: 64, m2: 2, rows: 512, peak: peak)
     printKernelTimes(k: 16, h: 128, m2: 32, rows: 512, peak: peak)
@@ -149,15 +151,17 @@ if options.kernels {
     exit(0)
 }
 
-let peak = measurePeak()
+let (peak, peakLine) = peakOfActivePath()
 print("flow-bench: RealNVP reverse-KL training, double precision (load average \(loadAverage()))")
-print("this core's peak: \(String(format: "%.1f", peak / 1e9)) GFLOP/s (FMA loop, best of 15)")
-print("steps/s: from the fastest step, then the mean over \(options.seconds) s; GFLOP/s and % of peak from the best")
+print(peakLine)
+print("steps/s: from the fastest step, then the mean over \(options.seconds) s by wall time and by this thread's CPU time"
+      + " (on a loaded machine the fastest step and the CPU-time rate are the figures to compare); GFLOP/s and % of"
+      + " peak from the fastest step")
 for (ci, c) in configs.enumerated() where options.only == nil || options.only == ci {
     let t = trainer(c, seed: 1)
     let flops = stepFlops(t)
     let sps = measure(t, seconds: options.seconds)
-    print("[\(ci)] \(c.name): \(String(format: "%7.1f", sps.best)) steps/s (mean \(String(format: "%6.1f", sps.wall)))"
+    print("[\(ci)] \(c.name): \(String(format: "%7.1f", sps.best)) steps/s (mean \(String(format: "%6.1f", sps.wall)), cpu \(String(format: "%6.1f", sps.cpu)))"
           + "  \(String(format: "%5.1f", sps.best * flops / 1e9)) GFLOP/s  \(String(format: "%3.0f", 100 * sps.best * flops / peak))% of peak"
           + "  (\(String(format: "%.1f", flops / 1e6)) MFLOP/step, \(t.flow.paramCount) params)")
     if threads > 1 {

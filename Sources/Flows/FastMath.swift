@@ -1,3 +1,5 @@
+import CFlowKernels
+
 /// exp and tanh in double precision, written here so that their bits depend
 /// on nothing but this file: libm's versions are scalar calls (too slow for
 /// ~10⁶ activations per step) and may differ between libc builds.
@@ -8,7 +10,8 @@
 /// rounded, so the bits are the same with or without hardware FMA. The code is
 /// branch-free scalar arithmetic: the buffer loops below are vectorised by the
 /// compiler, with lane-for-lane the same operations. Accuracy: a few ulp
-/// (tested against libm).
+/// (tested against libm). With AVX-512 (`KernelPath`) the buffer loops run
+/// CFlowKernels' copies of these formulas, step for step: the same bits.
 public enum FastMath {
     static let log2e = 1.4426950408889634
     static let ln2hi = 6.93147180369123816490e-01  // low 32 bits zero: k·ln2hi exact
@@ -61,11 +64,13 @@ public enum FastMath {
 
     /// tanh in place on `n` doubles.
     public static func tanh(_ p: UnsafeMutablePointer<Double>, count n: Int) {
+        if KernelPath.active == .avx512 { return cfk_tanh_avx512(p, n) }
         for i in 0..<n { p[i] = tanh(p[i]) }
     }
 
     /// exp in place on `n` doubles.
     public static func exp(_ p: UnsafeMutablePointer<Double>, count n: Int) {
+        if KernelPath.active == .avx512 { return cfk_exp_avx512(p, n) }
         for i in 0..<n { p[i] = exp(p[i]) }
     }
 }

@@ -1,3 +1,5 @@
+import CFlowKernels
+
 /// Dense matrix products for the conditioners: a 6×8 register-blocked
 /// micro-kernel over B packed into 8-column panels; A is read in place (its
 /// elements are broadcast one at a time, so packing it buys nothing at these
@@ -20,7 +22,8 @@
 /// the one product. Fused multiply-add is exactly rounded by IEEE 754,
 /// so the bits are the same whether it compiles to a hardware FMA (x86-64-v3)
 /// or to libm's `fma` (baseline x86-64): compiler flags change the speed,
-/// never the results.
+/// never the results. On a CPU with AVX-512 (`KernelPath`), CFlowKernels runs
+/// the same chains in 8×16 tiles of 8-wide vectors: same order, same bits.
 public enum GEMM {
     /// Micro-tile: MR rows × NR columns held in 6 SIMD8 accumulators (12 ymm
     /// registers with AVX2, leaving room for the B row and a broadcast).
@@ -64,6 +67,17 @@ public enum GEMM {
         case tanhGrad(UnsafePointer<Double>)
         /// C = (A·B) ⊙ 1[G > 0]: the backward pass through a ReLU with outputs G.
         case reluGrad(UnsafePointer<Double>)
+
+        /// CFlowKernels' code for it, and its G.
+        var kernelCode: (Int32, UnsafePointer<Double>?) {
+            switch self {
+            case .none: (Int32(CFK_EPI_NONE), nil)
+            case .tanh: (Int32(CFK_EPI_TANH), nil)
+            case .relu: (Int32(CFK_EPI_RELU), nil)
+            case .tanhGrad(let g): (Int32(CFK_EPI_TANH_GRAD), g)
+            case .reluGrad(let g): (Int32(CFK_EPI_RELU_GRAD), g)
+            }
+        }
     }
 
     /// C = epilogue(A·B + bias). `scratch` must hold `scratchSize(m:n:k:)` doubles.
@@ -85,6 +99,11 @@ public enum GEMM {
         c: UnsafeMutablePointer<Double>, ldc: Int, epilogue: Epilogue
     ) {
         if m == 0 || n == 0 { return }
+        if KernelPath.active == .avx512 {
+            let (code, g) = epilogue.kernelCode
+            cfk_gemm_avx512(m, n, k, a.base, a.rowStride, a.colStride, bp, nr * k, nr, bias, c, ldc, code, g, 0)
+            return
+        }
         let mBlocks = (m + mr - 1) / mr, nPanels = (n + nr - 1) / nr
         for ib in 0..<mBlocks {
             let i0 = ib * mr, rows = min(mr, m - i0)
@@ -131,6 +150,12 @@ public enum GEMM {
         // place: packing it measured slower (a tile takes one line per row).
         let packG = mBlocks >= 4 || n % nr != 0
         if packG { packB(n: n, k: rows, b: .rows(g, ld: ldg), into: scratch) }
+        if KernelPath.active == .avx512 {
+            let panels = packG ? UnsafePointer(scratch) : g
+            cfk_gemm_avx512(m, n, rows, x, 1, ldx, panels, packG ? nr * rows : nr, packG ? nr : ldg, nil, c, ldc,
+                            Int32(CFK_EPI_NONE), nil, 1)
+            return
+        }
         for ib in 0..<mBlocks {
             let i0 = ib * mr, tileRows = min(mr, m - i0)
             var rowOffsets = SIMD8<Int>()

@@ -38,11 +38,17 @@ final class PinnedBitsTests: XCTestCase {
         return String(h, radix: 16)
     }
 
+    /// Every kernel path this CPU runs (portable, and AVX-512 where present)
+    /// must give the pinned bits.
+    static var paths: [KernelPath] { KernelPath.allCases.filter(KernelPath.runs) }
+
     func testShortTrainingRunsKeepTheirBits() {
-        for c in Self.cases {
-            let got = Self.digest(c, seed: 7)
-            print("pinned bits d=\(c.dim) hidden=\(c.hidden) \(c.activation) batch=\(c.batch): \(got)")
-            XCTAssertEqual(got, c.digest, "d=\(c.dim) hidden=\(c.hidden) \(c.activation) batch=\(c.batch)")
+        for path in Self.paths {
+            for c in Self.cases {
+                let got = KernelPath.using(path) { Self.digest(c, seed: 7) }
+                print("pinned bits [\(path)] d=\(c.dim) hidden=\(c.hidden) \(c.activation) batch=\(c.batch): \(got)")
+                XCTAssertEqual(got, c.digest, "[\(path)] d=\(c.dim) hidden=\(c.hidden) \(c.activation) batch=\(c.batch)")
+            }
         }
     }
 
@@ -50,6 +56,12 @@ final class PinnedBitsTests: XCTestCase {
     /// batches of many row blocks, with a partial last one, and the widths
     /// the fast paths are tuned for. Digests from main at a0dc25d.
     func testBenchmarkShapesKeepTheirBits() {
+        for path in Self.paths {
+            KernelPath.using(path) { benchmarkShapesKeepTheirBits(path) }
+        }
+    }
+
+    func benchmarkShapesKeepTheirBits(_ path: KernelPath) {
         for (d, h, batch, expected) in [(2, 64, 512, "e61bf4ec2b420680"), (32, 128, 512, "c89b8834f60a3a8b"),
                                         (2, 64, 256, "e306a5bc0616d211"), (32, 64, 256, "14295b4c93523dcb")] {
             let arch = FlowArchitecture(dim: d, couplingLayers: 8, hidden: [h, h], lastLayerScale: 0.01)
@@ -58,7 +70,7 @@ final class PinnedBitsTests: XCTestCase {
             for _ in 0..<2 { trainer.trainStep() }
             var hash: UInt64 = 0xcbf2_9ce4_8422_2325
             for i in 0..<trainer.params.count { hash = (hash ^ trainer.params[i].bitPattern) &* 0x0000_0100_0000_01b3 }
-            XCTAssertEqual(String(hash, radix: 16), expected, "d=\(d) 2x\(h) batch \(batch)")
+            XCTAssertEqual(String(hash, radix: 16), expected, "[\(path)] d=\(d) 2x\(h) batch \(batch)")
         }
     }
 }

@@ -1,0 +1,46 @@
+// AVX-512 versions of Flows' kernels (GEMM.swift, FastMath.swift), chosen at
+// run time by Flows' KernelPath when the CPU has AVX-512F/DQ. Each computes
+// exactly the operations of its Swift counterpart, lane for lane and in the
+// same order (every output one fused-multiply-add chain over the summed index
+// in order; tanh the same formula, step for step), so the results are the
+// same bits on either path: vectors run across independent outputs only.
+#ifndef CFLOWKERNELS_H
+#define CFLOWKERNELS_H
+
+#include <stddef.h>
+
+/// 1 when this CPU and OS run AVX-512F and AVX-512DQ, else 0.
+int cfk_avx512_available(void);
+
+/// Epilogues of cfk_gemm_avx512, as GEMM.Epilogue.
+enum {
+    CFK_EPI_NONE = 0,
+    CFK_EPI_TANH = 1,
+    CFK_EPI_RELU = 2,
+    CFK_EPI_TANH_GRAD = 3,
+    CFK_EPI_RELU_GRAD = 4,
+};
+
+/// C = epilogue(A·B (+ bias)) for C m×n (leading dimension ldc), or, with
+/// accumulate = 1, C += A·B with each entry's chain starting from the stored C
+/// (no bias, no epilogue). A(i, p) = a[i·aRowStride + p·aColStride]. B is read
+/// in panels of 8 columns: panel j starts at b + j·panelStride, its row p is
+/// the 8 doubles at + p·bRowStride (zero-padded past n, or all real columns).
+/// g: the epilogue's G (m×n, leading dimension ldc) for the gradient epilogues.
+void cfk_gemm_avx512(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                     const double *a, ptrdiff_t aRowStride, ptrdiff_t aColStride,
+                     const double *b, ptrdiff_t panelStride, ptrdiff_t bRowStride,
+                     const double *bias, double *c, ptrdiff_t ldc,
+                     int epilogue, const double *g, int accumulate);
+
+/// FastMath.tanh in place on n doubles.
+void cfk_tanh_avx512(double *p, ptrdiff_t n);
+
+/// FastMath.exp in place on n doubles.
+void cfk_exp_avx512(double *p, ptrdiff_t n);
+
+/// n rounds of 24 independent 8-wide fused multiply-adds (the AVX-512 peak
+/// loop of flow-bench); returns a sum that keeps them alive.
+double cfk_fma_chains_avx512(ptrdiff_t n, double x, double y);
+
+#endif
