@@ -1,0 +1,57 @@
+import Foundation
+import XCTest
+
+/// `repro log`: the run records as a table, filtered, or passed through as JSON.
+final class RunLogCLITests: XCTestCase {
+    static let pipeline = """
+        stages:
+          a:
+            kind: shell
+            params: {argv: [sh, -c, "echo a > a.txt"]}
+            outs: [a.txt]
+          up:
+            kind: shell
+            matrix: {n: [1, 2]}
+            params: {argv: [sh, -c, "cat a.txt a.txt > up-${n}.txt"]}
+            deps: [a.txt]
+            outs: ["up-${n}.txt"]
+
+        """
+
+    func testTableFilterJSONAndMalformedLines() throws {
+        let s = try Scratch(["pipeline.yaml": Self.pipeline])
+        XCTAssertTrue(try s.repro("log").stdout.contains("no run records yet"))
+        XCTAssertEqual(try s.repro("all", "--no-sandbox").status, 0)
+        XCTAssertEqual(try s.repro("all", "--no-sandbox").status, 0)  // up to date: no new records
+
+        let table = try s.repro("log")
+        XCTAssertEqual(table.status, 0, table.all)
+        let lines = table.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.count, 4, table.stdout)
+        XCTAssertTrue(lines[0].hasPrefix("start (UTC) ") && lines[0].contains(" stage "), table.stdout)
+        // Aligned: the stage column starts at the same offset on every row.
+        let offset = lines[0].range(of: "stage")!.lowerBound.utf16Offset(in: lines[0])
+        for (line, stage) in zip(lines.dropFirst(), ["a", "up@n=1", "up@n=2"]) {
+            XCTAssertEqual(line.dropFirst(offset).split(separator: " ").first.map(String.init), stage, table.stdout)
+            XCTAssertTrue(line.contains(" ran "), String(line))
+        }
+
+        let up = try s.repro("log", "up", "--json")
+        let records = up.stdout.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        XCTAssertEqual(records.map { $0["stage"] as? String }, ["up@n=1", "up@n=2"])
+        XCTAssertEqual(records.first?["executor"] as? String, "local")
+        XCTAssertEqual(records.first?["rss_scope"] as? String, "children")
+        XCTAssertNotNil(records.first?["cpu_seconds"] as? Double)
+        XCTAssertTrue((records.first?["start"] as? String)?.hasSuffix("Z") ?? false)
+
+        let file = s.root.appendingPathComponent(".repro/runs.jsonl")
+        let h = try FileHandle(forWritingTo: file)
+        try h.seekToEnd()
+        try h.write(contentsOf: Data("{\"truncated\n".utf8))
+        try h.close()
+        let bad = try s.repro("log", "a")
+        XCTAssertEqual(bad.status, 0, bad.all)
+        XCTAssertTrue(bad.stderr.contains("skipped line 4 of .repro/runs.jsonl"), bad.stderr)
+        XCTAssertEqual(bad.stdout.split(separator: "\n").count, 2, bad.stdout)
+    }
+}
