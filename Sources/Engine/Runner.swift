@@ -20,10 +20,10 @@ public final class Runner: Sendable {
 
     private let runLogWarned = Mutex(false)
 
-    /// Says once per run that `.repro/runs.jsonl` could not be appended to.
+    /// Says once per run that `.repro/runs.jsonl` or a stage's log in `.repro/logs` could not be written.
     func runLogFailed(_ error: Error) {
         guard runLogWarned.withLock({ let first = !$0; $0 = true; return first }) else { return }
-        reporter.message("cannot append to .repro/\(RunLog.fileName): \(error); stages run on, without run records")
+        reporter.message("cannot write the run log (.repro/\(RunLog.fileName), .repro/logs): \(error); stages run on without it")
     }
 
     /// Ctrl-C and the stages' processes (`RunControl`).
