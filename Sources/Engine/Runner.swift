@@ -58,6 +58,10 @@ public final class Runner: Sendable {
             }
         }
         try writeFinalLock(&schedule)
+        if schedule.results.values.contains(where: { $0.outcome == .ran })
+            || !FileManager.default.fileExists(atPath: ComputeCost.url(in: project).path) {
+            do { try ComputeCost.write(project, lock: schedule.lock) } catch { runLogFailed(error) }
+        }
         hasher.save()
         try? FileManager.default.removeItem(at: project.tmpDir)
         return summary(schedule, start: start)
