@@ -98,7 +98,7 @@ let package = Package(
                          swiftSettings: flowsSettings),  // its peak-FMA loop must be hardware FMA
         .executableTarget(name: "plot-examples", dependencies: ["Plot"], path: "Benchmarks/plot-examples"),
 
-        .testTarget(name: "EngineTests", dependencies: ["Engine"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Parallel"]),
         .testTarget(name: "RandomTests", dependencies: ["Random"]),
         .testTarget(name: "GSLTests", dependencies: ["GSL"]),
         .testTarget(name: "AnnealingTests", dependencies: ["Annealing"]),

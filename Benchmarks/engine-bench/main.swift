@@ -3,10 +3,18 @@
 // release `repro` binary. Prints the time of a cold run of trivial stages, of
 // a no-op `repro all` (everything up to date), of `repro status`, and of a
 // dry run. Usage: swift run -c release engine-bench [STAGES] [REPEATS]
+//
+// `engine-bench cells [CELLS] [REPEATS]`: a sweep sharded into cells, a
+// matrix of CELLS (default 250) in-process `concat` stages (no process is
+// started: what is left is the engine's own cost) gathered by one `concat`
+// over `cell@*`; cold, no-op and status in the same terms.
 import Foundation
 
-let stages = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 500 : 500
-let repeats = CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 5 : 5
+var arguments = Array(CommandLine.arguments.dropFirst())
+let cellsMode = arguments.first == "cells"
+if cellsMode { arguments.removeFirst() }
+let stages = arguments.count > 0 ? Int(arguments[0]) ?? (cellsMode ? 250 : 500) : (cellsMode ? 250 : 500)
+let repeats = arguments.count > 1 ? Int(arguments[1]) ?? 5 : 5
 let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("repro")
 guard FileManager.default.isExecutableFile(atPath: binary.path) else {
     print("build the CLI first: swift build -c release --product repro")
@@ -18,15 +26,25 @@ try FileManager.default.createDirectory(at: root, withIntermediateDirectories: t
 defer { try? FileManager.default.removeItem(at: root) }
 try Data("seed\n".utf8).write(to: root.appendingPathComponent("src.txt"))
 
-// Stage i (1..<n-1) reads stage (i-1)/2's output: a binary tree; the last stage reads every leaf.
 var yaml = "stages:\n"
-let n = stages
-let firstLeaf = (n - 1) / 2
-for i in 0..<n {
-    let deps: [String]
-    if i == 0 { deps = ["src.txt"] } else if i < n - 1 { deps = ["out/\((i - 1) / 2).txt"] } else { deps = (firstLeaf..<(n - 1)).map { "out/\($0).txt" } }
-    yaml += "  s\(i):\n    kind: shell\n    params:\n      argv: [sh, -c, \"cat \(deps.joined(separator: " ")) > out/\(i).txt\"]\n"
-    yaml += "    deps: [\(deps.joined(separator: ", "))]\n    outs: [out/\(i).txt]\n"
+let n: Int
+if cellsMode {
+    // CELLS cells of one axis, each copying a one-row CSV, then the gather: CELLS + 1 stages.
+    try Data("cell,value\n0,1\n".utf8).write(to: root.appendingPathComponent("src.csv"))
+    yaml += "  cell:\n    kind: concat\n    matrix:\n      k: [\((0..<stages).map(String.init).joined(separator: ", "))]\n"
+    yaml += "    deps: [src.csv]\n    outs: [\"out/cell-${k}.csv\"]\n"
+    yaml += "  gather:\n    kind: concat\n    deps: [cell@*]\n    outs: [out/all.csv]\n"
+    n = stages + 1
+} else {
+    // Stage i (1..<n-1) reads stage (i-1)/2's output: a binary tree; the last stage reads every leaf.
+    n = stages
+    let firstLeaf = (n - 1) / 2
+    for i in 0..<n {
+        let deps: [String]
+        if i == 0 { deps = ["src.txt"] } else if i < n - 1 { deps = ["out/\((i - 1) / 2).txt"] } else { deps = (firstLeaf..<(n - 1)).map { "out/\($0).txt" } }
+        yaml += "  s\(i):\n    kind: shell\n    params:\n      argv: [sh, -c, \"cat \(deps.joined(separator: " ")) > out/\(i).txt\"]\n"
+        yaml += "    deps: [\(deps.joined(separator: ", "))]\n    outs: [out/\(i).txt]\n"
+    }
 }
 try Data(yaml.utf8).write(to: root.appendingPathComponent("pipeline.yaml"))
 
@@ -65,6 +83,25 @@ func cold(_ flags: [String]) throws -> Double {
     return try time(["all", "-q"] + flags, expect: 0)
 }
 
+if cellsMode {
+    print("repro engine benchmark: \(stages) concat cells + 1 gather over cell@*, release binary \(binary.path)")
+    // Best of 3 cold runs at -j 1 and -j 2, alternated.
+    var one: [Double] = [], two: [Double] = []
+    for _ in 0..<3 {
+        one.append(try cold(["-j", "1"]))
+        two.append(try cold(["-j", "2"]))
+    }
+    sleep(3)  // past the stat cache's racy window
+    let noop = median(try (0..<repeats).map { _ in try time(["all", "-q"], expect: 0) })
+    let status = median(try (0..<repeats).map { _ in try time(["status"], expect: 0) })
+    let dry = median(try (0..<repeats).map { _ in try time(["all", "-q", "--dry-run"], expect: 0) })
+    print("cold run, -j 1:              \(ms(one.min()!)) total, \(ms(one.min()! / Double(n))) per stage (best of 3)")
+    print("cold run, -j 2:              \(ms(two.min()!)) total, \(ms(two.min()! / Double(n))) per stage (best of 3)")
+    print("no-op `repro all`:           \(ms(noop)) (median of \(repeats))")
+    print("`repro status`:              \(ms(status)) (median of \(repeats))")
+    print("`repro all --dry-run`:       \(ms(dry)) (median of \(repeats))")
+    exit(0)
+}
 print("repro engine benchmark: \(n) stages (fan-out tree + fan-in), release binary \(binary.path)")
 // Sandboxed and unsandboxed cold runs alternate, so machine noise hits both alike; best of 3 each.
 var sandboxed: [Double] = [], bare: [Double] = []

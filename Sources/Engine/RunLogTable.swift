@@ -24,7 +24,7 @@ public enum RunTable {
         let start = RunRecord.iso8601(a.start).replacingOccurrences(of: "T", with: " ")
         return [String(start.prefix(19)), Diagnostics.visible(r.stage), r.outcome, String(a.attempt), r.executor, Diagnostics.visible(a.host),
                 seconds(a.wallSeconds), a.cpuSeconds.map(seconds) ?? "-",
-                a.maxRSSKiB.map { memory($0) + (r.rssScope == "process" ? "*" : "") } ?? "-",
+                a.maxRSSKiB.map { memory($0) + (r.rssScope == "process" ? "*" : " ") } ?? "-",
                 r.cpus.map(String.init) ?? "-", String(a.exitStatus), Diagnostics.visible(notes)]
     }
 

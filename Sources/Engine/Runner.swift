@@ -20,10 +20,10 @@ public final class Runner: Sendable {
 
     private let runLogWarned = Mutex(false)
 
-    /// Says once per run that `.repro/runs.jsonl` could not be appended to.
+    /// Says once per run that `.repro/runs.jsonl` or a stage's log in `.repro/logs` could not be written.
     func runLogFailed(_ error: Error) {
         guard runLogWarned.withLock({ let first = !$0; $0 = true; return first }) else { return }
-        reporter.message("cannot append to .repro/\(RunLog.fileName): \(error); stages run on, without run records")
+        reporter.message("cannot write the run log (.repro/\(RunLog.fileName), .repro/logs): \(error); stages run on without it")
     }
 
     /// Ctrl-C and the stages' processes (`RunControl`).
@@ -58,6 +58,10 @@ public final class Runner: Sendable {
             }
         }
         try writeFinalLock(&schedule)
+        if schedule.results.values.contains(where: { $0.outcome == .ran })
+            || !FileManager.default.fileExists(atPath: ComputeCost.url(in: project).path) {
+            do { try ComputeCost.write(project, lock: schedule.lock) } catch { runLogFailed(error) }
+        }
         hasher.save()
         try? FileManager.default.removeItem(at: project.tmpDir)
         return summary(schedule, start: start)

@@ -77,9 +77,10 @@ public struct ShellKind: StageKind {
         let fm = FileManager.default
         for o in ctx.info.outs { _ = try ctx.output(o) }  // creates the parent directories
         let base = ctx.staging.deletingLastPathComponent().appendingPathComponent(ctx.staging.lastPathComponent)
-        let log = URL(fileURLWithPath: base.path + ".log")
+        // Left in place: the engine keeps it as the stage's log (`StageLogs`), then removes it.
+        let log = Self.outputLog(staging: ctx.staging)
         let privateHome = URL(fileURLWithPath: base.path + ".home")
-        defer { try? fm.removeItem(at: log); try? fm.removeItem(at: privateHome) }
+        defer { try? fm.removeItem(at: privateHome) }
         let stdoutFile = try cfg.stdout.map { try ctx.output($0) } ?? log
         let argv: [String]
         let env: [String: String]
@@ -119,6 +120,11 @@ public struct ShellKind: StageKind {
         for d in ctx.info.deps where !ctx.info.outs.contains(d) {
             try? fm.removeItem(at: ctx.staging.appendingPathComponent(d))
         }
+    }
+
+    /// Where a command's standard error (and unredirected standard output) goes: beside its staging directory.
+    public static func outputLog(staging: URL) -> URL {
+        URL(fileURLWithPath: staging.deletingLastPathComponent().appendingPathComponent(staging.lastPathComponent).path + ".log")
     }
 
     /// Without the sandbox's pid namespace, a parent-death signal (HUP, through

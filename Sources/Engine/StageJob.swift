@@ -37,7 +37,10 @@ struct StageJob: Sendable {
         let previous = lock.stages[stage.name]
         var reasons = ev.reasons
         let staging = project.tmpDir.appendingPathComponent("\(index)-" + stage.fileSafeName)
-        defer { try? FileManager.default.removeItem(at: staging) }
+        defer {
+            try? FileManager.default.removeItem(at: staging)
+            try? FileManager.default.removeItem(at: ShellKind.outputLog(staging: staging))
+        }
         do {
             switch ev.decision {
             case .upToDate(let outs):
@@ -71,15 +74,17 @@ struct StageJob: Sendable {
                 }
             }
             runner.reporter.started(stage.name, restoring: false, reasons: reasons, position: position, total: total)
-            let meter = AttemptMeter()
+            let meter = AttemptMeter(), lines = StageLogLines()
             let outs: [(path: String, output: LockFile.Output)]
             do {
-                outs = try meter.measure { try runKind(in: staging, upstream: project.upstreamInfo(index, keys: ev.fields!.upstream), meter: meter) }
+                outs = try meter.measure {
+                    try runKind(in: staging, upstream: project.upstreamInfo(index, keys: ev.fields!.upstream), meter: meter, lines: lines)
+                }
             } catch {
-                record(meter, key: ev.key!, outcome: Self.outcome(of: error))
+                record(meter, lines: lines, key: ev.key!, outcome: Self.outcome(of: error), staging: staging)
                 throw error
             }
-            record(meter, key: ev.key!, outcome: .ran)
+            record(meter, lines: lines, key: ev.key!, outcome: .ran, staging: staging)
             try project.store.recordRun(key: ev.key!, outs: outs)
             try install(outs, from: staging)
             if let remote = runner.options.remote, remote.pushesOnSuccess {
@@ -105,15 +110,25 @@ struct StageJob: Sendable {
         return true
     }
 
-    /// Appends the attempt's records to `.repro/runs.jsonl` (best effort: a
-    /// run log that cannot be written must not fail the stage; it is said once).
-    func record(_ meter: AttemptMeter, key: String, outcome: Outcome) {
+    /// Appends the attempt's records to `.repro/runs.jsonl` and keeps the
+    /// stage's log (best effort: a log that cannot be written must not fail
+    /// the stage; it is said once).
+    func record(_ meter: AttemptMeter, lines: StageLogLines, key: String, outcome: Outcome, staging: URL) {
         let executor = runner.options.executor
         let url = RunLog.url(in: project)
-        for r in meter.records(stage: stage.name, key: key, executor: executor.name, local: runner.chargesCPUs,
-                               outcome: outcome, cpus: runner.chargesCPUs ? cpus : nil) {
+        let records = meter.records(stage: stage.name, key: key, executor: executor.name, local: runner.chargesCPUs,
+                                    outcome: outcome, cpus: runner.chargesCPUs ? cpus : nil)
+        for r in records {
             do { try RunLog.append(r, to: url) } catch { runner.runLogFailed(error) }
         }
+        var header = ["stage \(stage.name)", "key \(key)", "\(outcome.label) on \(executor.name)"]
+        if let last = records.last?.attempt {
+            header.append("started \(RunRecord.iso8601(last.start)), attempt \(last.attempt), wall \(RunTable.seconds(last.wallSeconds))")
+        }
+        if case .failed(let why) = outcome { header.append("failure: " + why.replacingOccurrences(of: "\n", with: "\n# ")) }
+        do {
+            try StageLogs.keep(project, stage: stage, header: header, lines: lines.lines, output: ShellKind.outputLog(staging: staging))
+        } catch { runner.runLogFailed(error) }
     }
 
     /// The outcome `execute`'s handlers give an error (for the run log).
@@ -122,7 +137,7 @@ struct StageJob: Sendable {
     }
 
     /// Runs the kind's code, checks it wrote every declared output, and stores them.
-    func runKind(in staging: URL, upstream: [UpstreamStage], meter: AttemptMeter) throws -> [(path: String, output: LockFile.Output)] {
+    func runKind(in staging: URL, upstream: [UpstreamStage], meter: AttemptMeter, lines: StageLogLines) throws -> [(path: String, output: LockFile.Output)] {
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
         let name = stage.name
         let reporter = runner.reporter
@@ -132,7 +147,9 @@ struct StageJob: Sendable {
             reporter: { event in
                 switch event {
                 case .progress(let f, let note): reporter.progress(name, fraction: f, note: note)
-                case .log(let line): reporter.log(name, line)
+                case .log(let line):
+                    lines.append(line)
+                    reporter.log(name, line)
                 case .attempt(let a): meter.report(a)
                 }
             },

@@ -5,7 +5,7 @@ import Synchronization
 
 /// Options shared by `all` and `run`, and the run itself.
 struct RunFlags: ParsableArguments {
-    @Option(name: .shortAndLong, help: "Stages to run at once (default: number of cores; with Slurm, jobs in the queue at once: 64). Outputs are identical for any value.")
+    @Option(name: .shortAndLong, help: "CPUs to use at once (default: number of cores): each running stage is charged its resources.cpus_per_task, else its kind's default (all of -j for the parallel science kinds, 1 for shell, concat, figure, claims, gallery), and is given that many threads. With Slurm: jobs in the queue at once (default 64). Outputs are identical for any value.")
     var jobs: Int?
 
     @Option(help: "Where stages run: \(ExecutorRegistry.standard.names.joined(separator: " or ")) (local: this process; slurm: one batch job per stage, settings in pipeline.yaml's executor: block). Default: the executor block's type, else local.")
