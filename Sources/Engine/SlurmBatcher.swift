@@ -160,9 +160,10 @@ final class SlurmBatcher: Sendable {
         let dir = workDir.appendingPathComponent("job-\(getpid())-\(sequence.add(1, ordering: .relaxed).newValue)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let n = requests.count
+        // Not STAGING.log: a shell stage keeps its own output there (and deletes it).
         let paths = (0..<n).map { i in
-            (staging: dir.appendingPathComponent("task-\(i)"), usage: dir.appendingPathComponent("task-\(i).usage.json"),
-             log: dir.appendingPathComponent("task-\(i).log"))
+            (staging: dir.appendingPathComponent("task-\(i)"), usage: dir.appendingPathComponent("usage-\(i).json"),
+             log: dir.appendingPathComponent("slurm-\(i).log"))
         }
         let tasks = zip(requests, paths).map { r, p in
             SlurmTask(stage: r.stage, staging: p.staging.path, usage: p.usage.path, threads: r.threads, noSandbox: r.noSandbox, upstream: r.upstream)
@@ -174,7 +175,7 @@ final class SlurmBatcher: Sendable {
 
         let name = n == 1 ? "repro:\(requests[0].stage)" : "repro:\(requests[0].stage)+\(n - 1)"
         var args = ["--parsable", "--no-requeue", "--job-name=\(name)",
-                    "--output=" + dir.appendingPathComponent(n == 1 ? "task-0.log" : "task-%a.log").path, "--chdir=\(shape.chdir)"]
+                    "--output=" + dir.appendingPathComponent(n == 1 ? "slurm-0.log" : "slurm-%a.log").path, "--chdir=\(shape.chdir)"]
         if n > 1 { args.append("--array=0-\(n - 1)%\(throttle)") }
         args += shape.resourceArgs + [script.path]
         let r = try tools.run("sbatch", args)

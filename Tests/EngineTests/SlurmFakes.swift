@@ -39,9 +39,9 @@ final class FakeSlurm {
                   printf '{"cpu_seconds": 1.5, "host": "node%s", "max_rss_kib": 2048, "start": 1700000000.0, "wall_seconds": 2.0}\n' $i > "$usage";;
                 FAILED) code=3:0;;
               esac
-              echo "task $i ran $stage" > "$(dirname "$script")/task-$i.log"
+              echo "task $i ran $stage" > "$(dirname "$script")/slurm-$i.log"
               if [ $array = yes ]; then id="${job}_$i"; rec="JobId=$((job + 1 + i)) ArrayJobId=$job ArrayTaskId=$i"
-              else id=$job; rec="JobId=$job"; echo "task 0 ran $stage" > "$(dirname "$script")/task-0.log"; fi
+              else id=$job; rec="JobId=$job"; fi
               echo "$rec JobName=x JobState=$st Reason=None ExitCode=$code BatchHost=node$i" >> "$d/job-$job"
               [ -e "$d/hold" ] && echo "$id RUNNING" >> "$d/queue-$job"
               i=$((i + 1))
