@@ -4,22 +4,8 @@
 # Stop it with scripts/slurm-down.sh.
 set -euo pipefail
 [[ $(id -u) -eq 0 ]] || { echo "slurm-up: needs root" >&2; exit 1; }
-if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
-  echo "slurm-up: installing slurm-wlm and munge" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2
-  apt-get install -y -qq --no-install-recommends slurm-wlm munge >&2
-fi
+"$(dirname "${BASH_SOURCE[0]}")/slurm-install.sh"
 host=$(hostname)
-
-# munge: a key, then the daemon as the munge user.
-mkdir -p /etc/munge /var/lib/munge /var/log/munge /run/munge
-if [[ ! -s /etc/munge/munge.key ]]; then
-  dd if=/dev/urandom of=/etc/munge/munge.key bs=1 count=1024 status=none
-fi
-chown -R munge:munge /etc/munge /var/lib/munge /var/log/munge /run/munge
-chmod 700 /etc/munge; chmod 400 /etc/munge/munge.key
-pgrep -x munged >/dev/null || runuser -u munge -- /usr/sbin/munged
 
 mkdir -p /etc/slurm /var/spool/slurmctld /var/spool/slurmd /var/log/slurm
 cat > /etc/slurm/slurm.conf <<CONF
@@ -46,8 +32,9 @@ MinJobAge=600
 NodeName=${host} CPUs=2 RealMemory=1000 State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CONF
-pgrep -x slurmctld >/dev/null || slurmctld
-pgrep -x slurmd >/dev/null || slurmd
+running() { local pid; pid=$(cat "$1" 2>/dev/null) && [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; }
+running /run/slurmctld.pid || slurmctld
+running /run/slurmd.pid || slurmd
 for _ in $(seq 1 60); do
   if sinfo -h -o '%T' 2>/dev/null | grep -qE '^(idle|mixed|allocated)'; then
     echo "slurm-up: node ${host} is up" >&2

@@ -17,9 +17,12 @@ public protocol ExecutorType: Sendable {
 public struct ExecutorContext: Sendable {
     public var pipelineFile: String
     public var noSandbox: Bool
-    public init(pipelineFile: String, noSandbox: Bool) {
+    /// The run's `-j`, if given.
+    public var jobs: Int?
+    public init(pipelineFile: String, noSandbox: Bool, jobs: Int? = nil) {
         self.pipelineFile = pipelineFile
         self.noSandbox = noSandbox
+        self.jobs = jobs
     }
 }
 
@@ -77,14 +80,18 @@ public struct LocalExecutorType: ExecutorType {
     }
 }
 
-/// One Slurm batch job per stage (see `SlurmExecutor`).
+/// Stages as Slurm jobs and job arrays (see `SlurmExecutor`).
 public struct SlurmExecutorType: ExecutorType {
     public init() {}
     public let name = "slurm"
+    /// Tasks in the queue at once unless `-j` says otherwise.
+    public static let defaultJobs = 64
     public var keys: [String] { SlurmConfig.keys.filter { $0 != "type" } }
     public func validate(_ block: Params) throws { _ = try SlurmConfig(block) }
     public func make(_ block: Params, context: ExecutorContext) throws -> (executor: any StageExecutor, jobs: Int?, threadsPerStage: Int?) {
         let config = try SlurmConfig(block)
-        return (SlurmExecutor(config: config, pipelineFile: context.pipelineFile, noSandbox: context.noSandbox), 64, config.cpusPerTask ?? 1)
+        let jobs = context.jobs ?? Self.defaultJobs
+        return (SlurmExecutor(config: config, pipelineFile: context.pipelineFile, noSandbox: context.noSandbox, arrayThrottle: jobs),
+                Self.defaultJobs, config.cpusPerTask ?? 1)
     }
 }

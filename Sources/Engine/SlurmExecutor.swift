@@ -1,175 +1,117 @@
 import Foundation
 import Synchronization
 
-/// Settings of the Slurm executor: the `executor:` block of pipeline.yaml,
-///
-///     executor:
-///       type: slurm              # or pass --executor slurm
-///       partition: debug
-///       time: "00:30:00"
-///       cpus_per_task: 2
-///       mem: 4G
-///       sbatch_args: ["--qos=short"]
-///       poll_seconds: 1
-///
-/// and per-stage overrides in a stage's `resources:` (cpus_per_task, mem, time, partition).
-public struct SlurmConfig: Sendable, Equatable {
-    public var partition: String?
-    public var time: String?
-    public var cpusPerTask: Int?
-    public var mem: String?
-    public var sbatchArgs: [String] = []
-    public var pollSeconds: Double = 1
-    /// The repro binary the jobs run (default: this one; must be reachable from the nodes).
-    public var binary: String?
-
-    public init() {}
-
-    static let keys = ["binary", "cpus_per_task", "mem", "partition", "poll_seconds", "sbatch_args", "time", "type"]
-
-    /// Reads the `executor:` block (already checked for unknown keys by the parser).
-    public init(_ p: Params) throws {
-        _ = try p.string("type", default: "slurm")
-        partition = p.has("partition") ? try p.string("partition") : nil
-        time = p.has("time") ? try p.string("time") : nil
-        cpusPerTask = p.has("cpus_per_task") ? try p.check("cpus_per_task", try p.int("cpus_per_task"), "must be ≥ 1") { $0 >= 1 } : nil
-        mem = p.has("mem") ? try p.string("mem") : nil
-        sbatchArgs = try p.strings("sbatch_args", default: [])
-        pollSeconds = try p.check("poll_seconds", try p.double("poll_seconds", default: 1), "must be > 0") { $0 > 0 }
-        binary = p.has("binary") ? try p.string("binary") : nil
-    }
-
-    /// The stage's `resources:` on top of these defaults.
-    func merged(with resources: Value.Object) throws -> SlurmConfig {
-        var c = self
-        let p = Params(resources, path: "resources")
-        if p.has("partition") { c.partition = try p.string("partition") }
-        if p.has("time") { c.time = try p.string("time") }
-        if p.has("cpus_per_task") { c.cpusPerTask = try p.int("cpus_per_task") }
-        if p.has("mem") { c.mem = try p.string("mem") }
-        return c
-    }
-}
-
-/// Hands each stage that must run to Slurm as one batch job running
+/// Hands each stage that must run to Slurm as a task running
 /// `repro exec-stage` on a node, against the shared project directory. The
 /// coordinating repro submits a stage only once its inputs exist (so cache
-/// hits never reach the cluster), polls `squeue`/`scontrol`, cancels with
-/// `scancel` on Ctrl-C, and alone verifies outputs and writes the lock.
+/// hits never reach the cluster), gathers stages that become ready together
+/// into job arrays (`SlurmBatcher`), resubmits tasks lost to a node
+/// (`SlurmRetryPolicy`), cancels with `scancel` on Ctrl-C, and alone verifies
+/// outputs and writes the lock.
 public struct SlurmExecutor: StageExecutor {
     public let name = "slurm"
     public let config: SlurmConfig
     public let pipelineFile: String
     /// `--no-sandbox`, passed on to `exec-stage` on the node.
     public let noSandbox: Bool
+    let tools: SlurmTools
+    /// K of `--array=0-N%K`: the run's `-j`.
+    let arrayThrottle: Int
+    private let batchers = SlurmBatchers()
 
-    public init(config: SlurmConfig, pipelineFile: String, noSandbox: Bool = false) {
+    public init(config: SlurmConfig, pipelineFile: String, noSandbox: Bool = false, arrayThrottle: Int = 64,
+                tools: SlurmTools = SlurmTools()) {
         self.config = config
         self.pipelineFile = pipelineFile
         self.noSandbox = noSandbox
+        self.arrayThrottle = arrayThrottle
+        self.tools = tools
     }
 
     public func execute(_ stage: Pipeline.Stage, context ctx: StageContext, project: Project) throws {
         let cfg = try config.merged(with: stage.spec.resources)
         let logs = project.reproDir.appendingPathComponent("logs")
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
-        let base = stage.fileSafeName
-        let log = logs.appendingPathComponent("\(base).slurm.log")
-        let script = logs.appendingPathComponent("\(base).sbatch")
+        let log = logs.appendingPathComponent("\(stage.fileSafeName).slurm.log")
         try? FileManager.default.removeItem(at: log)
-        let binary = cfg.binary ?? Self.currentBinary()
-        let command = [binary, "exec-stage", "-C", project.root.path, "--file", pipelineFile,
-                       "--staging", ctx.staging.path, "--threads", String(cfg.cpusPerTask ?? 1)]
-            + (noSandbox ? ["--no-sandbox"] : [])
-            // A provenance-recording kind is shown its upstream keys on the node exactly as it would be here.
-            + ctx.upstream.flatMap { ["--upstream", "\($0.name)=\($0.key)"] }
-            + ["--", stage.name]
-        // Every embedded value is single-quoted; the comment names no value.
-        try Data(("#!/bin/sh\n# Generated by repro: one stage, run by `repro exec-stage` on a node\nexec " + command.map(Self.shellQuote).joined(separator: " ") + "\n").utf8)
-            .write(to: script)
-
-        var args = ["--parsable", "--job-name=repro:\(stage.name)", "--output=\(log.path)", "--chdir=\(project.root.path)"]
-        if let p = cfg.partition { args.append("--partition=\(p)") }
-        if let t = cfg.time { args.append("--time=\(t)") }
-        if let c = cfg.cpusPerTask { args.append("--cpus-per-task=\(c)") }
-        if let m = cfg.mem { args.append("--mem=\(m)") }
-        args += cfg.sbatchArgs + [script.path]
-        let submitted = try Self.command("sbatch", args)
-        guard submitted.status == 0, let jobID = submitted.out.split(separator: ";").first.map({ String($0).trimmingCharacters(in: .whitespacesAndNewlines) }),
-              !jobID.isEmpty else {
-            throw StageFailure("sbatch failed (exit \(submitted.status)): \(submitted.err.trimmingCharacters(in: .whitespacesAndNewlines))")
+        let batcher = batchers.batcher(for: project.tmpDir.appendingPathComponent("slurm")) {
+            SlurmBatcher(tools: tools, window: config.arrays ? config.arrayWindow : 0, throttle: arrayThrottle,
+                         pollSeconds: config.pollSeconds, workDir: $0)
         }
-        ctx.log("submitted as Slurm job \(jobID) (log: \(log.path))")
-
-        var lastState = ""
-        while true {
-            if ctx.isCancelled {
-                _ = try? Self.command("scancel", [jobID])
-                throw StageCancelled()
+        let shape = SlurmJobShape(
+            resourceArgs: cfg.resourceArgs,
+            command: [cfg.binary ?? Self.currentBinary(), "exec-stage", "-C", project.root.path, "--file", pipelineFile],
+            chdir: project.root.path)
+        let policy = cfg.retryPolicy
+        for attempt in 1...(policy.retries + 1) {
+            let request = SlurmRequest(
+                stage: stage.name, order: project.pipeline.index(of: stage.name) ?? 0, threads: cfg.cpusPerTask ?? 1, noSandbox: noSandbox,
+                // A provenance-recording kind is shown its upstream keys on the node exactly as it would be here.
+                upstream: ctx.upstream.map { "\($0.name)=\($0.key)" },
+                cancelled: { ctx.isCancelled },
+                progress: { ctx.progress(0, $0) },
+                submitted: { ctx.log("submitted as Slurm job \($0)" + (attempt > 1 ? " (attempt \(attempt))" : "") + " (log: \(log.path))") })
+            let a = try batcher.run(request, shape: shape)
+            try? FileManager.default.removeItem(at: log)
+            try? FileManager.default.copyItem(at: a.log, to: log)
+            let usage = SlurmUsage.read(a.usage)
+            let host = usage?.host ?? a.state.host ?? "unknown"
+            let retry = !a.state.succeeded && attempt <= policy.retries && policy.retries(a.state.state)
+            ctx.reportAttempt(AttemptReport(
+                attempt: attempt, host: host, start: usage?.start ?? a.submitted.timeIntervalSince1970,
+                wallSeconds: usage?.wallSeconds ?? a.ended.timeIntervalSince(a.submitted), cpuSeconds: usage?.cpuSeconds,
+                maxRSSKiB: usage?.maxRSSKiB, exitStatus: a.state.exitStatus, state: a.state.state, jobID: a.jobID,
+                reason: a.state.succeeded ? nil : retry ? "\(a.state.state): resubmitted" : a.state.reason))
+            if a.state.succeeded {
+                try Self.moveOutputs(stage.spec.outs, from: a.staging, to: ctx.staging)
+                return
             }
-            let q = try Self.command("squeue", ["-h", "-j", jobID, "-o", "%T"])
-            let state = q.out.trimmingCharacters(in: .whitespacesAndNewlines)
-            if state.isEmpty || q.status != 0 { break }  // left the queue
-            if state != lastState {
-                ctx.progress(0, "slurm job \(jobID) \(state.lowercased())")
-                lastState = state
+            if retry {
+                ctx.log("Slurm job \(a.jobID) ended \(a.state.state) on \(host) (attempt \(attempt) of \(policy.retries + 1)): resubmitting"
+                        + " in a fresh staging directory")
+                continue
             }
-            usleep(UInt32(cfg.pollSeconds * 1_000_000))
-        }
-        let (jobState, exitCode) = try Self.finalState(jobID)
-        guard jobState == "COMPLETED", exitCode == "0:0" else {
             let tail = (try? String(contentsOf: log, encoding: .utf8)).map {
                 $0.split(separator: "\n").suffix(15).map { "    | " + $0 }.joined(separator: "\n")
             } ?? ""
-            throw StageFailure("Slurm job \(jobID) ended \(jobState) (exit \(exitCode)); log \(log.path)" + (tail.isEmpty ? "" : ":\n" + tail))
+            let tries = attempt > 1 ? " on attempt \(attempt) of \(policy.retries + 1)" : ""
+            let hint = policy.retries > 0 && !policy.retries(a.state.state) && a.state.state != "CANCELLED"
+                ? " (not retried: \(a.state.state) is retried only if listed in retry_on)" : ""
+            throw StageFailure("Slurm job \(a.jobID) ended \(a.state.state) (exit \(a.state.exitCode))\(tries)\(hint); log \(log.path)"
+                               + (tail.isEmpty ? "" : ":\n" + tail))
         }
     }
 
-    /// JobState and ExitCode from `scontrol show job` (no accounting needed).
-    static func finalState(_ jobID: String) throws -> (String, String) {
-        for _ in 0..<50 {
-            let r = try command("scontrol", ["show", "job", jobID])
-            var state = "", exit = ""
-            for field in r.out.split(whereSeparator: { $0 == " " || $0 == "\n" }) {
-                if field.hasPrefix("JobState=") { state = String(field.dropFirst(9)) }
-                if field.hasPrefix("ExitCode=") { exit = String(field.dropFirst(9)) }
+    /// Moves the declared outputs an attempt wrote into the runner's staging
+    /// directory (which then checks them); a missing one is left for that check to name.
+    static func moveOutputs(_ outs: [String], from src: URL, to dst: URL) throws {
+        for out in outs {
+            let from = src.appendingPathComponent(out), to = dst.appendingPathComponent(out)
+            var st = stat()
+            guard lstat(from.path, &st) == 0 else { continue }
+            try FileManager.default.createDirectory(at: to.deletingLastPathComponent(), withIntermediateDirectories: true)
+            guard rename(from.path, to.path) == 0 else {
+                throw StageFailure("cannot move the output '\(out)' out of \(src.path): \(String(cString: strerror(errno)))")
             }
-            // A job that just left squeue may still be COMPLETING.
-            if !state.isEmpty && state != "COMPLETING" && state != "RUNNING" && state != "PENDING" { return (state, exit) }
-            if r.status != 0 { return ("UNKNOWN (scontrol: \(r.err.trimmingCharacters(in: .whitespacesAndNewlines)))", "?") }
-            usleep(200_000)
         }
-        return ("UNKNOWN", "?")
     }
 
     static func currentBinary() -> String {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
+}
 
-    static func shellQuote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-
-    struct CommandResult { var status: Int32; var out: String; var err: String }
-
-    static func command(_ name: String, _ args: [String]) throws -> CommandResult {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [name] + args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        do { try p.run() } catch { throw StageFailure("cannot run \(name): \(error) (is Slurm installed on this machine?)") }
-        // Both pipes drained at once: reading one to its end first deadlocks once the other fills (~64 KiB).
-        let errData = Mutex(Data())
-        let drained = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            let e = err.fileHandleForReading.readDataToEndOfFile()
-            errData.withLock { $0 = e }
-            drained.signal()
+/// One batcher per project work directory, made on first use (an executor is
+/// made before the project it runs is known).
+final class SlurmBatchers: Sendable {
+    // Keyed by path: equal file URLs need not hash alike.
+    private let byDir = Mutex<[String: SlurmBatcher]>([:])
+    func batcher(for dir: URL, _ make: (URL) -> SlurmBatcher) -> SlurmBatcher {
+        byDir.withLock { m in
+            if let b = m[dir.path] { return b }
+            let b = make(dir)
+            m[dir.path] = b
+            return b
         }
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        drained.wait()
-        let e = errData.withLock { $0 }
-        p.waitUntilExit()
-        return CommandResult(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
     }
 }

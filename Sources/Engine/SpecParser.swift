@@ -6,7 +6,7 @@ import Yams
 public enum SpecParser {
     static let topKeys = ["executor", "remote", "sandbox", "stages", "version"]
     static let stageKeys = ["deps", "desc", "kind", "matrix", "outs", "params", "resources"]
-    static let resourceKeys = ["cpus_per_task", "mem", "partition", "time"]
+    static let resourceKeys = ["cpus_per_task", "mem", "partition", "retries", "retry_on", "time"]
     /// Stage and matrix variable names become file names (logs, job names).
     static let maxNameLength = 100
 

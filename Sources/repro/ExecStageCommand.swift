@@ -4,7 +4,11 @@ import Foundation
 
 /// Internal: what a Slurm job runs on a node. Runs one stage's code into a
 /// staging directory chosen by the coordinating repro, which alone verifies
-/// the outputs and updates the cache and the lock.
+/// the outputs and updates the cache and the lock. With `--index`, the stage,
+/// staging directory and the rest come from task `SLURM_ARRAY_TASK_ID` (0 for
+/// a plain job) of the index file the coordinator wrote beside the job script;
+/// what the task cost (host, CPU, peak memory, wall time) is then left in the
+/// task's usage file, also when the stage fails.
 struct ExecStage: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "exec-stage",
@@ -13,8 +17,14 @@ struct ExecStage: ParsableCommand {
 
     @OptionGroup var projectOptions: ProjectOptions
 
+    @Option(help: "The Slurm index file naming each task's stage (instead of --staging and STAGE).")
+    var index: String?
+
+    @Option(help: "The task of the index file to run (default: $SLURM_ARRAY_TASK_ID, else 0).")
+    var task: Int?
+
     @Option(help: "Directory to write the outputs into (inside the project's .repro/).")
-    var staging: String
+    var staging: String?
 
     @Option(help: "Threads the stage may use.")
     var threads: Int = 1
@@ -26,28 +36,46 @@ struct ExecStage: ParsableCommand {
     var upstream: [String] = []
 
     @Argument(help: "The stage's full name.")
-    var stage: String
+    var stage: String?
+
+    func validate() throws {
+        if index == nil && (staging == nil || stage == nil) { throw ValidationError("give --index FILE, or --staging DIR and the stage's name") }
+        if index != nil && (staging != nil || stage != nil) { throw ValidationError("--index names the stage and its staging directory: give neither") }
+    }
 
     func run() throws {
+        let start = Date()
         let project = try projectOptions.load()
-        guard let i = project.pipeline.index(of: stage) else {
-            printError("repro exec-stage: no stage named '\(stage)'")
-            throw ExitCode(64)
+        let spec: SlurmTask
+        if let index {
+            let env = ProcessInfo.processInfo.environment["SLURM_ARRAY_TASK_ID"]
+            guard let n = task ?? (env.map { Int($0) } ?? 0) else {
+                printError("repro exec-stage: SLURM_ARRAY_TASK_ID is '\(env ?? "")', not a task number")
+                throw ExitCode(64)
+            }
+            do { spec = try SlurmIndex.task(n, in: URL(fileURLWithPath: index)) } catch {
+                printError("repro exec-stage: \(error)")
+                throw ExitCode(64)
+            }
+        } else {
+            spec = SlurmTask(stage: stage!, staging: staging!, usage: "", threads: threads, noSandbox: noSandbox, upstream: upstream)
         }
-        let stagingURL = URL(fileURLWithPath: staging).standardizedFileURL
-        guard stagingURL.path.hasPrefix(project.reproDir.path + "/") else {
-            printError("repro exec-stage: --staging must be inside \(project.reproDir.path)")
+        let stagingURL = try inside(project, spec.staging, what: "the staging directory")
+        let usageURL = spec.usage.isEmpty ? nil : try inside(project, spec.usage, what: "the usage file")
+        defer { if let usageURL { try? SlurmUsage.measure(since: start).write(to: usageURL) } }
+        guard let i = project.pipeline.index(of: spec.stage) else {
+            printError("repro exec-stage: no stage named '\(spec.stage)'")
             throw ExitCode(64)
         }
         let s = project.pipeline.stages[i]
         try FileManager.default.createDirectory(at: stagingURL, withIntermediateDirectories: true)
         // STAGE=KEY: a key has no '=', a matrix stage's name may.
-        let keys = upstream.compactMap { arg -> KeyFields.Dep? in
+        let keys = spec.upstream.compactMap { arg -> KeyFields.Dep? in
             guard let eq = arg.lastIndex(of: "=") else { return nil }
             return KeyFields.Dep(path: String(arg[..<eq]), sha256: String(arg[arg.index(after: eq)...]))
         }
-        let ctx = project.context(for: i, staging: stagingURL, parallelism: threads,
-                                  upstream: project.upstreamInfo(i, keys: keys), noSandbox: noSandbox,
+        let ctx = project.context(for: i, staging: stagingURL, parallelism: spec.threads,
+                                  upstream: project.upstreamInfo(i, keys: keys), noSandbox: spec.noSandbox,
                                   reporter: { e in if case .log(let line) = e { print(line) } }, cancelled: { false })
         do {
             try LocalExecutor().execute(s, context: ctx, project: project)
@@ -56,5 +84,15 @@ struct ExecStage: ParsableCommand {
             throw ExitCode(1)
         }
         print("repro exec-stage: stage '\(s.name)' finished")
+    }
+
+    /// `path`, which must lie inside the project's .repro/ (the index file is on a shared filesystem: trust no path in it).
+    private func inside(_ project: Project, _ path: String, what: String) throws -> URL {
+        let url = URL(fileURLWithPath: path).standardizedFileURL
+        guard url.path.hasPrefix(project.reproDir.path + "/") else {
+            printError("repro exec-stage: \(what) must be inside \(project.reproDir.path)")
+            throw ExitCode(64)
+        }
+        return url
     }
 }

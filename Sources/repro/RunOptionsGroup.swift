@@ -47,7 +47,7 @@ struct RunFlags: ParsableArguments {
         let type = registry[registry.chosen(executor, block: project.pipeline.executorConfig)]!
         let made = try reporting {
             try type.make(Params(project.pipeline.executorConfig, path: "executor"),
-                          context: ExecutorContext(pipelineFile: projectFile, noSandbox: noSandbox))
+                          context: ExecutorContext(pipelineFile: projectFile, noSandbox: noSandbox, jobs: jobs))
         }
         options.executor = made.executor
         options.jobs = jobs ?? made.jobs ?? cores
