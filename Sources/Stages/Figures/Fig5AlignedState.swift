@@ -28,6 +28,8 @@ struct Fig5AlignedState: FigureDrawing {
         let muC = try fold.doubles(.mu)[0]
         m["mu_c"] = muC
         m["mu_c_bracket"] = try fold.doubles(.muHi)[0] - fold.doubles(.muLo)[0]
+        // The independent check: the extended system F = 0, det J = 0 solved for the fold.
+        m["mu_c_extended_system_gap"] = abs(try branchAll.filter([.row: "fold_extended"]).doubles(.mu)[0] - muC)
         let branchMu = try branch.doubles(.mu), branchAlphaPlus = try branch.doubles(.alphaPlus)
         let branchAlphaMinus = try branch.doubles(.alphaMinus)
         fig.panel(0, 0) { p in
