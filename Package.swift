@@ -58,6 +58,7 @@ let package = Package(
 
         // The DAG runner: knows nothing of the science.
         .target(name: "Engine", dependencies: [
+            "Parallel",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Yams", package: "Yams"),
         ]),

@@ -123,3 +123,69 @@ public enum Matrix {
 extension Value {
     var objectValue: Object? { if case .object(let o) = self { o } else { nil } }
 }
+
+/// Gathers: a dep `NAME@*` stands for every out of every instance of matrix
+/// stage `NAME`, instances in matrix order (`Matrix.expand`'s row-major order),
+/// each instance's outs in declared order. It is replaced by those paths right
+/// after parsing, so keys, status, `why`, the DAG and the sandbox only ever see
+/// real paths, and the stage depends on each instance.
+///
+/// Only matrix stages can be gathered: for a plain stage, `@*` would only hide
+/// a short list of paths the user can write. A dep with `@` that does not name
+/// a stage (`data/run@2.csv`) is an ordinary path.
+extension Matrix {
+    static let gatherSuffix = "@*"
+
+    static func expandGathers(_ stages: [StageSpec], errors: inout [PipelineError]) -> [StageSpec] {
+        guard stages.contains(where: { s in s.deps.contains { $0.contains("@") } }) else { return stages }
+        var instances: [String: [Int]] = [:]
+        var plain = Set<String>()
+        for (i, s) in stages.enumerated() {
+            if s.name == s.baseName { plain.insert(s.name) } else { instances[s.baseName, default: []].append(i) }
+        }
+        let stageNames = (Array(plain) + Array(instances.keys)).sorted()
+        return stages.map { s in
+            guard s.deps.contains(where: { $0.contains("@") }) else { return s }
+            var out = s
+            out.deps = []
+            out.locations.deps = []
+            for (j, d) in s.deps.enumerated() {
+                let loc = s.locations.deps[safe: j] ?? s.locations.stage
+                guard let at = d.firstIndex(of: "@"), !d.contains("/") else {
+                    out.deps.append(d)
+                    out.locations.deps.append(loc)
+                    continue
+                }
+                let name = String(d[..<at]), form = String(d[at...])
+                let isStage = plain.contains(name) || instances[name] != nil
+                if !isStage, form != gatherSuffix {
+                    out.deps.append(d)  // a file name with '@' in it
+                    out.locations.deps.append(loc)
+                    continue
+                }
+                if !isStage {
+                    let guess = closest(name, in: stageNames).map { "did you mean '\($0)@*'? " } ?? ""
+                    errors.append(PipelineError("dependency '\(Diagnostics.visible(d))' of stage '\(s.name)': no stage named '\(Diagnostics.visible(name))'",
+                                                at: loc, hint: "\(guess)`NAME@*` gathers the outs of every instance of the matrix stage NAME"))
+                } else if form != gatherSuffix {
+                    errors.append(PipelineError("dependency '\(Diagnostics.visible(d))' of stage '\(s.name)': '\(Diagnostics.visible(form))' is not a form repro knows; only '\(name)@*' (all instances) is",
+                                                at: loc, hint: "to read one instance, list its outs as paths"))
+                } else if let members = instances[name] {
+                    if name == s.baseName {
+                        errors.append(PipelineError("stage '\(s.name)' depends on '\(d)', all instances of its own matrix (a cycle)",
+                                                    at: loc, hint: "gather the instances in a separate stage"))
+                    } else {
+                        for m in members {
+                            out.deps += stages[m].outs
+                            out.locations.deps += Array(repeating: loc, count: stages[m].outs.count)
+                        }
+                    }
+                } else {
+                    errors.append(PipelineError("dependency '\(d)' of stage '\(s.name)': stage '\(name)' has no matrix, so it has no instances to gather",
+                                                at: loc, hint: "list its outs as paths instead"))
+                }
+            }
+            return out
+        }
+    }
+}

@@ -18,6 +18,14 @@ public final class Runner: Sendable {
     }
 
 
+    private let runLogWarned = Mutex(false)
+
+    /// Says once per run that `.repro/runs.jsonl` could not be appended to.
+    func runLogFailed(_ error: Error) {
+        guard runLogWarned.withLock({ let first = !$0; $0 = true; return first }) else { return }
+        reporter.message("cannot append to .repro/\(RunLog.fileName): \(error); stages run on, without run records")
+    }
+
     /// Ctrl-C and the stages' processes (`RunControl`).
     public let control = RunControl()
     public var isCancelled: Bool { control.isCancelled }
@@ -40,6 +48,7 @@ public final class Runner: Sendable {
             if schedule.isDone { break }
             let (i, r) = mailbox.take()
             schedule.running -= 1
+            schedule.cpusInUse -= schedule.charged.removeValue(forKey: i) ?? 0
             schedule.finish(i, r.result, outs: r.outs, entry: r.entry, reporter: reporter)
             if schedule.lockDirty, Date().timeIntervalSince(lastLockWrite) > 0.5 {
                 // Best effort while stages still run (a full disk must not abandon
@@ -82,11 +91,31 @@ public final class Runner: Sendable {
         return lock
     }
 
-    /// Starts ready stages while there is room: skipped ones and up-to-date
-    /// ones are settled here, the rest go to worker threads.
+    /// Whether stages are charged their CPUs against `-j` (see `Resources`):
+    /// locally yes; a remote executor's `-j` counts jobs in its queue instead.
+    var chargesCPUs: Bool { options.executor is LocalExecutor }
+
+    /// Starts ready stages while there are free CPUs (see `Resources`):
+    /// skipped ones and up-to-date ones are settled here, the rest go to
+    /// worker threads. The earliest-declared ready stage that does not fit
+    /// waits, and nothing overtakes it: a big stage waits only for the
+    /// stages already running, never for a stream of small ones.
     private func startReady(_ schedule: inout Schedule, mailbox: Mailbox) {
         let stages = project.pipeline.stages
-        while schedule.running < options.jobs, let i = schedule.ready.pop() {
+        while true {
+            if let w = schedule.waiting {
+                guard schedule.cpusInUse + w.cpus <= options.jobs else { return }
+                schedule.waiting = nil
+                if schedule.stopScheduling || isCancelled {
+                    let outcome: Outcome = isCancelled ? .cancelled : .skipped("not started after an earlier failure (use --keep-going to continue)")
+                    schedule.finish(w.job.index, StageResult(name: stages[w.job.index].name, outcome: outcome, reasons: [], seconds: 0),
+                                    outs: nil, entry: nil, reporter: reporter)
+                    continue
+                }
+                dispatch(w, &schedule, mailbox: mailbox)
+                continue
+            }
+            guard schedule.cpusInUse < options.jobs, let i = schedule.ready.pop() else { return }
             if let up = schedule.failedUpstream[i] {
                 schedule.finish(i, StageResult(name: stages[i].name, outcome: .skipped("upstream stage '\(up)' failed"), reasons: [], seconds: 0),
                                 outs: nil, entry: nil, reporter: reporter)
@@ -103,7 +132,7 @@ public final class Runner: Sendable {
             var relevant = LockFile()
             for j in [i] + stages[i].upstream { relevant.stages[stages[j].name] = schedule.lock.stages[stages[j].name] }
             let job = StageJob(runner: self, index: i, known: upstreamKnown, lock: relevant,
-                               position: schedule.results.count + schedule.running + 1, total: schedule.total)
+                               position: schedule.results.count + schedule.running + 1, total: schedule.total, cpus: 1)
             // Up-to-date stages are settled here: only real work goes to a worker
             // (a thread hand-off per stage would dominate a no-op run).
             let ev = job.evaluate()
@@ -112,11 +141,24 @@ public final class Runner: Sendable {
                                 outs: outs, entry: schedule.lock.stages[stages[i].name], reporter: reporter)
                 continue
             }
-            schedule.running += 1
-            DispatchQueue.global().async {
-                let r = job.execute(ev)
-                mailbox.post((i, r))
-            }
+            var waiting = Schedule.Waiting(job: job, evaluation: ev, cpus: 1)
+            if case .mustRun = ev.decision, chargesCPUs { waiting.cpus = stages[i].cpus(jobs: options.jobs) }
+            schedule.waiting = waiting
+        }
+    }
+
+    private func dispatch(_ w: Schedule.Waiting, _ schedule: inout Schedule, mailbox: Mailbox) {
+        let i = w.job.index
+        schedule.running += 1
+        schedule.cpusInUse += w.cpus
+        schedule.charged[i] = w.cpus
+        var job = w.job
+        job.cpus = w.cpus
+        job.position = schedule.results.count + schedule.running
+        let ev = w.evaluation
+        DispatchQueue.global().async { [job] in
+            let r = job.execute(ev)
+            mailbox.post((i, r))
         }
     }
 
@@ -162,7 +204,18 @@ private struct Schedule {
     var failedUpstream: [Int: String] = [:]
     var results: [Int: StageResult] = [:]
     var running = 0
+    /// CPUs charged to the running stages, and each one's charge.
+    var cpusInUse = 0
+    var charged: [Int: Int] = [:]
+    /// The ready stage next in line that waits for free CPUs (at most one: nothing overtakes it).
+    var waiting: Waiting?
     var stopScheduling = false
+
+    struct Waiting {
+        var job: StageJob
+        var evaluation: Planner.Evaluation
+        var cpus: Int
+    }
     var lockDirty = false
 
     init(project: Project, selection: [Int], lock: LockFile, keepGoing: Bool) {

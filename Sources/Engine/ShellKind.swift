@@ -24,6 +24,8 @@ public struct ShellKind: StageKind {
     public let name = "shell"
     public let summary = "run a command (argv list) in a bubblewrap sandbox holding only its deps; it writes its outs there"
     public let codePaths = ["Sources/Engine/ShellKind.swift", "Sources/Engine/Subprocess.swift", "Sources/Engine/Sandbox.swift"]
+    /// A command is charged one CPU unless its stage declares `resources: {cpus_per_task: N}`.
+    public var defaultCPUs: Int? { 1 }
 
     public struct Config: Sendable {
         var argv: [String]

@@ -31,7 +31,7 @@ public enum SpecParser {
             throw PipelineErrors([yamlError(e, file: file)])
         }
         var p = Parser(file: file, maxStages: maxStages)
-        let stages = p.parseRoot(root)
+        let stages = Matrix.expandGathers(p.parseRoot(root), errors: &p.errors)
         var spec = PipelineSpec(file: file, stages: stages)
         if let node = root?.mapping?["executor"] {
             var keys: [String: SourceLocation] = [:]
@@ -206,6 +206,9 @@ public enum SpecParser {
                     resources = o
                     for k in o.keys where !SpecParser.resourceKeys.contains(k) {
                         error("unknown key '\(k)' in resources of stage '\(name)'", rn, hint: "allowed keys: \(SpecParser.resourceKeys.joined(separator: ", "))")
+                    }
+                    if let (key, message) = StageResources.problem(o) {
+                        error("resources.\(key) of stage '\(name)' \(message)", rn)
                     }
                 } else {
                     error("'resources' of stage '\(name)' must be a mapping", rn)

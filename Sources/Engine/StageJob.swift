@@ -8,8 +8,10 @@ struct StageJob: Sendable {
     /// Upstream stages finished in this run.
     let known: [Int: Planner.Known]
     let lock: LockFile
-    let position: Int
+    var position: Int
     let total: Int
+    /// The CPUs it is charged against `-j`, and the threads it is told it may use (local runs).
+    var cpus: Int
 
     struct Result: Sendable {
         var result: StageResult
@@ -69,7 +71,15 @@ struct StageJob: Sendable {
                 }
             }
             runner.reporter.started(stage.name, restoring: false, reasons: reasons, position: position, total: total)
-            let outs = try runKind(in: staging, upstream: project.upstreamInfo(index, keys: ev.fields!.upstream))
+            let meter = AttemptMeter()
+            let outs: [(path: String, output: LockFile.Output)]
+            do {
+                outs = try meter.measure { try runKind(in: staging, upstream: project.upstreamInfo(index, keys: ev.fields!.upstream), meter: meter) }
+            } catch {
+                record(meter, key: ev.key!, outcome: Self.outcome(of: error))
+                throw error
+            }
+            record(meter, key: ev.key!, outcome: .ran)
             try project.store.recordRun(key: ev.key!, outs: outs)
             try install(outs, from: staging)
             if let remote = runner.options.remote, remote.pushesOnSuccess {
@@ -95,19 +105,35 @@ struct StageJob: Sendable {
         return true
     }
 
+    /// Appends the attempt's records to `.repro/runs.jsonl` (best effort: a
+    /// run log that cannot be written must not fail the stage; it is said once).
+    func record(_ meter: AttemptMeter, key: String, outcome: Outcome) {
+        let executor = runner.options.executor
+        let url = RunLog.url(in: project)
+        for r in meter.records(stage: stage.name, key: key, executor: executor.name, local: runner.chargesCPUs,
+                               outcome: outcome, cpus: runner.chargesCPUs ? cpus : nil) {
+            do { try RunLog.append(r, to: url) } catch { runner.runLogFailed(error) }
+        }
+    }
+
+    /// The outcome `execute`'s handlers give an error (for the run log).
+    static func outcome(of error: Error) -> Outcome {
+        error is StageCancelled ? .cancelled : .failed("\(error)")
+    }
+
     /// Runs the kind's code, checks it wrote every declared output, and stores them.
-    func runKind(in staging: URL, upstream: [UpstreamStage]) throws -> [(path: String, output: LockFile.Output)] {
+    func runKind(in staging: URL, upstream: [UpstreamStage], meter: AttemptMeter) throws -> [(path: String, output: LockFile.Output)] {
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
         let name = stage.name
         let reporter = runner.reporter
         let ctx = project.context(
-            for: index, staging: staging, parallelism: runner.options.threadsPerStage ?? runner.options.jobs,
+            for: index, staging: staging, parallelism: runner.chargesCPUs ? cpus : runner.options.threadsPerStage ?? runner.options.jobs,
             processes: runner.processes, upstream: upstream, noSandbox: runner.options.noSandbox,
             reporter: { event in
                 switch event {
                 case .progress(let f, let note): reporter.progress(name, fraction: f, note: note)
                 case .log(let line): reporter.log(name, line)
-                case .attempt: break
+                case .attempt(let a): meter.report(a)
                 }
             },
             cancelled: { [runner] in runner.isCancelled })

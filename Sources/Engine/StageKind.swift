@@ -47,6 +47,11 @@ public protocol StageKind: Sendable {
     /// built for, an interpreter's version). They are key fields, so a cache
     /// shared between machines never mixes platforms. Default: none.
     func platform(_ params: Params, stage: StageInfo) throws -> [PlatformFact]
+    /// The CPUs a stage of this kind is charged against `-j` when its
+    /// `resources:` declare no `cpus_per_task`: nil for all of `-j` (kinds
+    /// that spread their own work over `context.parallelism` threads), else
+    /// that many (a kind that runs on one thread). Default: nil.
+    var defaultCPUs: Int? { get }
 }
 
 extension StageKind {
@@ -54,6 +59,7 @@ extension StageKind {
     public var recordsProvenance: Bool { false }
     public func verify(root: URL, stage: StageInfo, params: Params) throws -> [String] { [] }
     public func platform(_ params: Params, stage: StageInfo) throws -> [PlatformFact] { [] }
+    public var defaultCPUs: Int? { nil }
 
     /// `run` for a config that arrives type-erased, as the registry holds kinds
     /// as existentials: it must be what this kind's `validate` returned.
@@ -117,8 +123,9 @@ public final class StageContext: Sendable {
     /// Staging directory: outputs are written here and moved into place only
     /// when the stage succeeds.
     public let staging: URL
-    /// Worker threads the stage may use for its own parallel work (the `-j`
-    /// value). Results must not depend on it.
+    /// Worker threads the stage may use for its own parallel work: the CPUs
+    /// it is charged against `-j` (see `StageKind.defaultCPUs`). Results must
+    /// not depend on it.
     public let parallelism: Int
     /// Child processes of this run, stopped on interrupt (see `ShellKind`).
     public let processes: ChildProcesses

@@ -1,4 +1,5 @@
 import Foundation
+import Parallel
 
 /// posix_spawn of a command in its own process group (so an interrupt can
 /// stop it and its children), with stdout/stderr sent to files, exactly the
@@ -48,9 +49,13 @@ enum Subprocess {
         processes.register(pid)
         defer { processes.unregister(pid) }
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 {
             guard errno == EINTR else { throw StageFailure("waitpid failed: \(String(cString: strerror(errno)))") }
         }
+        // The child's CPU and peak memory (with its reaped descendants) belong to the running stage.
+        func ns(_ t: timeval) -> Int { t.tv_sec * 1_000_000_000 + t.tv_usec * 1000 }
+        CPUAccount.current?.addChild(cpuNanoseconds: ns(usage.ru_utime) + ns(usage.ru_stime), peakRSSKiB: usage.ru_maxrss)
         let termsig = status & 0x7f
         return termsig == 0 ? (status >> 8) & 0xff : 128 + termsig
     }

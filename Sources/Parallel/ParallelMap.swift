@@ -1,4 +1,5 @@
 import Dispatch
+import Glibc
 import Synchronization
 
 /// Runs `body(i)` for i in 0..<count on up to `threads` threads and returns
@@ -10,7 +11,7 @@ public func parallelMap<T: Sendable>(count: Int, threads: Int, cancelled: @Senda
     let slots = Slots<Result<T, Error>>(count)
     let next = Atomic<Int>(0), done = Atomic<Int>(0)
     let workers = max(1, min(threads, count))
-    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+    @Sendable func work() {
         while true {
             let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
             if i >= count { return }
@@ -21,6 +22,19 @@ public func parallelMap<T: Sendable>(count: Int, threads: Int, cancelled: @Senda
             slots.set(i, Result { try body(i) })
             completed(done.wrappingAdd(1, ordering: .relaxed).newValue)
         }
+    }
+    // The caller's CPU account (a stage's): each worker adds its thread's time,
+    // except on the calling thread, whose time the caller measures itself.
+    guard let account = CPUAccount.current else {
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in work() }
+        return try slots.values().map { try $0!.get() }
+    }
+    let caller = pthread_self()
+    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        let onCaller = pthread_equal(pthread_self(), caller) != 0
+        let started = onCaller ? 0 : CPUAccount.threadNanoseconds()
+        CPUAccount.$current.withValue(account) { work() }
+        if !onCaller { account.add(nanoseconds: CPUAccount.threadNanoseconds() - started) }
     }
     return try slots.values().map { try $0!.get() }
 }

@@ -26,6 +26,8 @@ import Foundation
 public struct ClaimsKind: StageKind {
     public init() {}
     public let name = "claims"
+    /// One thread: charged one CPU of `-j`.
+    public var defaultCPUs: Int? { 1 }
     public let summary = "check the paper's claims: metrics of figure stages against stated bounds"
     public let codePaths = ["Sources/Stages/ClaimsStage.swift", "Sources/Stages/Metrics.swift", "Sources/Engine/Value.swift", "Sources/Engine/JSONReader.swift",
                             "Sources/Stages/ClaimsTeX.swift", "Sources/Stages/BinomialInterval.swift", "Sources/GSL/SpecialFunctions.swift"]

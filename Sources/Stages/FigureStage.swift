@@ -84,6 +84,8 @@ public struct FigureInput: Sendable {
 public struct FigureKind: StageKind {
     public init() {}
     public let name = "figure"
+    /// One thread: charged one CPU of `-j`.
+    public var defaultCPUs: Int? { 1 }
     public let summary = "draw one figure of the paper (SVG) and compute its metrics"
     public let codePaths = ["Sources/Stages/FigureStage.swift", "Sources/Stages/CSVReader.swift", "Sources/Stages/Columns.swift", "Sources/Stages/Metrics.swift",
                             "Sources/Stages/Figures/FigureStyle.swift", "Sources/Engine/Value.swift", "Sources/Engine/JSONReader.swift", "Sources/Theory/Classification.swift",

@@ -16,6 +16,8 @@ import Foundation
 public struct GalleryKind: StageKind {
     public init() {}
     public let name = "gallery"
+    /// One thread: charged one CPU of `-j`.
+    public var defaultCPUs: Int? { 1 }
     public let summary = "an HTML page of every figure with caption, claims and provenance"
     public let codePaths = ["Sources/Stages/GalleryStage.swift", "Sources/Stages/HTML.swift", "Sources/Engine/Value.swift", "Sources/Engine/JSONReader.swift"]
     public var recordsProvenance: Bool { true }

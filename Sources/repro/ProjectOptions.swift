@@ -15,7 +15,7 @@ struct ProjectOptions: ParsableArguments {
     @Option(help: "The most stages the pipeline may expand to (matrices are counted before they are expanded).")
     var maxStages: Int = SpecParser.defaultMaxStages
 
-    static var registry: KindRegistry { KindRegistry([ShellKind()] + StageKinds.all) }
+    static var registry: KindRegistry { KindRegistry([ShellKind(), CSVConcatKind()] + StageKinds.all) }
 
     /// Loads and validates the project; prints every error and exits 65 if
     /// invalid, 64 if this CPU cannot run the science modules.

@@ -11,6 +11,9 @@ struct Repro: ParsableCommand {
             date in dependency order, restores from its content-addressed cache what it has \
             computed before, and records every stage's key and output digests in repro.lock.
 
+            A dep `NAME@*` gathers every out of every instance of the matrix stage NAME, in \
+            matrix order; `kind: concat` joins such CSVs under one header (`repro kinds concat`).
+
             EXIT CODES
               0   success (status: everything up to date)
               1   a stage failed
@@ -21,7 +24,7 @@ struct Repro: ParsableCommand {
               65  pipeline.yaml is invalid (errors name file:line:column)
               130 interrupted (Ctrl-C); finished stages are kept, the rest untouched
             """,
-        subcommands: [All.self, Run.self, Status.self, Verify.self, Why.self, Dag.self, Check.self, GC.self, Push.self, Pull.self, Kinds.self, ExecStage.self])
+        subcommands: [All.self, Run.self, Status.self, Verify.self, Why.self, Dag.self, Check.self, Log.self, GC.self, Push.self, Pull.self, Kinds.self, ExecStage.self])
 
     static func main() {
         // A closed stdout (`repro all | head`) must end output, not the run.
