@@ -22,3 +22,17 @@ public enum SpecialFunctions {
         return gsl_cdf_gamma_P(x, shape, scale)
     }
 }
+
+extension SpecialFunctions {
+    /// P(X ≤ k) for X ~ Binomial(n, p).
+    public static func binomialP(_ k: Int, p: Double, n: Int) -> Double {
+        GSLLibrary.prepare()
+        return gsl_cdf_binomial_P(UInt32(k), p, UInt32(n))
+    }
+
+    /// P(X > k) for X ~ Binomial(n, p), accurate in the upper tail.
+    public static func binomialQ(_ k: Int, p: Double, n: Int) -> Double {
+        GSLLibrary.prepare()
+        return gsl_cdf_binomial_Q(UInt32(k), p, UInt32(n))
+    }
+}

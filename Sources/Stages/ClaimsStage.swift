@@ -13,7 +13,14 @@ import Foundation
 ///           figure: fig2
 ///           claim: "Particles agree with the ODE: max |α_sim − α_ODE| ≤ 0.02"
 ///           metric: artifacts/fig2/metrics.json#max_abs_dalpha
-///           le: 0.02            # one of lt, le, gt, ge, between: [lo, hi]
+///           le: 0.02            # one of lt, le, gt, ge, between: [lo, hi], binomial
+///         - id: fig7-baseline-half
+///           metric: artifacts/fig7/metrics.json#baseline_p_collapse
+///           binomial: {p: 0.5, n: 1000, level: 0.95, tests: 1}
+///           # a proportion of n independent trials within the central
+///           # `level` interval of Binomial(n, p)/n, shared Bonferroni-wise by
+///           # `tests` proportions checked together (level default 0.95,
+///           # tests default 1): see BinomialInterval
 ///     deps: [artifacts/fig2/metrics.json]
 ///     outs: [artifacts/claims.json, artifacts/claims.tex]   # the .tex is optional: ClaimsTeX.swift
 public struct ClaimsKind: StageKind {
@@ -23,7 +30,7 @@ public struct ClaimsKind: StageKind {
     public var defaultCPUs: Int? { 1 }
     public let summary = "check the paper's claims: metrics of figure stages against stated bounds"
     public let codePaths = ["Sources/Stages/ClaimsStage.swift", "Sources/Stages/Metrics.swift", "Sources/Engine/Value.swift", "Sources/Engine/JSONReader.swift",
-                            "Sources/Stages/ClaimsTeX.swift"]
+                            "Sources/Stages/ClaimsTeX.swift", "Sources/Stages/BinomialInterval.swift", "Sources/GSL/SpecialFunctions.swift"]
     /// The figure stages' keys are printed in claims.tex (provenance).
     public var recordsProvenance: Bool { true }
 
@@ -33,6 +40,8 @@ public struct ClaimsKind: StageKind {
         var id: String, figure: String, claim: String
         var file: String, key: String
         var op: String, bound: [Double]
+        /// For a `binomial` claim (op `between`, bound its interval): what the interval is.
+        var interval: String? = nil
 
         func holds(_ v: Double) -> Bool {
             switch op {
@@ -50,7 +59,7 @@ public struct ClaimsKind: StageKind {
             case "le": "≤ \(bound[0])"
             case "gt": "> \(bound[0])"
             case "ge": "≥ \(bound[0])"
-            default: "in [\(bound[0]), \(bound[1])]"
+            default: "in [\(bound[0]), \(bound[1])]" + (interval.map { " (\($0))" } ?? "")
             }
         }
     }
@@ -74,16 +83,38 @@ public struct ClaimsKind: StageKind {
             guard deps.contains(parts[0]) else {
                 throw ParamError(key: "claims[\(i)].metric", "reads '\(parts[0])', which is not among the stage's deps")
             }
-            let ops = ["lt", "le", "gt", "ge", "between"].filter { c.has($0) }
-            guard ops.count == 1 else { throw ParamError(key: "claims[\(i)]", "needs exactly one of lt, le, gt, ge, between") }
-            let bound = try c.doubles(ops[0])
-            guard bound.count == (ops[0] == "between" ? 2 : 1) else { throw ParamError(key: "claims[\(i)].\(ops[0])", "wrong number of bounds") }
-            out.append(Claim(id: id, figure: try c.string("figure"), claim: try c.string("claim"), file: parts[0], key: parts[1],
-                             op: ops[0], bound: bound))
+            let ops = ["lt", "le", "gt", "ge", "between", "binomial"].filter { c.has($0) }
+            guard ops.count == 1 else { throw ParamError(key: "claims[\(i)]", "needs exactly one of lt, le, gt, ge, between, binomial") }
+            var claim = Claim(id: id, figure: try c.string("figure"), claim: try c.string("claim"), file: parts[0], key: parts[1],
+                              op: ops[0], bound: [])
+            if ops[0] == "binomial" {
+                let (b, text) = try binomial(try c.object("binomial"))
+                claim.op = "between"
+                claim.bound = [b.lo, b.hi]
+                claim.interval = text
+            } else {
+                claim.bound = try c.doubles(ops[0])
+                guard claim.bound.count == (ops[0] == "between" ? 2 : 1) else { throw ParamError(key: "claims[\(i)].\(ops[0])", "wrong number of bounds") }
+            }
+            out.append(claim)
             let unread = c.unreadKeys
-            if let k = unread.first { throw ParamError(key: k, "is not a claim field (id, figure, claim, metric, lt/le/gt/ge/between)") }
+            if let k = unread.first { throw ParamError(key: k, "is not a claim field (id, figure, claim, metric, lt/le/gt/ge/between/binomial)") }
         }
         return out
+    }
+
+    /// A `binomial: {p, n, level, tests}` bound: its interval and a description.
+    func binomial(_ b: Params) throws -> ((lo: Double, hi: Double), String) {
+        let p = try b.double("p"), n = try b.int("n")
+        try b.check("p", p, "must be in (0, 1) (the true probability)") { $0 > 0 && $0 < 1 }
+        try b.check("n", n, "must be in 1...1000000000 (the number of independent trials)") { $0 >= 1 && $0 <= 1_000_000_000 }
+        let level = try b.double("level", default: 0.95), tests = try b.int("tests", default: 1)
+        try b.check("level", level, "must be in (0, 1)") { $0 > 0 && $0 < 1 }
+        try b.check("tests", tests, "must be ≥ 1 (proportions checked together)") { $0 >= 1 }
+        if let k = b.unreadKeys.first { throw ParamError(key: k, "is not a binomial field (p, n, level, tests)") }
+        let interval = BinomialInterval(p: p, n: n, level: level, tests: tests)
+        let pct = (level * 100).rounded() == level * 100 ? "\(Int(level * 100))" : "\(level * 100)"
+        return (interval.bounds, "the \(pct)% interval of \(p) at n = \(n)" + (tests > 1 ? ", \(tests) proportions jointly" : ""))
     }
 
     public func validate(_ params: Params, stage: StageInfo) throws -> Config {

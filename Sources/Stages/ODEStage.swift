@@ -6,7 +6,10 @@ import Theory
 /// Kind `ode`: trajectories of the closed overlap system (model.md), one
 /// tidy CSV with a row per (d, seed, t). Params: see `ModelParams`; `d` may
 /// be a list; `init.mode: random` runs every seed (in parallel; rows in
-/// (d, seed) order whatever the scheduling).
+/// (d, seed) order whatever the scheduling). Seed k's random start depends on
+/// its cell (d, target) and k only (`InitialCondition.stream(target:d:)`): the
+/// same start for either weight mode, any tempering, and in `ode-sweep` and
+/// `particles`.
 ///
 ///     ode-fig2a:
 ///       kind: ode

@@ -18,7 +18,9 @@ import Theory
 ///                                               # init uses init.seeds for both
 ///
 /// Every run (d, seed) starts from exactly the overlaps the `ode` kind
-/// computes from the same init block (Theory's `InitialCondition`), realised
+/// computes from the same init block (Theory's `InitialCondition`; a random
+/// start's draw depends on the cell (d, target) and seed only, not on the
+/// weights or the tempering), realised
 /// by vectors in R^d. Outputs: one tidy CSV, a row per (d, seed, t), the
 /// `ode` kind's columns plus the KL's Monte-Carlo estimate and its standard
 /// error; optionally a second CSV (name ending in `init.csv`) with the initial

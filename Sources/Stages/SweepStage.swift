@@ -7,13 +7,30 @@ import Theory
 /// Over |μ| × d × weight mode (× tempering β₀ × τ × shape), integrate every seed's
 /// random start to each end time and classify it (Theory `CollapseOutcome`: collapsed
 /// iff min(mass₊, mass₋) < 0.1; vanishing weight if min(w, 1-w) < 0.05, else
-/// mean alignment; otherwise covered). The same seeds, hence the same starts,
-/// for every cell. With tempering, end times count from the schedule's end
-/// (T = τ + end). Tempering: {mode: none | power | variance, beta0: [..],
-/// tau: [..], shape: linear | [linear, exponential, geometric, constant]}
+/// mean alignment; otherwise covered). With tempering, end times count from
+/// the schedule's end (T = τ + end). Tempering: {mode: none | power | variance,
+/// beta0: [..], tau: [..], shape: linear | [linear, exponential, geometric, constant]}
 /// (beta0, tau, shape: one value or a list; shape default linear); tempered
 /// sweeps get a `shape` column after `tau`. Outs: a summary CSV (counts, fractions, Wilson 95%
 /// intervals) and optionally a second CSV with every run's final state.
+///
+/// Draws: seed k's start depends on the seed and the cell's model, d and the
+/// target (|μ|, ρ, σp²), by Theory's `InitialCondition.stream(target:d:)`:
+/// every (d, |μ|) draws an independent sample, while fixed and trainable
+/// weights and every tempering schedule of one (d, |μ|), the untempered
+/// baseline included, share the same starts (paired comparisons); the `ode`
+/// and `particles` kinds give seed k the same start at the same (d, |μ|).
+///
+/// Rows: cell by cell, nested weights (outermost, in the order listed), then
+/// |μ|, then d, then β₀, τ, shape (innermost); within a cell the summary has a
+/// row per end time, the per-run CSV a row per (end time, seed). A cell's rows
+/// depend only on that cell, so one stage over a grid writes, byte for byte,
+/// the concatenation (headers dropped after the first) of one stage per cell
+/// in that order, e.g. a matrix `weights × mu × d` (last axis fastest) with
+/// singleton lists `weights: ["${weights}"]`, `target: {mu: ["${mu}"]}`,
+/// `d: ["${d}"]` (for tempered sweeps: `beta0`, `tau` likewise; the `shape`
+/// column appears in every tempered cell, so do not mix tempered and untempered
+/// cells in one gather).
 ///
 ///     sweep-fig4:
 ///       kind: ode-sweep

@@ -27,9 +27,26 @@ public enum RandomInitSampler: String, Sendable, CaseIterable {
 }
 
 extension InitialCondition {
-    /// The RNG stream label of random starts: a seed means the same start in
-    /// every stage and for fixed and trainable weights alike.
-    public static let stream = "theory.init"
+    /// The RNG stream of a random start: seed k's start depends on the seed
+    /// and its *cell*, the model it starts (the dimension d and the target:
+    /// μ±, ρ, σp²), so every cell of a sweep draws an independent sample. It
+    /// does not depend on anything else: fixed and trainable weights, every
+    /// annealing schedule and the untempered baseline, the `ode`, `ode-sweep`,
+    /// `ode-escape` and `particles` kinds all get the same start for the same
+    /// (cell, seed), so their comparisons stay paired. (s and the init scale τ
+    /// are not part of the cell: τ scales the same draws.)
+    ///
+    /// The label, canonical and exact: `theory.init d=<d> target=<b₁>,…,<b₆>`,
+    /// d in decimal and bᵢ the IEEE-754 bits, 16 lower-case hex digits, of
+    /// μ₊.x, μ₊.y, μ₋.x, μ₋.y, ρ, σp² (−0 as +0); e.g. d = 1000, |μ| = 3:
+    /// `theory.init d=1000 target=4008000000000000,0000000000000000,c008000000000000,0000000000000000,3fe0000000000000,3ff0000000000000`.
+    public static func stream(target: Target, d: Int) -> String {
+        let bits = [target.muPlus.x, target.muPlus.y, target.muMinus.x, target.muMinus.y, target.rho, target.sigmaP2].map { x -> String in
+            let h = String((x + 0).bitPattern, radix: 16)
+            return String(repeating: "0", count: 16 - h.count) + h
+        }
+        return "theory.init d=\(d) target=" + bits.joined(separator: ",")
+    }
 
     public func state(target: Target, d: Int) -> OverlapState {
         switch self {
@@ -44,7 +61,7 @@ extension InitialCondition {
             }
             return OverlapState(target: target, cPlus: cPlus, cMinus: cMinus, uPP: uPP, uPM: uPM, uMM: uMM, theta: theta)
         case let .random(tau, theta, sampler, seed):
-            var rng = Xoshiro256(seed: seed, stream: Self.stream)
+            var rng = Xoshiro256(seed: seed, stream: Self.stream(target: target, d: d))
             switch sampler {
             case .exact: return Self.sampleExact(target: target, d: d, tau: tau, theta: theta, rng: &rng)
             case .vectors: return Self.sampleVectors(target: target, d: d, tau: tau, theta: theta, rng: &rng)

@@ -21,6 +21,9 @@ final class ClaimsCanFailTests: XCTestCase {
                 throw Unreadable(what: "a claim without id or metric: \(item)")
             }
             let parts = metric.split(separator: "#", maxSplits: 1).map(String.init)
+            if case .object(let bin)? = o["binomial"] {
+                return Bound(id: id, file: parts[0], key: parts[1], op: "between", values: try binomialInterval(bin))
+            }
             for op in ["lt", "le", "gt", "ge", "between"] {
                 guard let v = o[op] else { continue }
                 let numbers: [Double] = {
@@ -36,6 +39,35 @@ final class ClaimsCanFailTests: XCTestCase {
             XCTFail("claim \(id) has no bound")
             return Bound(id: id, file: parts[0], key: parts[1], op: "", values: [])
         }
+    }
+
+    /// A `binomial: {p, n, level, tests}` claim's interval [k_lo/n, k_hi/n], computed here
+    /// independently of the stage (pmf summed in log space, not GSL's CDF): the central
+    /// acceptance region of Binomial(n, p), (1 − level)/tests split between the two tails.
+    func binomialInterval(_ o: Value.Object) throws -> [Double] {
+        func number(_ k: String, _ d: Double) -> Double {
+            switch o[k] {
+            case .int(let i)?: Double(i)
+            case .double(let x)?: x
+            default: d
+            }
+        }
+        let p = number("p", .nan), n = Int(number("n", .nan)), level = number("level", 0.95), tests = number("tests", 1)
+        guard p > 0, p < 1, n > 0 else { throw Unreadable(what: "a binomial bound without p and n: \(o)") }
+        let tail = (1 - level) / tests / 2
+        func lnGamma(_ x: Double) -> Double { let r: Double = lgamma(x); return r }
+        let logNFact = lnGamma(Double(n + 1)), logP = log(p), logQ = log(1 - p)
+        let pmf: [Double] = (0...n).map { (k: Int) -> Double in
+            let logChoose: Double = logNFact - lnGamma(Double(k + 1)) - lnGamma(Double(n - k + 1))
+            let logPower: Double = Double(k) * logP + Double(n - k) * logQ
+            return exp(logChoose + logPower)
+        }
+        // k_lo: the largest k with P(X < k) ≤ tail; k_hi: the smallest k with P(X > k) ≤ tail.
+        var below = 0.0, kLo = 0
+        while below + pmf[kLo] <= tail { below += pmf[kLo]; kLo += 1 }
+        var above = 0.0, kHi = n
+        while above + pmf[kHi] <= tail { above += pmf[kHi]; kHi -= 1 }
+        return [Double(kLo) / Double(n), Double(kHi) / Double(n)]
     }
 
     /// Values just outside the bound (both sides for `between`).
@@ -81,11 +113,14 @@ final class ClaimsCanFailTests: XCTestCase {
     }
 
     func testEveryClaimFailsJustPastItsBoundAndWhenItsMetricIsMissing() throws {
-        let pipeline = try Pipeline.load(root: root, registry: KindRegistry(StageKinds.all + [ShellKind()]))
+        let pipeline = try Pipeline.load(root: root, registry: KindRegistry(StageKinds.all + [ShellKind(), CSVConcatKind()]))
         let stage = try XCTUnwrap(pipeline.stages.first { $0.spec.kind == "claims" })
         XCTAssertNil(try runClaims(stage, metrics: [:]), "the committed metrics must satisfy every claim")
         let all = try bounds(stage)
         XCTAssertGreaterThanOrEqual(all.count, 40)
+        guard case .array(let items)? = stage.spec.params["claims"] else { return XCTFail("no claims") }
+        let binomial = items.filter { if case .object(let o) = $0 { o["binomial"] != nil } else { false } }
+        XCTAssertGreaterThanOrEqual(binomial.count, 3, "fig4's and fig7's ≈ 1/2 claims are binomial intervals, covered here too")
         for b in all {
             for v in pastTheBound(b) {
                 let message = try runClaims(stage, metrics: [b.file: try rewritten(b.file, key: b.key, value: v)])

@@ -16,7 +16,7 @@ final class CommittedFiguresTests: XCTestCase {
     }
 
     func testFiguresAndClaimsRedrawnFromTheCommittedArtifactsMatchTheCommittedOutputs() throws {
-        let pipeline = try Pipeline.load(root: root, registry: KindRegistry(StageKinds.all + [ShellKind()]))
+        let pipeline = try Pipeline.load(root: root, registry: KindRegistry(StageKinds.all + [ShellKind(), CSVConcatKind()]))
         let staging = FileManager.default.temporaryDirectory.appendingPathComponent("committed-figures-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: staging) }
         var checked = 0

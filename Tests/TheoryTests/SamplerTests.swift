@@ -44,7 +44,9 @@ final class SamplerTests: XCTestCase {
     /// (two-sample KS at d = 3 and 5, symmetric and rank-2 targets).
     func testBartlettLawMatchesVectorSampling() {
         let n = 3000
-        let critical = 1.95 / (Double(n) / 2).squareRoot()  // two-sample KS, 0.1% level
+        // Two-sample KS at the 0.1% level for the whole family of 21 comparisons
+        // (Bonferroni: α = 0.001/21 each, c(α) = √(−ln(α/2)/2) = 2.31).
+        let critical = 2.31 / (Double(n) / 2).squareRoot()
         for (target, d) in [(Target.symmetric(mu: 2), 3), (Target.symmetric(mu: 2), 5),
                             (Target(muPlus: [1, 0.5], muMinus: [-1, 1], rho: 0.5, sigmaP2: 1), 5)] {
             var exact: [[Double]] = [], vectors: [[Double]] = []
@@ -77,6 +79,39 @@ final class SamplerTests: XCTestCase {
         XCTAssertEqual(a, b)
         XCTAssertEqual(a.vector(trainable: false), Array(a.vector(trainable: true).prefix(7)))
         XCTAssertNotEqual(a, InitialCondition.random(tau: 1, theta: 0, sampler: .exact, seed: 5).state(target: t, d: 1000))
+    }
+
+    /// Per-cell draws: a seed's start is a fresh draw in every (d, |μ|) cell.
+    /// The event fig4's fixed-weight plateau is about (both means on the
+    /// same side) then agrees between two cells for about half the seeds, as
+    /// for independent draws, where one sample reused across cells would
+    /// agree for all of them.
+    func testRandomStartsAreIndependentAcrossCells() {
+        let n = 2000
+        func sameSide(_ mu: Double, _ d: Int) -> [Bool] {
+            (0..<n).map { k in
+                let st = InitialCondition.random(tau: 1, theta: 0, sampler: .exact, seed: UInt64(k)).state(target: .symmetric(mu: mu), d: d)
+                return st.aPP * st.aMP > 0
+            }
+        }
+        let base = sameSide(2.5, 1000)
+        for (mu, d) in [(2.5, 2000), (3.5, 1000), (2.5000000000000004, 1000)] {
+            let other = sameSide(mu, d)
+            let agree = Double(zip(base, other).filter { $0 == $1 }.count) / Double(n)
+            // 1/2 ± 4.5 standard deviations (0.011 at n = 2000).
+            XCTAssertEqual(agree, 0.5, accuracy: 0.05, "|μ| = \(mu), d = \(d)")
+        }
+        XCTAssertEqual(base, sameSide(2.5, 1000))
+    }
+
+    func testTheStreamLabelEncodesTheCellExactly() {
+        XCTAssertEqual(InitialCondition.stream(target: .symmetric(mu: 3), d: 1000),
+                       "theory.init d=1000 target=4008000000000000,0000000000000000,c008000000000000,0000000000000000,3fe0000000000000,3ff0000000000000")
+        // −0 and +0 are the same target, hence the same cell.
+        XCTAssertEqual(InitialCondition.stream(target: Target(muPlus: [3, -0.0], muMinus: [-3, 0]), d: 7),
+                       InitialCondition.stream(target: .symmetric(mu: 3), d: 7))
+        XCTAssertNotEqual(InitialCondition.stream(target: .symmetric(mu: 3, rho: 0.4), d: 1000),
+                          InitialCondition.stream(target: .symmetric(mu: 3), d: 1000))
     }
 }
 

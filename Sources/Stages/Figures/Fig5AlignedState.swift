@@ -28,6 +28,11 @@ struct Fig5AlignedState: FigureDrawing {
         let muC = try fold.doubles(.mu)[0]
         m["mu_c"] = muC
         m["mu_c_bracket"] = try fold.doubles(.muHi)[0] - fold.doubles(.muLo)[0]
+        // The independent check: the extended system F = 0, det J = 0 solved for the fold.
+        guard let muExtended = try branchAll.filter([.row: "fold_extended"]).doubles(.mu).first else {
+            throw StageFailure("\(o.branch) has no fold_extended row (the extended system's fold): rerun the fixed-points stage that writes it")
+        }
+        m["mu_c_extended_system_gap"] = abs(muExtended - muC)
         let branchMu = try branch.doubles(.mu), branchAlphaPlus = try branch.doubles(.alphaPlus)
         let branchAlphaMinus = try branch.doubles(.alphaMinus)
         fig.panel(0, 0) { p in

@@ -137,9 +137,12 @@ struct Fig7Annealing: FigureDrawing {
         }
     }
 
-    /// The particle check of one cell: same starts, same schedule.
+    /// The particle check of one cell: same starts, same schedule, compared
+    /// over the whole trajectory (at the end, where q covers p, the Monte-Carlo
+    /// gradient vanishes and agreement is automatic). The cell is chosen so
+    /// that its runs end in both outcomes: `check_minority_outcome_runs`.
     func particleCheck(_ simC: CSVReader, ode odeC: CSVReader, _ m: inout Metrics) throws {
-        var maxDA = 0.0, maxFinal = 0.0, agree = 0, total = 0
+        var maxDA = 0.0, maxFinal = 0.0, agree = 0, total = 0, collapsedODE = 0
         for seed in try odeC.distinct(.seed) {
             let a = try simC.filter([.seed: seed]), b = try odeC.filter([.seed: seed])
             for (x, y) in zip(try a.doubles(.alphaPlus) + a.doubles(.alphaMinus), try b.doubles(.alphaPlus) + b.doubles(.alphaMinus)) {
@@ -151,7 +154,10 @@ struct Fig7Annealing: FigureDrawing {
             let collapsed = { (r: CSVReader) throws -> Bool in min(try r.doubles(.massPlus).last ?? 0, try r.doubles(.massMinus).last ?? 0) < CollapseOutcome.massThreshold }
             total += 1
             if try collapsed(a) == collapsed(b) { agree += 1 }
+            if try collapsed(b) { collapsedODE += 1 }
         }
+        m["check_runs"] = Double(total)
+        m["check_minority_outcome_runs"] = Double(min(collapsedODE, total - collapsedODE))
         m["check_max_abs_dalpha"] = maxDA
         m["check_max_final_abs_dalpha"] = maxFinal
         m["check_outcome_agreement"] = Double(agree) / Double(max(total, 1))
