@@ -49,9 +49,9 @@ final class FlowScheduleParamsTests: XCTestCase {
         for seed in 0..<3 {
             let rows = seed * 11..<(seed + 1) * 11
             for i in rows {
-                let step = i - rows.lowerBound
-                if step <= 10 { XCTAssertEqual(late[i], constant[i], "seed \(seed + 1), step \(2 * step)") }
-                else { XCTAssertNotEqual(late[i], constant[i], "seed \(seed + 1), step \(2 * step)") }
+                let step = 2 * (i - rows.lowerBound)
+                if step <= 10 { XCTAssertEqual(late[i], constant[i], "seed \(seed + 1), step \(step)") }
+                else { XCTAssertNotEqual(late[i], constant[i], "seed \(seed + 1), step \(step)") }
             }
         }
     }

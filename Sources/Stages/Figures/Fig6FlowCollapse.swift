@@ -35,30 +35,33 @@ struct Fig6FlowCollapse: FigureDrawing {
     }
 
     /// The near-identity start's collapses, if any: how early the first one
-    /// drains, and whether every one of them had covered both modes first
-    /// (min mass ≥ 0.3 at an earlier logged step) — a late instability, not
-    /// the early drain of the far start.
+    /// drains, and how well each had fit both modes before (its lowest KL
+    /// while both modes held ≥ 0.1; the worst over runs) — a late jump out of
+    /// a covering fit, not the far start's early drain while the KL is large.
     func lateCollapses(_ paths: [String], _ input: FigureInput, into m: inout Metrics) throws {
-        var count = 0, coveredFirst = 0, earliest = Double.infinity, klBefore = 0.0
+        var count = 0, earliest = Double.infinity, klBefore = 0.0, klRise = Double.infinity
         for path in paths {
             let csv = try input.csv(path)
             for s in try csv.distinct(.seed) {
                 let r = try csv.filter([.seed: s])
                 let steps = try r.doubles(.step), mins = try r.doubles(.minMass), kl = try r.doubles(.kl)
-                guard let last = mins.last, last < Self.collapsed, let i = mins.lastIndex(where: { $0 >= Self.collapsed }) else { continue }
-                // The drain: the step after the last one at which both modes still held ≥ 0.1.
+                guard let last = mins.last, last < Self.collapsed else { continue }
                 count += 1
+                // The drain: the step after the last one at which both modes still held ≥ 0.1.
+                guard let i = mins.lastIndex(where: { $0 >= Self.collapsed }) else { earliest = 0; continue }
                 let drain = i + 1 < steps.count ? steps[i + 1] : steps[i]
                 earliest = min(earliest, drain)
-                if mins[...i].contains(where: { $0 >= 0.3 }) { coveredFirst += 1 }
-                klBefore = max(klBefore, kl[i])
+                let best = kl[...i].min()!
+                klBefore = max(klBefore, best)
+                klRise = min(klRise, kl.last! / best)
             }
         }
         m["near_collapsed_runs"] = Double(count)
         if count > 0 {
             m["near_collapse_earliest_drain_step"] = earliest
-            m["near_collapse_covered_first_fraction"] = Double(coveredFirst) / Double(count)
-            m["near_collapse_max_kl_before_drain"] = klBefore
+            m["near_collapse_max_best_kl_before_drain"] = klBefore
+            // > 1: the KL went up through the collapse, which the gradient flow never does.
+            m["near_collapse_min_kl_rise"] = klRise
         }
     }
 
@@ -101,7 +104,8 @@ struct Fig6FlowCollapse: FigureDrawing {
             p.xTicks = dims.map(Double.init)
             p.xLabel = "dimension $d$"
             p.yLabel = "fraction collapsed (Wilson 95%)"
-            p.title = "\(seedCounts.min() ?? 0)–\(seedCounts.max() ?? 0) seeds per point"
+            let (fewest, most) = (seedCounts.min() ?? 0, seedCounts.max() ?? 0)
+            p.title = fewest == most ? "\(most) seeds per point" : "\(fewest)–\(most) seeds per point"
             p.yLimits = -0.03...1.3
             p.yTicks = [0, 0.2, 0.4, 0.6, 0.8, 1]
             p.legend = .upperLeft
