@@ -12,9 +12,24 @@ public final class Adam {
         public var clipNorm: Double?
         /// Linear decay of the learning rate to 0 at this step (nil: constant).
         public var decaySteps: Int?
+        /// A late step down: from update `lateFrom` on (0-based, counting
+        /// every update), the rate is multiplied by `lateFactor`. nil: none.
+        /// Late in training Adam's step is ~lr per parameter whatever the
+        /// gradient, so a covering flow can be kicked out of its basin; a
+        /// smaller late rate tests whether such a collapse is the optimiser's.
+        public var lateStep: LateStep?
+        public struct LateStep: Sendable, Equatable {
+            public var factor: Double
+            public var fromStep: Int
+            public init(factor: Double, fromStep: Int) {
+                self.factor = factor
+                self.fromStep = fromStep
+            }
+        }
         public init(learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
-                    epsilon: Double = 1e-8, clipNorm: Double? = nil, decaySteps: Int? = nil) {
+                    epsilon: Double = 1e-8, clipNorm: Double? = nil, decaySteps: Int? = nil, lateStep: LateStep? = nil) {
             self.decaySteps = decaySteps
+            self.lateStep = lateStep
             self.learningRate = learningRate
             self.beta1 = beta1
             self.beta2 = beta2
@@ -48,6 +63,7 @@ public final class Adam {
         let b1 = config.beta1, b2 = config.beta2
         var lr = config.learningRate
         if let t = config.decaySteps, t > 0 { lr *= max(0, 1 - Double(steps - 1) / Double(t)) }
+        if let late = config.lateStep, steps - 1 >= late.fromStep { lr *= late.factor }
         let c1 = 1 / (1 - beta1t), c2 = 1 / (1 - beta2t), eps = config.epsilon
         let mp = m.pointer, vp = v.pointer, count = m.count
         // Four parameters at a time, then the rest one by one: the same

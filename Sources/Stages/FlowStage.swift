@@ -17,6 +17,8 @@ import Synchronization
 ///   layers [8], hidden [[64, 64]], activation [tanh | relu]
 ///   init_scale [0.01]     c: the conditioners' last layers start ~ N(0, c²/H)
 ///   steps [1500], batch [256], lr [1e-3], lr_decay [none | linear], clip_norm [none]
+///   lr {base [1e-3], late_factor, from_step}   instead of a number: the rate base, times
+///                         late_factor from update from_step on (e.g. {late_factor: 0.1, from_step: 1000})
 ///   tempering {mode: none | power | variance, beta0, tau, shape [linear]}   β: beta0 → 1 over
 ///                         tau steps, then 1; power: target p^β, variance: the mixture with variance σp²/β
 ///   log_every [10], eval_samples [4096]   metrics on a fixed evaluation batch
@@ -141,7 +143,7 @@ public struct FlowStageConfig: Sendable {
         let c = try p.check("init_scale", p.double("init_scale", default: 0.01), "must be ≥ 0") { $0 >= 0 && $0.isFinite }
         let steps = try p.check("steps", p.int("steps", default: 1500), "must be ≥ 1") { $0 >= 1 }
         let batch = try p.check("batch", p.int("batch", default: 256), "must be ≥ 1") { $0 >= 1 }
-        let lr = try p.check("lr", p.double("lr", default: 1e-3), "must be > 0") { $0 > 0 && $0.isFinite }
+        let (lr, late) = try Self.learningRate(p, steps: steps)
         let decay = try p.choice("lr_decay", ["none", "linear"], default: "none")
         var clip: Double?
         if p.has("clip_norm") {
@@ -214,7 +216,7 @@ public struct FlowStageConfig: Sendable {
 
         let arch = FlowArchitecture(dim: d, couplingLayers: layers, hidden: hidden, activation: Activation(rawValue: act)!,
                                     lastLayerScale: c)
-        let adam = Adam.Config(learningRate: lr, clipNorm: clip, decaySteps: decay == "linear" ? steps : nil)
+        let adam = Adam.Config(learningRate: lr, clipNorm: clip, decaySteps: decay == "linear" ? steps : nil, lateStep: late)
         experiment = FlowExperiment(
             architecture: arch, target: .symmetric(dim: d, mu: mu, rho: rho, sigma2: sigma2),
             training: TrainingConfig(batch: batch, adam: adam, beta0: beta0, temperSteps: temper,
@@ -222,5 +224,19 @@ public struct FlowStageConfig: Sendable {
             steps: steps, logEvery: logEvery, evalCount: evalCount, snapshotSteps: snapshots.sorted(),
             sampleCount: sampleCount, grid: grid)
         self.seeds = seeds
+    }
+
+    /// `lr`: a number (constant rate), or {base, late_factor, from_step}: the
+    /// rate `base` until update `from_step`, then base·late_factor.
+    static func learningRate(_ p: Params, steps: Int) throws -> (Double, Adam.Config.LateStep?) {
+        func positive(_ o: Params, _ key: String, default value: Double? = nil) throws -> Double {
+            try o.check(key, o.double(key, default: value), "must be > 0") { $0 > 0 && $0.isFinite }
+        }
+        guard case .object? = p.raw("lr") else { return (try positive(p, "lr", default: 1e-3), nil) }
+        let o = try p.object("lr")
+        let base = try positive(o, "base", default: 1e-3)
+        let factor = try positive(o, "late_factor")
+        let from = try o.check("from_step", o.int("from_step"), "must be in 0...steps (\(steps))") { $0 >= 0 && $0 <= steps }
+        return (base, Adam.Config.LateStep(factor: factor, fromStep: from))
     }
 }

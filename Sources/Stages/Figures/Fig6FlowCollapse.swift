@@ -34,6 +34,37 @@ struct Fig6FlowCollapse: FigureDrawing {
         return order.map { last[$0]! }
     }
 
+    /// The near-identity start's collapses, if any: how early the first one
+    /// drains, and how well each had fit both modes before (its lowest KL
+    /// while both modes held ≥ 0.1; the worst over runs) — a late jump out of
+    /// a covering fit, not the far start's early drain while the KL is large.
+    func lateCollapses(_ paths: [String], _ input: FigureInput, into m: inout Metrics) throws {
+        var count = 0, earliest = Double.infinity, klBefore = 0.0, klRise = Double.infinity
+        for path in paths {
+            let csv = try input.csv(path)
+            for s in try csv.distinct(.seed) {
+                let r = try csv.filter([.seed: s])
+                let steps = try r.doubles(.step), mins = try r.doubles(.minMass), kl = try r.doubles(.kl)
+                guard let last = mins.last, last < Self.collapsed else { continue }
+                count += 1
+                // The drain: the step after the last one at which both modes still held ≥ 0.1.
+                guard let i = mins.lastIndex(where: { $0 >= Self.collapsed }) else { earliest = 0; continue }
+                let drain = i + 1 < steps.count ? steps[i + 1] : steps[i]
+                earliest = min(earliest, drain)
+                let best = kl[...i].min()!
+                klBefore = max(klBefore, best)
+                klRise = min(klRise, kl.last! / best)
+            }
+        }
+        m["near_collapsed_runs"] = Double(count)
+        if count > 0 {
+            m["near_collapse_earliest_drain_step"] = earliest
+            m["near_collapse_max_best_kl_before_drain"] = klBefore
+            // > 1: the KL went up through the collapse, which the gradient flow never does.
+            m["near_collapse_min_kl_rise"] = klRise
+        }
+    }
+
     func draw(_ o: Options, _ input: FigureInput) throws -> (Figure, Metrics) {
         let dims = o.dims
         let far = o.far, near = o.near, farSamples = o.farSamples
@@ -41,7 +72,8 @@ struct Fig6FlowCollapse: FigureDrawing {
         var fig = Figure(width: FigureStyle.fullWidth, height: 190, rows: 1, cols: 3)
 
         // a: collapse fraction vs d, far vs near-identity start, Wilson 95% intervals.
-        var farSmallMax = 0.0, farLargeMin = 1.0, nearMax = 0.0
+        var farSmallMax = 0.0, farSmallMaxHi = 0.0, farLargeMin = 1.0, farLargeMinLo = 1.0, nearMax = 0.0, nearMaxHi = 0.0
+        var seedCounts: [Int] = []
         try fig.panel(0, 0) { p in
             for (pattern, label, color, marker) in [(far, "far start, $c$ = 3", FigureStyle.vermillion, Marker.circle),
                                                     (near, "near identity, $c$ = 0.01", FigureStyle.blue, Marker.square)] {
@@ -52,9 +84,18 @@ struct Fig6FlowCollapse: FigureDrawing {
                     let (l, h) = wilsonInterval(successes: k, trials: mins.count)
                     let f = Double(k) / Double(mins.count)
                     ds.append(Double(d)); fr.append(f); lo.append(l); hi.append(h)
-                    m["\(pattern == far ? "far" : "near")_d\(d)_collapse_fraction"] = f
-                    if pattern == far { if d <= 4 { farSmallMax = max(farSmallMax, f) }; if d >= 16 { farLargeMin = min(farLargeMin, f) } }
-                    else { nearMax = max(nearMax, f) }
+                    seedCounts.append(mins.count)
+                    let cell = "\(pattern == far ? "far" : "near")_d\(d)"
+                    m["\(cell)_collapse_fraction"] = f
+                    m["\(cell)_collapse_lo"] = l
+                    m["\(cell)_collapse_hi"] = h
+                    m["\(cell)_seeds"] = Double(mins.count)
+                    if pattern == far {
+                        if d <= 4 { farSmallMax = max(farSmallMax, f); farSmallMaxHi = max(farSmallMaxHi, h) }
+                        if d >= 16 { farLargeMin = min(farLargeMin, f); farLargeMinLo = min(farLargeMinLo, l) }
+                    } else {
+                        nearMax = max(nearMax, f); nearMaxHi = max(nearMaxHi, h)
+                    }
                 }
                 p.line(ds, fr, label: label, style: LineStyle(color: color, marker: marker))
                 p.errorBars(ds, fr, lower: lo, upper: hi, color: color)
@@ -62,15 +103,23 @@ struct Fig6FlowCollapse: FigureDrawing {
             p.xScale = .log
             p.xTicks = dims.map(Double.init)
             p.xLabel = "dimension $d$"
-            p.yLabel = "fraction collapsed (12 seeds)"
+            p.yLabel = "fraction collapsed (Wilson 95%)"
+            let (fewest, most) = (seedCounts.min() ?? 0, seedCounts.max() ?? 0)
+            p.title = fewest == most ? "\(most) seeds per point" : "\(fewest)–\(most) seeds per point"
             p.yLimits = -0.03...1.3
             p.yTicks = [0, 0.2, 0.4, 0.6, 0.8, 1]
             p.legend = .upperLeft
         }
         m["far_small_d_max_collapse_fraction"] = farSmallMax
+        m["far_small_d_max_collapse_hi"] = farSmallMaxHi
         m["far_large_d_min_collapse_fraction"] = farLargeMin
+        m["far_large_d_min_collapse_lo"] = farLargeMinLo
         m["far_increase_small_to_large_d"] = farLargeMin - farSmallMax
+        // > 0 when the intervals at d ≤ 4 and at d ≥ 16 do not overlap.
+        m["far_interval_gap_small_to_large_d"] = farLargeMinLo - farSmallMaxHi
         m["near_max_collapse_fraction"] = nearMax
+        m["near_max_collapse_hi"] = nearMaxHi
+        try lateCollapses(dims.map { path(near, d: $0) }, input, into: &m)
 
         // b: the minor mode drains early, while the KL is still large.
         let dB = o.panelBD
