@@ -20,7 +20,13 @@ struct SourceDigestPlugin: BuildToolPlugin {
             graph.append("\(module.name)=\(module.directoryURL.path)=\(deps.joined(separator: ","))")
             guard module.name != target.name else { continue }  // our own output would be circular
             if let source = module as? SourceModuleTarget {
-                inputs += source.sourceFiles.filter { $0.type == .source || $0.type == .header }.map(\.url)
+                let listed = source.sourceFiles.filter { $0.type == .source || $0.type == .header }.map(\.url)
+                // SwiftPM does not list a C target's public headers (include/) among its
+                // source files, but they are code, and the stale-binary check reads them.
+                let known = Set(listed.map(\.standardizedFileURL.path))
+                let unlisted = Self.files(under: module.directoryURL)
+                    .filter { ["swift", "h", "c"].contains($0.pathExtension) && !known.contains($0.standardizedFileURL.path) }
+                inputs += listed + unlisted
             } else {
                 inputs += Self.files(under: module.directoryURL)
             }

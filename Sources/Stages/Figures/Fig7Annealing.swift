@@ -167,6 +167,7 @@ struct Fig7Annealing: FigureDrawing {
     func flows(_ runs: [FlowRun], _ input: FigureInput, into fig: inout Figure, _ m: inout Metrics) throws {
         let csvs = try runs.map { try input.csv($0.metrics) }
         var xs: [Double] = [], fr: [Double] = [], lo: [Double] = [], hi: [Double] = [], labels: [String] = []
+        var seedCounts: [Int] = []
         for (i, (run, csv)) in zip(runs, csvs).enumerated() {
             var last: [String: Double] = [:]
             for (seed, mm) in zip(try csv.strings(.seed), try csv.doubles(.minMass)) { last[seed] = mm }
@@ -174,6 +175,7 @@ struct Fig7Annealing: FigureDrawing {
             let (l, h) = wilsonInterval(successes: k, trials: n)
             xs.append(Double(i)); fr.append(Double(k) / Double(n)); lo.append(l); hi.append(h)
             labels.append(run.label)
+            seedCounts.append(n)
             m["flows_\(i)_collapse_fraction"] = Double(k) / Double(n)
         }
         m["flows_best_annealed_collapse_fraction"] = fr.dropFirst().min() ?? .nan
@@ -186,7 +188,9 @@ struct Fig7Annealing: FigureDrawing {
             p.yLimits = -0.25...1.05
             p.yTicks = [0, 0.25, 0.5, 0.75, 1]
             p.yLabel = "RealNVP runs collapsed"
-            p.title = "RealNVP, $d$ = 16, far start, 12 seeds"
+            let seeds = seedCounts.allSatisfy { $0 == seedCounts.first } ? "\(seedCounts.first ?? 0) seeds"
+                : "seeds " + seedCounts.map(String.init).joined(separator: "/")
+            p.title = "RealNVP, $d$ = 16, far start, \(seeds)"
         }
         try fig.panel(2, 1) { p in
             for (i, (run, csv)) in zip(runs, csvs).enumerated() {
