@@ -60,3 +60,20 @@ final class CodeScopeTests: XCTestCase {
         XCTAssertEqual(code.expand(["target:Theory"]), ["Sources/Annealing", "Sources/CGSL", "Sources/GSL", "Sources/Random", "Sources/Theory"])
     }
 }
+
+/// The binary's table of source digests covers every code file of the checkout
+/// it was built from, headers of C targets included: otherwise the stale-binary
+/// check refuses a fresh build (it reads the files on disk).
+final class SourceTableTests: XCTestCase {
+    func testAFreshBuildIsNotStaleAgainstItsOwnCheckout() {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let code = CodeDigests(files: BuildInfo.sourceDigests, targets: BuildInfo.targets)
+        XCTAssertTrue(BuildInfo.sourceDigests.contains { $0.path == "Sources/CFlowKernels/include/CFlowKernels.h" },
+                      "a C target's public header must be in the table")
+        // BuildInfo holds the table itself, so it is the one target the table leaves out.
+        let dirs = (try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("Sources").path)) ?? []
+        let scopes = dirs.filter { $0 != "BuildInfo" && !$0.hasPrefix(".") }.sorted().map { "Sources/\($0)" }
+        XCTAssertGreaterThan(scopes.count, 5)
+        XCTAssertEqual(code.staleFiles(under: scopes, root: root), [])
+    }
+}
