@@ -76,16 +76,7 @@ final class KernelPathTests: XCTestCase {
             let g = (0..<(m * n)).map { _ in rng.nextDouble() * 2 - 1 }
             for transA in [false, true] {
                 for transB in [false, true] {
-                    func A(_ i: Int, _ p: Int) -> Double { transA ? a[p * m + i] : a[i * k + p] }
-                    func B(_ p: Int, _ j: Int) -> Double { transB ? b[j * k + p] : b[p * n + j] }
-                    var chain = [Double](repeating: 0, count: m * n)
-                    for i in 0..<m {
-                        for j in 0..<n {
-                            var acc = 0.0
-                            for p in 0..<k { acc = acc.addingProduct(A(i, p), B(p, j)) }
-                            chain[i * n + j] = acc
-                        }
-                    }
+                    let chain = naiveProduct(a, b, m: m, n: n, k: k, transA: transA, transB: transB)
                     for epi in 0..<5 {
                         let useBias = epi <= 2
                         let ref = (0..<(m * n)).map { idx -> Double in

@@ -38,16 +38,7 @@ final class KernelTests: XCTestCase {
                     let b = (0..<(k * n)).map { _ in rng.nextNormal() }
                     let bias = (0..<n).map { _ in rng.nextNormal() }
                     let g = (0..<(m * n)).map { _ in rng.nextDouble() * 2 - 1 }
-                    func A(_ i: Int, _ p: Int) -> Double { transA ? a[p * m + i] : a[i * k + p] }
-                    func B(_ p: Int, _ j: Int) -> Double { transB ? b[j * k + p] : b[p * n + j] }
-                    var ref = [Double](repeating: 0, count: m * n)
-                    for i in 0..<m {
-                        for j in 0..<n {
-                            var acc = 0.0
-                            for p in 0..<k { acc = acc.addingProduct(A(i, p), B(p, j)) }
-                            ref[i * n + j] = acc
-                        }
-                    }
+                    let ref = naiveProduct(a, b, m: m, n: n, k: k, transA: transA, transB: transB)
                     let scratch = Buffer(GEMM.scratchSize(m: m, n: n, k: k))
                     var c = [Double](repeating: .nan, count: m * n)
                     a.withUnsafeBufferPointer { ap in
