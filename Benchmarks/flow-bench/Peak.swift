@@ -59,3 +59,18 @@ func peakOfActivePath() -> (peak: Double, line: String) {
     return (peak, "this core's peak: \(String(format: "%.1f", peak / 1e9)) GFLOP/s (kernels: \(active.rawValue);"
                 + " FMA loops best of 40: 4-wide \(String(format: "%.1f", avx2 / 1e9))\(other))")
 }
+
+/// The AVX-512 single-precision peak (24 chains of 16-wide fused multiply-adds).
+func measurePeakAVX512Single(runs: Int = 40) -> Double? {
+    guard KernelPath.runs(.avx512) else { return nil }
+    let n = 125_000
+    var best = 0.0, sink: Float = 0
+    for _ in 0..<runs {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        sink += cfk_fma_chains_f32_avx512(n, 0.999_999, 1e-9)
+        let t = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
+        best = max(best, Double(n) * 24 * 16 * 2 / t)
+    }
+    if sink.isNaN { print("") }
+    return best
+}

@@ -14,6 +14,8 @@
 // --kernels (each matrix product of a coupling timed alone). The kernels are
 // the AVX-512 ones where the CPU has them; REPRO_FLOW_KERNELS=portable runs
 // the portable (AVX2) ones instead, to compare the two in one binary.
+// --precision single trains in Float (the % of peak is then of the 16-lane
+// single-precision FMA loop).
 //
 // A training step allocates nothing once the trainer exists: the heap totals
 // of `valgrind .build/release/flow-bench --steps 3 --config 0` and of
@@ -41,6 +43,7 @@ struct Options {
     var seconds = 3.0, threads = 1, digestSteps: Int?, only: Int?
     var collapse: (d: Int, c: Double, seeds: Int)?
     var kernels = false
+    var precision = FlowPrecision.double
     init() {
         var args = CommandLine.arguments.dropFirst()
         while let a = args.popFirst() {
@@ -50,6 +53,7 @@ struct Options {
             case "--steps": digestSteps = Int(args.popFirst()!)!
             case "--config": only = Int(args.popFirst()!)!
             case "--kernels": kernels = true
+            case "--precision": precision = FlowPrecision(rawValue: args.popFirst()!)!
             case "--collapse":
                 collapse = (Int(args.popFirst()!)!, Double(args.popFirst()!)!, Int(args.popFirst()!)!)
             default: print("unknown option \(a)"); exit(2)
@@ -64,7 +68,7 @@ func trainer(_ c: Config, seed: UInt64) -> ReverseKLTrainer {
     let arch = FlowArchitecture(dim: c.dim, couplingLayers: 8, hidden: [c.hidden, c.hidden], lastLayerScale: 0.01)
     let flow = RealNVP(arch, maskSeed: seed)
     return ReverseKLTrainer(flow: flow, target: .symmetric(dim: c.dim, mu: 4),
-                            config: TrainingConfig(batch: c.batch), seed: seed)
+                            config: TrainingConfig(batch: c.batch, precision: options.precision), seed: seed)
 }
 
 /// Flops of one training step: forward, ∂W (same count), ∂input (same, less
@@ -119,7 +123,8 @@ func loadAverage() -> String {
 if let (d, c, n) = options.collapse {
     let exp = FlowExperiment(
         architecture: FlowArchitecture(dim: d, couplingLayers: 8, hidden: [64, 64], lastLayerScale: c),
-        target: .symmetric(dim: d, mu: 4), training: TrainingConfig(batch: 256), steps: 1500, logEvery: 250)
+        target: .symmetric(dim: d, mu: 4), training: TrainingConfig(batch: 256, precision: options.precision),
+        steps: 1500, logEvery: 250)
     let t0 = DispatchTime.now().uptimeNanoseconds
     let results = try exp.runAll(seeds: (1...n).map(UInt64.init), threads: threads)
     var collapsed = 0
@@ -151,8 +156,12 @@ if options.kernels {
     exit(0)
 }
 
-let (peak, peakLine) = peakOfActivePath()
-print("flow-bench: RealNVP reverse-KL training, double precision (load average \(loadAverage()))")
+var (peak, peakLine) = peakOfActivePath()
+if options.precision == .single, KernelPath.active == .avx512, let p = measurePeakAVX512Single() {
+    peak = p
+    peakLine += String(format: "; single-precision AVX-512 loop %.1f GFLOP/s, the peak used below", p / 1e9)
+}
+print("flow-bench: RealNVP reverse-KL training, \(options.precision.rawValue) precision (load average \(loadAverage()))")
 print(peakLine)
 print("steps/s: from the fastest step, then the mean over \(options.seconds) s by wall time and by this thread's CPU time"
       + " (on a loaded machine the fastest step and the CPU-time rate are the figures to compare); GFLOP/s and % of"

@@ -203,6 +203,145 @@ AVX512 void cfk_gemm_avx512(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
     }
 }
 
+// ---------------------------------------------------------------- single precision
+// The float kernels: the same tiles and chains with 16 lanes. tanh and exp of a
+// float are the double formulas above on the value widened to double, rounded
+// once to float (Flows' portable Float path does exactly that).
+
+INLINE AVX512 __mmask16 columnMask16(ptrdiff_t cols) {
+    return cols >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << cols) - 1);
+}
+
+INLINE AVX512 __m512 widened16(__m512 x, __m512d (*f)(__m512d)) {
+    const __m256 lo = _mm512_castps512_ps256(x), hi = _mm512_extractf32x8_ps(x, 1);
+    const __m256 flo = _mm512_cvtpd_ps(f(_mm512_cvtps_pd(lo))), fhi = _mm512_cvtpd_ps(f(_mm512_cvtps_pd(hi)));
+    return _mm512_insertf32x8(_mm512_castps256_ps512(flo), fhi, 1);
+}
+
+AVX512 void cfk_tanhf_avx512(float *p, ptrdiff_t n) {
+    ptrdiff_t i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(p + i, widened16(_mm512_loadu_ps(p + i), tanh8));
+    if (i < n) {
+        const __mmask16 m = columnMask16(n - i);
+        _mm512_mask_storeu_ps(p + i, m, widened16(_mm512_maskz_loadu_ps(m, p + i), tanh8));
+    }
+}
+
+AVX512 void cfk_expf_avx512(float *p, ptrdiff_t n) {
+    ptrdiff_t i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(p + i, widened16(_mm512_loadu_ps(p + i), exp8));
+    if (i < n) {
+        const __mmask16 m = columnMask16(n - i);
+        _mm512_mask_storeu_ps(p + i, m, widened16(_mm512_maskz_loadu_ps(m, p + i), exp8));
+    }
+}
+
+INLINE AVX512 __m512 epilogue16(__m512 v, int epi, const float *gp, __mmask16 mask) {
+    const __m512 zero = _mm512_setzero_ps();
+    switch (epi) {
+    case CFK_EPI_RELU:
+        return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, zero);
+    case CFK_EPI_TANH_GRAD: {
+        const __m512 gv = _mm512_maskz_loadu_ps(mask, gp);
+        return _mm512_mul_ps(v, _mm512_sub_ps(_mm512_set1_ps(1.0f), _mm512_mul_ps(gv, gv)));
+    }
+    case CFK_EPI_RELU_GRAD: {
+        const __m512 gv = _mm512_maskz_loadu_ps(mask, gp);
+        return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(gv, zero, _CMP_LE_OQ), v, zero);
+    }
+    default:
+        return v;
+    }
+}
+
+// `tile` in single precision: panels of 16 columns.
+INLINE AVX512 void tilef(int np, int rows, ptrdiff_t k, const float *a, ptrdiff_t rs, ptrdiff_t cs,
+                         const float *b0, const float *b1, ptrdiff_t bs, const float *bias0, const float *bias1,
+                         float *c, ptrdiff_t ldc, ptrdiff_t cols0, ptrdiff_t cols1, int epi, const float *g,
+                         int accumulate) {
+    const __mmask16 m0 = columnMask16(cols0), m1 = columnMask16(cols1);
+    const float *ar[MR];
+    for (int r = 0; r < rows; r++) ar[r] = a + r * rs;
+    __m512 acc0[MR], acc1[MR];
+    for (int r = 0; r < rows; r++) {
+        if (accumulate) {
+            acc0[r] = _mm512_maskz_loadu_ps(m0, c + r * ldc);
+            acc1[r] = np == 2 ? _mm512_maskz_loadu_ps(m1, c + r * ldc + 16) : _mm512_setzero_ps();
+        } else {
+            acc0[r] = _mm512_setzero_ps();
+            acc1[r] = _mm512_setzero_ps();
+        }
+    }
+    for (ptrdiff_t p = 0; p < k; p++) {
+        const __m512 bv0 = _mm512_loadu_ps(b0 + p * bs);
+        const __m512 bv1 = np == 2 ? _mm512_loadu_ps(b1 + p * bs) : _mm512_setzero_ps();
+        const ptrdiff_t o = p * cs;
+        for (int r = 0; r < rows; r++) {
+            const __m512 av = _mm512_set1_ps(ar[r][o]);
+            acc0[r] = _mm512_fmadd_ps(av, bv0, acc0[r]);
+            if (np == 2) acc1[r] = _mm512_fmadd_ps(av, bv1, acc1[r]);
+        }
+    }
+    if (bias0) {
+        const __m512 v0 = _mm512_maskz_loadu_ps(m0, bias0);
+        const __m512 v1 = np == 2 ? _mm512_maskz_loadu_ps(m1, bias1) : _mm512_setzero_ps();
+        for (int r = 0; r < rows; r++) {
+            acc0[r] = _mm512_add_ps(acc0[r], v0);
+            if (np == 2) acc1[r] = _mm512_add_ps(acc1[r], v1);
+        }
+    }
+    for (int r = 0; r < rows; r++) {
+        float *cr = c + r * ldc;
+        const float *gr = g ? g + r * ldc : 0;
+        _mm512_mask_storeu_ps(cr, m0, epilogue16(acc0[r], epi, gr, m0));
+        if (np == 2) _mm512_mask_storeu_ps(cr + 16, m1, epilogue16(acc1[r], epi, gr ? gr + 16 : 0, m1));
+    }
+}
+
+AVX512 void cfk_sgemm_avx512(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                             const float *a, ptrdiff_t aRowStride, ptrdiff_t aColStride,
+                             const float *b, ptrdiff_t panelStride, ptrdiff_t bRowStride,
+                             const float *bias, float *c, ptrdiff_t ldc,
+                             int epilogue, const float *g, int accumulate) {
+    if (m <= 0 || n <= 0) return;
+    const ptrdiff_t panels = (n + 15) / 16;
+    for (ptrdiff_t i0 = 0; i0 < m; i0 += MR) {
+        const ptrdiff_t rows = m - i0 < MR ? m - i0 : MR;
+        const float *ab = a + i0 * aRowStride;
+        float *cb = c + i0 * ldc;
+        const float *gb = g ? g + i0 * ldc : 0;
+        ptrdiff_t jb = 0;
+        for (; jb + 2 <= panels; jb += 2) {
+            const ptrdiff_t j0 = jb * 16, cols1 = n - j0 - 16 < 16 ? n - j0 - 16 : 16;
+#define TILEF2(R) tilef(2, R, k, ab, aRowStride, aColStride, b + jb * panelStride, b + (jb + 1) * panelStride, \
+                        bRowStride, bias ? bias + j0 : 0, bias ? bias + j0 + 16 : 0, cb + j0, ldc, 16, cols1, \
+                        epilogue, gb ? gb + j0 : 0, accumulate)
+            BY_ROWS(TILEF2);
+        }
+        if (jb < panels) {
+            const ptrdiff_t j0 = jb * 16, cols0 = n - j0 < 16 ? n - j0 : 16;
+#define TILEF1(R) tilef(1, R, k, ab, aRowStride, aColStride, b + jb * panelStride, 0, bRowStride, \
+                        bias ? bias + j0 : 0, 0, cb + j0, ldc, cols0, 0, epilogue, gb ? gb + j0 : 0, accumulate)
+            BY_ROWS(TILEF1);
+        }
+        if (epilogue == CFK_EPI_TANH) {
+            for (ptrdiff_t r = 0; r < rows; r++) cfk_tanhf_avx512(cb + r * ldc, n);
+        }
+    }
+}
+
+AVX512 float cfk_fma_chains_f32_avx512(ptrdiff_t n, float x, float y) {
+    __m512 acc[24];
+    const __m512 xv = _mm512_set1_ps(x), yv = _mm512_set1_ps(y);
+    for (int i = 0; i < 24; i++) acc[i] = _mm512_add_ps(xv, _mm512_set1_ps((float)i));
+    for (ptrdiff_t t = 0; t < n; t++) {
+        for (int i = 0; i < 24; i++) acc[i] = _mm512_fmadd_ps(acc[i], xv, yv);
+    }
+    __m512 s = _mm512_setzero_ps();
+    for (int i = 0; i < 24; i++) s = _mm512_add_ps(s, acc[i]);
+    return _mm512_reduce_add_ps(s);
+}
+
 AVX512 double cfk_fma_chains_avx512(ptrdiff_t n, double x, double y) {
     __m512d acc[24];
     const __m512d xv = _mm512_set1_pd(x), yv = _mm512_set1_pd(y);
@@ -226,4 +365,12 @@ void cfk_gemm_avx512(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const double *a, ptr
 void cfk_tanh_avx512(double *p, ptrdiff_t n) { __builtin_trap(); }
 void cfk_exp_avx512(double *p, ptrdiff_t n) { __builtin_trap(); }
 double cfk_fma_chains_avx512(ptrdiff_t n, double x, double y) { __builtin_trap(); }
+void cfk_sgemm_avx512(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t aRowStride,
+                      ptrdiff_t aColStride, const float *b, ptrdiff_t panelStride, ptrdiff_t bRowStride,
+                      const float *bias, float *c, ptrdiff_t ldc, int epilogue, const float *g, int accumulate) {
+    __builtin_trap();
+}
+void cfk_tanhf_avx512(float *p, ptrdiff_t n) { __builtin_trap(); }
+void cfk_expf_avx512(float *p, ptrdiff_t n) { __builtin_trap(); }
+float cfk_fma_chains_f32_avx512(ptrdiff_t n, float x, float y) { __builtin_trap(); }
 #endif

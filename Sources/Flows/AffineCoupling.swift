@@ -69,32 +69,33 @@ public struct AffineCoupling: Sendable {
     /// the next, instead of a whole batch's going through memory.
     static let blockRows = 48
 
-    /// Doubles of B packed for the forward products (every layer's W).
-    var forwardPackSize: Int {
-        (0..<denseCount).reduce(0) { $0 + GEMM.scratchSize(m: 0, n: widths[$1 + 1], k: widths[$1]) }
+    /// Values of B packed for the forward products (every layer's W).
+    func forwardPackSize<T: FlowScalar>(_: T.Type) -> Int {
+        (0..<denseCount).reduce(0) { $0 + GEMMOf<T>.scratchSize(m: 0, n: widths[$1 + 1], k: widths[$1]) }
     }
 
-    /// Doubles of B packed for the backward products (every layer's Wᵀ).
-    var backwardPackSize: Int {
-        (0..<denseCount).reduce(0) { $0 + GEMM.scratchSize(m: 0, n: widths[$1], k: widths[$1 + 1]) }
+    /// Values of B packed for the backward products (every layer's Wᵀ).
+    func backwardPackSize<T: FlowScalar>(_: T.Type) -> Int {
+        (0..<denseCount).reduce(0) { $0 + GEMMOf<T>.scratchSize(m: 0, n: widths[$1], k: widths[$1 + 1]) }
     }
 
-    /// Doubles of scratch that `forward`, `inverse` and `backward` need.
-    var scratchSize: Int {
+    /// Values of scratch that `forward`, `inverse` and `backward` need.
+    func scratchSize<T: FlowScalar>(_: T.Type) -> Int {
         let r = Self.blockRows, w = widths.max()!
-        return max(forwardPackSize, backwardPackSize + 2 * r * w + GEMM.transposedProductScratch(m: w, n: w, rows: r))
+        return max(forwardPackSize(T.self),
+                   backwardPackSize(T.self) + 2 * r * w + GEMMOf<T>.transposedProductScratch(m: w, n: w, rows: r))
     }
 
     /// Runs the conditioner on `cache.condIn` (rows × k) into `cache.out`:
     /// every W packed once, then the rows in blocks through all layers.
-    func conditioner(rows n: Int, params p: UnsafePointer<Double>, cache: CouplingCache, scratch: UnsafeMutablePointer<Double>) {
+    func conditioner<T: FlowScalar>(rows n: Int, params p: UnsafePointer<T>, cache: CouplingCacheOf<T>, scratch: UnsafeMutablePointer<T>) {
         var off = 0
         for j in 0..<denseCount {
-            GEMM.packB(n: widths[j + 1], k: widths[j], b: .rows(p + weightOffsets[j], ld: widths[j + 1]),
+            GEMMOf<T>.packB(n: widths[j + 1], k: widths[j], b: .rows(p + weightOffsets[j], ld: widths[j + 1]),
                        into: scratch + off)
-            off += GEMM.scratchSize(m: 0, n: widths[j + 1], k: widths[j])
+            off += GEMMOf<T>.scratchSize(m: 0, n: widths[j + 1], k: widths[j])
         }
-        let epi: GEMM.Epilogue = activation == .tanh ? .tanh : .relu
+        let epi: GEMMOf<T>.Epilogue = activation == .tanh ? .tanh : .relu
         var r0 = 0
         while r0 < n {
             let rows = min(Self.blockRows, n - r0)
@@ -103,9 +104,9 @@ public struct AffineCoupling: Sendable {
             for j in 0..<denseCount {
                 let last = j == denseCount - 1, fin = widths[j], fout = widths[j + 1]
                 let dst = (last ? cache.out.pointer : cache.hidden[j].pointer) + r0 * fout
-                GEMM.multiply(m: rows, n: fout, k: fin, a: .rows(input, ld: fin), packedB: packed,
+                GEMMOf<T>.multiply(m: rows, n: fout, k: fin, a: .rows(input, ld: fin), packedB: packed,
                               bias: p + biasOffsets[j], c: dst, ldc: fout, epilogue: last ? .none : epi)
-                packed += GEMM.scratchSize(m: 0, n: fout, k: fin)
+                packed += GEMMOf<T>.scratchSize(m: 0, n: fout, k: fin)
                 input = UnsafePointer(dst)
             }
             r0 += rows
@@ -113,15 +114,15 @@ public struct AffineCoupling: Sendable {
     }
 
     /// s = tanh(ŝ) and e = exp(±s) from the conditioner's output, contiguous rows × m.
-    func scales(rows n: Int, cache: CouplingCache, sign: Double) {
+    func scales<T: FlowScalar>(rows n: Int, cache: CouplingCacheOf<T>, sign: T) {
         let m = self.m, out = cache.out.pointer, s = cache.s.pointer, e = cache.e.pointer
         for b in 0..<n { (s + b * m).update(from: out + b * 2 * m, count: m) }
-        FastMath.tanh(s, count: n * m)
+        T.tanhInPlace(s, count: n * m)
         for i in 0..<(n * m) { e[i] = sign * s[i] }
-        FastMath.exp(e, count: n * m)
+        T.expInPlace(e, count: n * m)
     }
 
-    func gather(rows n: Int, from z: UnsafePointer<Double>, into cache: CouplingCache) {
+    func gather<T: FlowScalar>(rows n: Int, from z: UnsafePointer<T>, into cache: CouplingCacheOf<T>) {
         let k = self.k, d = dim, ci = cache.condIn.pointer
         cond.withUnsafeBufferPointer { cond in
             for b in 0..<n {
@@ -134,9 +135,9 @@ public struct AffineCoupling: Sendable {
 
     /// x = f(z) for `rows` rows; adds log|det| per row to `logDet`. Leaves in
     /// `cache` what `backward` needs.
-    public func forward(rows n: Int, z: UnsafePointer<Double>, x: UnsafeMutablePointer<Double>,
-                        logDet: UnsafeMutablePointer<Double>, params: UnsafePointer<Double>,
-                        cache: CouplingCache, scratch: UnsafeMutablePointer<Double>) {
+    public func forward<T: FlowScalar>(rows n: Int, z: UnsafePointer<T>, x: UnsafeMutablePointer<T>,
+                        logDet: UnsafeMutablePointer<T>, params: UnsafePointer<T>,
+                        cache: CouplingCacheOf<T>, scratch: UnsafeMutablePointer<T>) {
         gather(rows: n, from: z, into: cache)
         conditioner(rows: n, params: params, cache: cache, scratch: scratch)
         scales(rows: n, cache: cache, sign: 1)
@@ -145,7 +146,7 @@ public struct AffineCoupling: Sendable {
         trans.withUnsafeBufferPointer { trans in
             for b in 0..<n {
                 if UnsafePointer(x) != z { (x + b * d).update(from: z + b * d, count: d) }
-                var ld = 0.0
+                var ld: T = 0
                 for j in 0..<m {
                     let i = b * d + trans[j]
                     x[i] = out[b * 2 * m + m + j].addingProduct(z[i], e[b * m + j])
@@ -157,9 +158,9 @@ public struct AffineCoupling: Sendable {
     }
 
     /// z = f⁻¹(x) (in place allowed); adds log|det ∂z/∂x| = -Σ s per row to `logDet`.
-    public func inverse(rows n: Int, x: UnsafePointer<Double>, z: UnsafeMutablePointer<Double>,
-                        logDet: UnsafeMutablePointer<Double>, params: UnsafePointer<Double>,
-                        cache: CouplingCache, scratch: UnsafeMutablePointer<Double>) {
+    public func inverse<T: FlowScalar>(rows n: Int, x: UnsafePointer<T>, z: UnsafeMutablePointer<T>,
+                        logDet: UnsafeMutablePointer<T>, params: UnsafePointer<T>,
+                        cache: CouplingCacheOf<T>, scratch: UnsafeMutablePointer<T>) {
         gather(rows: n, from: x, into: cache)
         conditioner(rows: n, params: params, cache: cache, scratch: scratch)
         scales(rows: n, cache: cache, sign: -1)
@@ -168,7 +169,7 @@ public struct AffineCoupling: Sendable {
         trans.withUnsafeBufferPointer { trans in
             for b in 0..<n {
                 if UnsafePointer(z) != x { (z + b * d).update(from: x + b * d, count: d) }
-                var ld = 0.0
+                var ld: T = 0
                 for j in 0..<m {
                     let i = b * d + trans[j]
                     z[i] = (x[i] - out[b * 2 * m + m + j]) * e[b * m + j]
@@ -184,10 +185,10 @@ public struct AffineCoupling: Sendable {
     /// is false, when it is left partial). `logDetWeight` is ∂L/∂logDet, the
     /// same for every row. Writes ∂L/∂θ of this layer into `grad` (at the
     /// same offsets as the params).
-    public func backward(rows n: Int, z: UnsafePointer<Double>, g: UnsafeMutablePointer<Double>,
-                         logDetWeight: Double, params p: UnsafePointer<Double>,
-                         grad: UnsafeMutablePointer<Double>, inputGradient: Bool,
-                         cache: CouplingCache, work: BackwardBuffers) {
+    public func backward<T: FlowScalar>(rows n: Int, z: UnsafePointer<T>, g: UnsafeMutablePointer<T>,
+                         logDetWeight: T, params p: UnsafePointer<T>,
+                         grad: UnsafeMutablePointer<T>, inputGradient: Bool,
+                         cache: CouplingCacheOf<T>, work: BackwardBuffersOf<T>) {
         let d = dim, m = self.m, k = self.k
         let s = cache.s.pointer, e = cache.e.pointer
         let gcur = work.a.pointer
@@ -215,9 +216,9 @@ public struct AffineCoupling: Sendable {
             (grad + weightOffsets[j]).update(repeating: 0, count: fin * fout)
             (grad + biasOffsets[j]).update(repeating: 0, count: fout)
             if j > 0 || inputGradient {
-                GEMM.packB(n: fin, k: fout, b: .transposed(p + weightOffsets[j], ld: fout), into: sc + off)
+                GEMMOf<T>.packB(n: fin, k: fout, b: .transposed(p + weightOffsets[j], ld: fout), into: sc + off)
             }
-            off += GEMM.scratchSize(m: 0, n: fin, k: fout)
+            off += GEMMOf<T>.scratchSize(m: 0, n: fin, k: fout)
         }
         let r = Self.blockRows, w = widths.max()!
         let blockA = sc + off, blockB = blockA + r * w, panel = blockB + r * w
@@ -229,19 +230,19 @@ public struct AffineCoupling: Sendable {
             var packedEnd = off
             for j in stride(from: denseCount - 1, through: 0, by: -1) {
                 let fin = widths[j], fout = widths[j + 1]
-                packedEnd -= GEMM.scratchSize(m: 0, n: fin, k: fout)
+                packedEnd -= GEMMOf<T>.scratchSize(m: 0, n: fin, k: fout)
                 let input = UnsafePointer((j == 0 ? cache.condIn.pointer : cache.hidden[j - 1].pointer) + r0 * fin)
-                GEMM.accumulateTransposedProduct(m: fin, n: fout, rows: rows, x: input, ldx: fin, g: gc, ldg: fout,
+                GEMMOf<T>.accumulateTransposedProduct(m: fin, n: fout, rows: rows, x: input, ldx: fin, g: gc, ldg: fout,
                                                  c: grad + weightOffsets[j], ldc: fout, scratch: panel)
                 accumulateColumnSums(gc, rows: rows, cols: fout, into: grad + biasOffsets[j])
                 if j > 0 {
-                    let epi: GEMM.Epilogue = activation == .tanh ? .tanhGrad(input) : .reluGrad(input)
-                    GEMM.multiply(m: rows, n: fin, k: fout, a: .rows(gc, ld: fout), packedB: sc + packedEnd, bias: nil,
+                    let epi: GEMMOf<T>.Epilogue = activation == .tanh ? .tanhGrad(input) : .reluGrad(input)
+                    GEMMOf<T>.multiply(m: rows, n: fin, k: fout, a: .rows(gc, ld: fout), packedB: sc + packedEnd, bias: nil,
                                   c: next, ldc: fin, epilogue: epi)
                     gc = UnsafePointer(next)
                     swap(&next, &spare)
                 } else if inputGradient {
-                    GEMM.multiply(m: rows, n: fin, k: fout, a: .rows(gc, ld: fout), packedB: sc + packedEnd, bias: nil,
+                    GEMMOf<T>.multiply(m: rows, n: fin, k: fout, a: .rows(gc, ld: fout), packedB: sc + packedEnd, bias: nil,
                                   c: next, ldc: fin, epilogue: .none)
                     cond.withUnsafeBufferPointer { cond in
                         for b in 0..<rows {
@@ -255,15 +256,16 @@ public struct AffineCoupling: Sendable {
     }
 }
 
-/// db[j] += Σ_b g[b, j], rows added in order 0, 1, ... (eight columns at a
-/// time): called on consecutive row blocks, the same chain as one sum.
-func accumulateColumnSums(_ g: UnsafePointer<Double>, rows n: Int, cols: Int, into db: UnsafeMutablePointer<Double>) {
+/// db[j] += Σ_b g[b, j], rows added in order 0, 1, ... (a panel's width of
+/// columns at a time): called on consecutive row blocks, the same chain as one sum.
+func accumulateColumnSums<T: FlowScalar>(_ g: UnsafePointer<T>, rows n: Int, cols: Int, into db: UnsafeMutablePointer<T>) {
     var j = 0
-    while j + 8 <= cols {
-        var acc = UnsafeRawPointer(db + j).loadUnaligned(as: SIMD8<Double>.self)
-        for b in 0..<n { acc += UnsafeRawPointer(g + b * cols + j).loadUnaligned(as: SIMD8<Double>.self) }
-        UnsafeMutableRawPointer(db + j).storeBytes(of: acc, as: SIMD8<Double>.self)
-        j += 8
+    let w = T.Panel.scalarCount
+    while j + w <= cols {
+        var acc = UnsafeRawPointer(db + j).loadUnaligned(as: T.Panel.self)
+        for b in 0..<n { acc += UnsafeRawPointer(g + b * cols + j).loadUnaligned(as: T.Panel.self) }
+        UnsafeMutableRawPointer(db + j).storeBytes(of: acc, as: T.Panel.self)
+        j += w
     }
     while j < cols {
         var acc = db[j]
@@ -274,36 +276,40 @@ func accumulateColumnSums(_ g: UnsafePointer<Double>, rows n: Int, cols: Int, in
 }
 
 /// What one coupling layer keeps from its forward pass, for `rows` ≤ capacity.
-public final class CouplingCache {
-    let condIn: Buffer
-    let hidden: [Buffer]
-    let out: Buffer
-    let s: Buffer
-    let e: Buffer
+public final class CouplingCacheOf<T: FlowScalar> {
+    let condIn: ScalarBuffer<T>
+    let hidden: [ScalarBuffer<T>]
+    let out: ScalarBuffer<T>
+    let s: ScalarBuffer<T>
+    let e: ScalarBuffer<T>
 
     public init(_ layer: AffineCoupling, capacity r: Int) {
-        condIn = Buffer(r * layer.k)
-        hidden = layer.widths.dropFirst().dropLast().map { Buffer(r * $0) }
-        out = Buffer(r * 2 * layer.m)
-        s = Buffer(r * layer.m)
-        e = Buffer(r * layer.m)
+        condIn = ScalarBuffer(r * layer.k)
+        hidden = layer.widths.dropFirst().dropLast().map { ScalarBuffer(r * $0) }
+        out = ScalarBuffer(r * 2 * layer.m)
+        s = ScalarBuffer(r * layer.m)
+        e = ScalarBuffer(r * layer.m)
     }
 }
 
+public typealias CouplingCache = CouplingCacheOf<Double>
+
 /// Scratch shared by all layers' passes.
-public final class BackwardBuffers {
+public final class BackwardBuffersOf<T: FlowScalar> {
     /// ∂L/∂(ŝ, t) of a whole batch.
-    let a: Buffer
-    public let scratch: Buffer
+    let a: ScalarBuffer<T>
+    public let scratch: ScalarBuffer<T>
 
     /// Enough for `layer` on up to `capacity` rows.
     public convenience init(_ layer: AffineCoupling, capacity r: Int) {
-        self.init(capacity: r, outputWidth: layer.widths.last!, scratch: layer.scratchSize)
+        self.init(capacity: r, outputWidth: layer.widths.last!, scratch: layer.scratchSize(T.self))
     }
 
     init(capacity r: Int, outputWidth: Int, scratch: Int) {
         precondition(r >= 1 && outputWidth >= 1)
-        a = Buffer(r * outputWidth)
-        self.scratch = Buffer(scratch)
+        a = ScalarBuffer(r * outputWidth)
+        self.scratch = ScalarBuffer(scratch)
     }
 }
+
+public typealias BackwardBuffers = BackwardBuffersOf<Double>

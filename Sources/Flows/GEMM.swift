@@ -24,33 +24,34 @@ import CFlowKernels
 /// or to libm's `fma` (baseline x86-64): compiler flags change the speed,
 /// never the results. On a CPU with AVX-512 (`KernelPath`), CFlowKernels runs
 /// the same chains in 8×16 tiles of 8-wide vectors: same order, same bits.
-public enum GEMM {
+public enum GEMMOf<T: FlowScalar> {
     /// Micro-tile: MR rows × NR columns held in 6 SIMD8 accumulators (12 ymm
-    /// registers with AVX2, leaving room for the B row and a broadcast).
-    public static let mr = 6
-    public static let nr = 8
+    /// registers with AVX2, leaving room for the B row and a broadcast); a
+    /// panel is 8 doubles or 16 floats.
+    public static var mr: Int { 6 }
+    public static var nr: Int { T.Panel.scalarCount }
 
-    /// Doubles of packing scratch needed for a product of these sizes (B only:
+    /// Values of packing scratch needed for a product of these sizes (B only:
     /// A is read in place, its elements being broadcast anyway).
     public static func scratchSize(m: Int, n: Int, k: Int) -> Int {
         (n + nr - 1) / nr * nr * max(k, 1)
     }
 
     public struct Operand {
-        public var base: UnsafePointer<Double>
+        public var base: UnsafePointer<T>
         public var rowStride: Int
         public var colStride: Int
-        @inlinable public init(_ base: UnsafePointer<Double>, rowStride: Int, colStride: Int) {
+        @inlinable public init(_ base: UnsafePointer<T>, rowStride: Int, colStride: Int) {
             self.base = base
             self.rowStride = rowStride
             self.colStride = colStride
         }
         /// A row-major matrix with leading dimension `ld`.
-        @inlinable public static func rows(_ p: UnsafePointer<Double>, ld: Int) -> Operand {
+        @inlinable public static func rows(_ p: UnsafePointer<T>, ld: Int) -> Operand {
             Operand(p, rowStride: ld, colStride: 1)
         }
         /// The transpose of a row-major matrix with leading dimension `ld`.
-        @inlinable public static func transposed(_ p: UnsafePointer<Double>, ld: Int) -> Operand {
+        @inlinable public static func transposed(_ p: UnsafePointer<T>, ld: Int) -> Operand {
             Operand(p, rowStride: 1, colStride: ld)
         }
     }
@@ -64,12 +65,12 @@ public enum GEMM {
         case relu
         /// C = (A·B) ⊙ (1 - G²), G row-major m×n with leading dimension ldc:
         /// the backward pass through a tanh whose outputs are G.
-        case tanhGrad(UnsafePointer<Double>)
+        case tanhGrad(UnsafePointer<T>)
         /// C = (A·B) ⊙ 1[G > 0]: the backward pass through a ReLU with outputs G.
-        case reluGrad(UnsafePointer<Double>)
+        case reluGrad(UnsafePointer<T>)
 
         /// CFlowKernels' code for it, and its G.
-        var kernelCode: (Int32, UnsafePointer<Double>?) {
+        var kernelCode: (Int32, UnsafePointer<T>?) {
             switch self {
             case .none: (Int32(CFK_EPI_NONE), nil)
             case .tanh: (Int32(CFK_EPI_TANH), nil)
@@ -82,9 +83,9 @@ public enum GEMM {
 
     /// C = epilogue(A·B + bias). `scratch` must hold `scratchSize(m:n:k:)` doubles.
     public static func multiply(
-        m: Int, n: Int, k: Int, a: Operand, b: Operand, bias: UnsafePointer<Double>? = nil,
-        c: UnsafeMutablePointer<Double>, ldc: Int, epilogue: Epilogue = .none,
-        scratch: UnsafeMutablePointer<Double>
+        m: Int, n: Int, k: Int, a: Operand, b: Operand, bias: UnsafePointer<T>? = nil,
+        c: UnsafeMutablePointer<T>, ldc: Int, epilogue: Epilogue = .none,
+        scratch: UnsafeMutablePointer<T>
     ) {
         if m == 0 || n == 0 { return }
         packB(n: n, k: k, b: b, into: scratch)
@@ -95,13 +96,13 @@ public enum GEMM {
     /// C = epilogue(A·B + bias) with B already packed by `packB` (so that a
     /// product split into row blocks packs its B once).
     static func multiply(
-        m: Int, n: Int, k: Int, a: Operand, packedB bp: UnsafePointer<Double>, bias: UnsafePointer<Double>?,
-        c: UnsafeMutablePointer<Double>, ldc: Int, epilogue: Epilogue
+        m: Int, n: Int, k: Int, a: Operand, packedB bp: UnsafePointer<T>, bias: UnsafePointer<T>?,
+        c: UnsafeMutablePointer<T>, ldc: Int, epilogue: Epilogue
     ) {
         if m == 0 || n == 0 { return }
         if KernelPath.active == .avx512 {
             let (code, g) = epilogue.kernelCode
-            cfk_gemm_avx512(m, n, k, a.base, a.rowStride, a.colStride, bp, nr * k, nr, bias, c, ldc, code, g, 0)
+            T.avx512GEMM(m, n, k, a.base, a.rowStride, a.colStride, bp, nr * k, nr, bias, c, ldc, code, g, 0)
             return
         }
         let mBlocks = (m + mr - 1) / mr, nPanels = (n + nr - 1) / nr
@@ -116,7 +117,7 @@ public enum GEMM {
                 var t = kernel(k: k, a: ablock, rows: rowOffsets, colStride: a.colStride,
                                b: bp + jb * nr * k, bStride: nr, initial: Tile())
                 if let bias {
-                    var bv = SIMD8<Double>()
+                    var bv = T.Panel()
                     for j in 0..<cols { bv[j] = bias[j0 + j] }
                     t.add(bv)
                 }
@@ -124,7 +125,7 @@ public enum GEMM {
             }
             if case .tanh = epilogue {
                 // The block's rows are still in L1.
-                for r in 0..<rows { FastMath.tanh(c + (i0 + r) * ldc, count: n) }
+                for r in 0..<rows { T.tanhInPlace(c + (i0 + r) * ldc, count: n) }
             }
         }
     }
@@ -140,8 +141,8 @@ public enum GEMM {
     /// two apart (widths 64, 128) fall into a few L1 sets and evict each
     /// other (∂W of a 128-wide layer: 489 → 429 µs per 512 rows).
     public static func accumulateTransposedProduct(
-        m: Int, n: Int, rows: Int, x: UnsafePointer<Double>, ldx: Int, g: UnsafePointer<Double>, ldg: Int,
-        c: UnsafeMutablePointer<Double>, ldc: Int, scratch: UnsafeMutablePointer<Double>
+        m: Int, n: Int, rows: Int, x: UnsafePointer<T>, ldx: Int, g: UnsafePointer<T>, ldg: Int,
+        c: UnsafeMutablePointer<T>, ldc: Int, scratch: UnsafeMutablePointer<T>
     ) {
         if m == 0 || n == 0 || rows == 0 { return }
         let mBlocks = (m + mr - 1) / mr, nPanels = (n + nr - 1) / nr
@@ -152,8 +153,8 @@ public enum GEMM {
         if packG { packB(n: n, k: rows, b: .rows(g, ld: ldg), into: scratch) }
         if KernelPath.active == .avx512 {
             let panels = packG ? UnsafePointer(scratch) : g
-            cfk_gemm_avx512(m, n, rows, x, 1, ldx, panels, packG ? nr * rows : nr, packG ? nr : ldg, nil, c, ldc,
-                            Int32(CFK_EPI_NONE), nil, 1)
+            T.avx512GEMM(m, n, rows, x, 1, ldx, panels, packG ? nr * rows : nr, packG ? nr : ldg, nil, c, ldc,
+                         Int32(CFK_EPI_NONE), nil, 1)
             return
         }
         for ib in 0..<mBlocks {
@@ -180,14 +181,14 @@ public enum GEMM {
 
     /// The six rows of a tile.
     struct Tile {
-        var r0, r1, r2, r3, r4, r5: SIMD8<Double>
+        var r0, r1, r2, r3, r4, r5: T.Panel
         @inline(__always) init() {
-            r0 = SIMD8(); r1 = SIMD8(); r2 = SIMD8(); r3 = SIMD8(); r4 = SIMD8(); r5 = SIMD8()
+            r0 = T.Panel(); r1 = T.Panel(); r2 = T.Panel(); r3 = T.Panel(); r4 = T.Panel(); r5 = T.Panel()
         }
-        @inline(__always) mutating func add(_ v: SIMD8<Double>) {
+        @inline(__always) mutating func add(_ v: T.Panel) {
             r0 += v; r1 += v; r2 += v; r3 += v; r4 += v; r5 += v
         }
-        @inline(__always) subscript(i: Int) -> SIMD8<Double> {
+        @inline(__always) subscript(i: Int) -> T.Panel {
             get {
                 switch i {
                 case 0: r0
@@ -215,21 +216,21 @@ public enum GEMM {
     /// of A starts at a + rows[r] and steps by colStride; row p of the B panel
     /// is NR consecutive doubles at b + p·bStride.
     @inline(__always)
-    static func kernel(k: Int, a: UnsafePointer<Double>, rows: SIMD8<Int>, colStride cs: Int,
-                       b: UnsafePointer<Double>, bStride: Int, initial: Tile) -> Tile {
+    static func kernel(k: Int, a: UnsafePointer<T>, rows: SIMD8<Int>, colStride cs: Int,
+                       b: UnsafePointer<T>, bStride: Int, initial: Tile) -> Tile {
         var c0 = initial.r0, c1 = initial.r1, c2 = initial.r2
         var c3 = initial.r3, c4 = initial.r4, c5 = initial.r5
-        let braw = UnsafeRawPointer(b), bBytes = bStride &* 8
+        let braw = UnsafeRawPointer(b), bBytes = bStride &* MemoryLayout<T>.stride
         let o1 = rows[1], o2 = rows[2], o3 = rows[3], o4 = rows[4], o5 = rows[5]
         var pa = a
         for p in 0..<k {
-            let bv = braw.loadUnaligned(fromByteOffset: p &* bBytes, as: SIMD8<Double>.self)
-            c0 = c0.addingProduct(SIMD8(repeating: pa[0]), bv)
-            c1 = c1.addingProduct(SIMD8(repeating: pa[o1]), bv)
-            c2 = c2.addingProduct(SIMD8(repeating: pa[o2]), bv)
-            c3 = c3.addingProduct(SIMD8(repeating: pa[o3]), bv)
-            c4 = c4.addingProduct(SIMD8(repeating: pa[o4]), bv)
-            c5 = c5.addingProduct(SIMD8(repeating: pa[o5]), bv)
+            let bv = braw.loadUnaligned(fromByteOffset: p &* bBytes, as: T.Panel.self)
+            c0 = c0.addingProduct(T.Panel(repeating: pa[0]), bv)
+            c1 = c1.addingProduct(T.Panel(repeating: pa[o1]), bv)
+            c2 = c2.addingProduct(T.Panel(repeating: pa[o2]), bv)
+            c3 = c3.addingProduct(T.Panel(repeating: pa[o3]), bv)
+            c4 = c4.addingProduct(T.Panel(repeating: pa[o4]), bv)
+            c5 = c5.addingProduct(T.Panel(repeating: pa[o5]), bv)
             pa += cs
         }
         var t = Tile()
@@ -238,7 +239,7 @@ public enum GEMM {
     }
 
     @inline(__always)
-    static func store(_ t: inout Tile, rows: Int, cols: Int, c: UnsafeMutablePointer<Double>, ldc: Int,
+    static func store(_ t: inout Tile, rows: Int, cols: Int, c: UnsafeMutablePointer<T>, ldc: Int,
                       offset: Int, epilogue: Epilogue) {
         switch epilogue {
         case .none: break
@@ -260,7 +261,7 @@ public enum GEMM {
         let c = c + offset
         if cols == nr {
             for r in 0..<rows {
-                UnsafeMutableRawPointer(c + r * ldc).storeBytes(of: t[r], as: SIMD8<Double>.self)
+                UnsafeMutableRawPointer(c + r * ldc).storeBytes(of: t[r], as: T.Panel.self)
             }
         } else {
             for r in 0..<rows {
@@ -271,16 +272,16 @@ public enum GEMM {
     }
 
     @inline(__always)
-    static func load(_ p: UnsafePointer<Double>, _ cols: Int) -> SIMD8<Double> {
-        if cols == nr { return UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Double>.self) }
-        var v = SIMD8<Double>()
+    static func load(_ p: UnsafePointer<T>, _ cols: Int) -> T.Panel {
+        if cols == nr { return UnsafeRawPointer(p).loadUnaligned(as: T.Panel.self) }
+        var v = T.Panel()
         for j in 0..<cols { v[j] = p[j] }
         return v
     }
 
     /// B → panels of NR columns, each stored p-major: bp[(panel·k + p)·NR + j]
     /// (`scratchSize(m:n:k:)` doubles).
-    static func packB(n: Int, k: Int, b: Operand, into bp: UnsafeMutablePointer<Double>) {
+    static func packB(n: Int, k: Int, b: Operand, into bp: UnsafeMutablePointer<T>) {
         let nPanels = (n + nr - 1) / nr
         let rs = b.rowStride, cs = b.colStride
         for jb in 0..<nPanels {
@@ -288,8 +289,8 @@ public enum GEMM {
             let dst = bp + jb * nr * k
             if cols == nr && cs == 1 {
                 for p in 0..<k {
-                    let v = UnsafeRawPointer(b.base + p * rs + j0).loadUnaligned(as: SIMD8<Double>.self)
-                    UnsafeMutableRawPointer(dst + p * nr).storeBytes(of: v, as: SIMD8<Double>.self)
+                    let v = UnsafeRawPointer(b.base + p * rs + j0).loadUnaligned(as: T.Panel.self)
+                    UnsafeMutableRawPointer(dst + p * nr).storeBytes(of: v, as: T.Panel.self)
                 }
             } else {
                 for p in 0..<k {
@@ -301,3 +302,6 @@ public enum GEMM {
         }
     }
 }
+
+/// The double-precision products (the default precision).
+public typealias GEMM = GEMMOf<Double>

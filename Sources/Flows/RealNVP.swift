@@ -51,7 +51,7 @@ public struct RealNVP: Sendable {
 
     /// x = T(z): reads `ws.states[0]`, fills every `ws.states[l]` and the
     /// per-row log|det ∂x/∂z| in `ws.logDet`.
-    public func forward(rows n: Int, params: UnsafePointer<Double>, workspace ws: FlowWorkspace) {
+    public func forward<T: FlowScalar>(rows n: Int, params: UnsafePointer<T>, workspace ws: FlowWorkspaceOf<T>) {
         precondition(n <= ws.capacity)
         ws.logDet.pointer.update(repeating: 0, count: n)
         for (l, layer) in layers.enumerated() {
@@ -62,8 +62,8 @@ public struct RealNVP: Sendable {
 
     /// Reverse mode through the last `forward`: `ws.gradX` holds ∂L/∂x on entry;
     /// ∂L/∂θ is written to `grad`. `logDetWeight` = ∂L/∂logDet (every row).
-    public func backward(rows n: Int, params: UnsafePointer<Double>, grad: UnsafeMutablePointer<Double>,
-                         logDetWeight: Double, workspace ws: FlowWorkspace) {
+    public func backward<T: FlowScalar>(rows n: Int, params: UnsafePointer<T>, grad: UnsafeMutablePointer<T>,
+                         logDetWeight: T, workspace ws: FlowWorkspaceOf<T>) {
         for l in stride(from: layers.count - 1, through: 0, by: -1) {
             layers[l].backward(rows: n, z: ws.states[l].pointer, g: ws.gradX.pointer, logDetWeight: logDetWeight,
                                params: params, grad: grad, inputGradient: l > 0,
@@ -73,9 +73,9 @@ public struct RealNVP: Sendable {
 
     /// log N(z; 0, I) of one row.
     @inline(__always)
-    public func baseLogDensity(_ z: UnsafePointer<Double>) -> Double {
+    public func baseLogDensity<T: FlowScalar>(_ z: UnsafePointer<T>) -> Double {
         var q = 0.0
-        for i in 0..<dim { q += z[i] * z[i] }
+        for i in 0..<dim { q += Double(z[i]) * Double(z[i]) }
         return -0.5 * q - 0.5 * Double(dim) * RealNVP.log2pi
     }
 
@@ -83,9 +83,9 @@ public struct RealNVP: Sendable {
 
     /// z = T⁻¹(x) for `count` points (row-major count × d) and the per-point
     /// log|det ∂z/∂x|, `ws.capacity` rows at a time.
-    public func inverse(points: UnsafePointer<Double>, count: Int, params: UnsafePointer<Double>,
-                        workspace ws: FlowWorkspace, base z: UnsafeMutablePointer<Double>,
-                        logDet: UnsafeMutablePointer<Double>) {
+    public func inverse<T: FlowScalar>(points: UnsafePointer<T>, count: Int, params: UnsafePointer<T>,
+                        workspace ws: FlowWorkspaceOf<T>, base z: UnsafeMutablePointer<T>,
+                        logDet: UnsafeMutablePointer<T>) {
         let d = dim, buf = ws.states[0].pointer, ld = ws.logDet.pointer
         var start = 0
         while start < count {
@@ -103,21 +103,21 @@ public struct RealNVP: Sendable {
     }
 
     /// log q(x) = log N(T⁻¹(x)) + log|det ∂T⁻¹/∂x| for `count` points.
-    public func logDensity(points: UnsafePointer<Double>, count: Int, params: UnsafePointer<Double>,
-                           workspace ws: FlowWorkspace, into out: UnsafeMutablePointer<Double>) {
+    public func logDensity<T: FlowScalar>(points: UnsafePointer<T>, count: Int, params: UnsafePointer<T>,
+                           workspace ws: FlowWorkspaceOf<T>, into out: UnsafeMutablePointer<Double>) {
         let d = dim, buf = ws.states[0].pointer, ld = ws.logDet.pointer
         var start = 0
         while start < count {
             let n = min(ws.capacity, count - start)
             inverse(points: points + start * d, count: n, params: params, workspace: ws, base: buf, logDet: ld)
-            for b in 0..<n { out[start + b] = baseLogDensity(buf + b * d) + ld[b] }
+            for b in 0..<n { out[start + b] = baseLogDensity(buf + b * d) + Double(ld[b]) }
             start += n
         }
     }
 
     /// x = T(z) for `count` base points, `ws.capacity` rows at a time.
-    public func transform(base z: UnsafePointer<Double>, count: Int, params: UnsafePointer<Double>,
-                          workspace ws: FlowWorkspace, into x: UnsafeMutablePointer<Double>) {
+    public func transform<T: FlowScalar>(base z: UnsafePointer<T>, count: Int, params: UnsafePointer<T>,
+                          workspace ws: FlowWorkspaceOf<T>, into x: UnsafeMutablePointer<T>) {
         let d = dim
         var start = 0
         while start < count {
@@ -132,25 +132,27 @@ public struct RealNVP: Sendable {
 
 /// Every buffer a flow needs for batches of up to `capacity` rows, allocated
 /// once.
-public final class FlowWorkspace {
+public final class FlowWorkspaceOf<T: FlowScalar> {
     public let capacity: Int
     /// states[l] = input of layer l (rows × d); states[L] = x.
-    public let states: [Buffer]
-    public let logDet: Buffer
+    public let states: [ScalarBuffer<T>]
+    public let logDet: ScalarBuffer<T>
     /// ∂L/∂x on entry to `backward`.
-    public let gradX: Buffer
-    let caches: [CouplingCache]
-    let back: BackwardBuffers
+    public let gradX: ScalarBuffer<T>
+    let caches: [CouplingCacheOf<T>]
+    let back: BackwardBuffersOf<T>
 
     public init(_ flow: RealNVP, capacity r: Int) {
         precondition(r >= 1)
         capacity = r
-        states = (0...flow.layers.count).map { _ in Buffer(r * flow.dim) }
-        logDet = Buffer(r)
-        gradX = Buffer(r * flow.dim)
-        caches = flow.layers.map { CouplingCache($0, capacity: r) }
+        states = (0...flow.layers.count).map { _ in ScalarBuffer(r * flow.dim) }
+        logDet = ScalarBuffer(r)
+        gradX = ScalarBuffer(r * flow.dim)
+        caches = flow.layers.map { CouplingCacheOf($0, capacity: r) }
         let outputWidth = flow.layers.map { $0.widths.last! }.max()!
-        let scratch = flow.layers.map(\.scratchSize).max()!
-        back = BackwardBuffers(capacity: r, outputWidth: outputWidth, scratch: scratch)
+        let scratch = flow.layers.map { $0.scratchSize(T.self) }.max()!
+        back = BackwardBuffersOf(capacity: r, outputWidth: outputWidth, scratch: scratch)
     }
 }
+
+public typealias FlowWorkspace = FlowWorkspaceOf<Double>

@@ -21,15 +21,19 @@ public struct TrainingConfig: Sendable, Equatable {
     public var temperSteps: Int
     public var temperMode: TemperMode
     public var temperShape: AnnealingShape
+    /// What the flow's passes compute in (`ReverseKLTrainer`).
+    public var precision: FlowPrecision
 
     public init(batch: Int = 256, adam: Adam.Config = .init(), beta0: Double = 1, temperSteps: Int = 0,
-                temperMode: TemperMode = .power, temperShape: AnnealingShape = .linear) {
+                temperMode: TemperMode = .power, temperShape: AnnealingShape = .linear,
+                precision: FlowPrecision = .double) {
         self.batch = batch
         self.adam = adam
         self.beta0 = beta0
         self.temperSteps = temperSteps
         self.temperMode = temperMode
         self.temperShape = temperShape
+        self.precision = precision
     }
 
     /// The schedule (nil without tempering).
@@ -74,15 +78,23 @@ public struct FlowMetrics: Sendable, Equatable {
 /// Adam. Streams (per seed): "flows.init" for the parameters, "flows.batch"
 /// for the batches (the masks are the flow's). Every buffer is allocated here:
 /// `trainStep` allocates nothing.
+///
+/// Precision (`TrainingConfig.precision`): the flow's passes run in Double or
+/// Float; the parameters, Adam's state, the base draws, the target's density
+/// and every sum over rows (loss, metrics) stay double. In single precision
+/// the parameters are rounded to a Float copy before each pass and the
+/// gradient widened back after it.
 public final class ReverseKLTrainer {
     public let flow: RealNVP
     public let target: GaussianMixtureTarget
     public let config: TrainingConfig
     public let params: Buffer
+    /// ∂loss/∂θ from the last `lossAndGradient`.
     public let grad: Buffer
-    public let workspace: FlowWorkspace
+    /// The base points (batch × d) that `lossAndGradient` reads; `trainStep` draws them.
+    public let base: Buffer
     let adam: Adam
-    let values: Buffer
+    let passes: FlowPasses
     var batchRNG: Xoshiro256
     public private(set) var step = 0
 
@@ -93,35 +105,25 @@ public final class ReverseKLTrainer {
         self.config = config
         params = flow.initialParameters(seed: seed)
         grad = Buffer(flow.paramCount)
-        workspace = FlowWorkspace(flow, capacity: config.batch)
+        base = Buffer(config.batch * flow.dim)
         adam = Adam(count: flow.paramCount, config: config.adam)
-        values = Buffer(config.batch)
+        switch config.precision {
+        case .double: passes = .double(PrecisionPasses(flow: flow, capacity: config.batch, params: params, grad: grad))
+        case .single: passes = .single(PrecisionPasses(flow: flow, capacity: config.batch, params: params, grad: grad))
+        }
         batchRNG = Xoshiro256(seed: seed, stream: "flows.batch")
     }
 
-    /// The loss on the base points in `workspace.states[0]` (first `rows`), and
-    /// its gradient into `grad`: E[log q - β log p] (power), or
-    /// E[log q - log p_β] with p_β the target of variance σp²/β (variance).
-    /// At β = 1 both are the untempered loss, bit for bit.
+    /// The loss on the base points in `base` (first `rows`), and its gradient
+    /// into `grad`: E[log q - β log p] (power), or E[log q - log p_β] with p_β
+    /// the target of variance σp²/β (variance). At β = 1 both are the
+    /// untempered loss, bit for bit.
     public func lossAndGradient(rows n: Int, beta: Double = 1, mode: TemperMode = .power) -> Estimate {
-        let ws = workspace, d = flow.dim
-        flow.forward(rows: n, params: params.pointer, workspace: ws)
-        let z = ws.states[0].pointer, x = ws.states[flow.layers.count].pointer
-        let gx = ws.gradX.pointer, f = values.pointer
         // c: the factor on log p; tg: the (possibly variance-tempered) target.
         let varianceTempered = mode == .variance && beta != 1
         let tg = varianceTempered ? target.withVariance(target.sigma2 / beta) : target
         let c = mode == .power ? beta : 1
-        let scale = -c / Double(n)
-        for b in 0..<n {
-            // ∂L/∂x_b = -(c/n) ∇log p(x_b)
-            let (logp, _) = tg.evaluate(x + b * d, grad: gx + b * d, gradScale: scale)
-            f[b] = flow.baseLogDensity(z + b * d) - ws.logDet[b] - c * logp
-        }
-        let loss = Estimate(f, count: n)
-        flow.backward(rows: n, params: params.pointer, grad: grad.pointer, logDetWeight: -1 / Double(n),
-                      workspace: ws)
-        return loss
+        return passes.lossAndGradient(rows: n, base: base.pointer, target: tg, logpFactor: c)
     }
 
     /// One Adam step on a fresh batch. Returns the batch's loss (before the
@@ -129,7 +131,7 @@ public final class ReverseKLTrainer {
     @discardableResult
     public func trainStep() -> Estimate {
         let n = config.batch
-        batchRNG.fillNormal(UnsafeMutableBufferPointer(start: workspace.states[0].pointer, count: n * flow.dim))
+        batchRNG.fillNormal(UnsafeMutableBufferPointer(start: base.pointer, count: n * flow.dim))
         let loss = lossAndGradient(rows: n, beta: config.beta(atStep: step), mode: config.temperMode)
         if loss.mean.isFinite { adam.update(params.pointer, gradient: grad.pointer) }
         step += 1
@@ -140,43 +142,11 @@ public final class ReverseKLTrainer {
     /// x = T(z) are copied to `samples` when given.
     public func evaluate(base z: UnsafePointer<Double>, count: Int,
                          samples: UnsafeMutablePointer<Double>? = nil) -> FlowMetrics {
-        let ws = workspace, d = flow.dim, cap = ws.capacity
-        let f = Buffer(count)
-        var wPlus = 0.0, wMinus = 0.0
-        var mPlus = [Double](repeating: 0, count: d), mMinus = [Double](repeating: 0, count: d)
-        var start = 0
-        while start < count {
-            let n = min(cap, count - start)
-            ws.states[0].pointer.update(from: z + start * d, count: n * d)
-            flow.forward(rows: n, params: params.pointer, workspace: ws)
-            let x = ws.states[flow.layers.count].pointer
-            samples?.advanced(by: start * d).update(from: x, count: n * d)
-            for b in 0..<n {
-                let xb = x + b * d
-                let (logp, r) = target.evaluate(xb)
-                f[start + b] = flow.baseLogDensity(z + (start + b) * d) - ws.logDet[b] - logp
-                wPlus += r
-                wMinus += 1 - r
-                for i in 0..<d {
-                    mPlus[i] += r * xb[i]
-                    mMinus[i] += (1 - r) * xb[i]
-                }
-            }
-            start += n
-        }
-        var uu = 0.0, ap = 0.0, am = 0.0
-        for i in 0..<d {
-            let u = (target.muPlus[i] - target.muMinus[i]) / 2
-            uu += u * u
-            ap += mPlus[i] * u
-            am += mMinus[i] * u
-        }
-        return FlowMetrics(kl: Estimate(f.pointer, count: count), massPlus: wPlus / Double(count),
-                           alphaPlus: ap / wPlus / uu, alphaMinus: am / wMinus / uu)
+        passes.evaluate(base: z, count: count, samples: samples, target: target)
     }
 
     /// log q(x) at `count` points (row-major count × d).
     public func logDensity(points: UnsafePointer<Double>, count: Int, into out: UnsafeMutablePointer<Double>) {
-        flow.logDensity(points: points, count: count, params: params.pointer, workspace: workspace, into: out)
+        passes.logDensity(points: points, count: count, into: out)
     }
 }

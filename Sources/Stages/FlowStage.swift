@@ -24,6 +24,11 @@ import Synchronization
 ///   log_every [10], eval_samples [4096]   metrics on a fixed evaluation batch
 ///   snapshots [[]], snapshot_samples [0]  steps at which to keep samples ...
 ///   grid {lo, hi, n}      ... and, for d = 2, log q on an n×n grid
+///   precision [double | single]   what the flow's passes compute in: single runs the
+///                         products and activations in Float (about 1.5× faster), with the
+///                         parameters, Adam, the target's density and every sum over rows still
+///                         double; use it only where a study has shown that the results the
+///                         figure states do not depend on it (README, "Single precision")
 ///   max_memory_gb [2]     refused at validation if the batches, grids or tables would need more
 ///
 ///     fig6-flows-d16-far:
@@ -159,6 +164,8 @@ public struct FlowStageConfig: Sendable {
             (beta0, temper, temperMode, temperShape) = (schedule.beta0, Int(schedule.tau), TemperMode(rawValue: mode)!, schedule.shape)
         }
         let logEvery = try p.check("log_every", p.int("log_every", default: 10), "must be ≥ 1") { $0 >= 1 }
+        let precision = FlowPrecision(rawValue: try p.choice("precision", FlowPrecision.allCases.map(\.rawValue),
+                                                             default: "double"))!
         let evalCount = try p.check("eval_samples", p.int("eval_samples", default: 4096), "must be ≥ 1") { $0 >= 1 }
         let snapshots = try p.ints("snapshots", default: [])
         for s in snapshots where s < 0 || s > steps {
@@ -220,7 +227,7 @@ public struct FlowStageConfig: Sendable {
         experiment = FlowExperiment(
             architecture: arch, target: .symmetric(dim: d, mu: mu, rho: rho, sigma2: sigma2),
             training: TrainingConfig(batch: batch, adam: adam, beta0: beta0, temperSteps: temper,
-                                     temperMode: temperMode, temperShape: temperShape),
+                                     temperMode: temperMode, temperShape: temperShape, precision: precision),
             steps: steps, logEvery: logEvery, evalCount: evalCount, snapshotSteps: snapshots.sorted(),
             sampleCount: sampleCount, grid: grid)
         self.seeds = seeds

@@ -71,7 +71,7 @@ final class GradientTests: XCTestCase {
             let n = 7
             let trainer = ReverseKLTrainer(flow: flow, target: target, config: TrainingConfig(batch: n), seed: 5)
             var rng = Xoshiro256(seed: 3, stream: "fd-batch")
-            for i in 0..<(n * d) { trainer.workspace.states[0][i] = rng.nextNormal() }
+            for i in 0..<(n * d) { trainer.base[i] = rng.nextNormal() }
             let beta = 0.7
             _ = trainer.lossAndGradient(rows: n, beta: beta)
             let analytic = trainer.grad.array
@@ -104,7 +104,7 @@ final class GradientTests: XCTestCase {
             let trainer = ReverseKLTrainer(flow: RealNVP(arch, maskSeed: 11), target: target, config: config, seed: 5)
             var rng = Xoshiro256(seed: 3, stream: "fd-batch-tempered")
             let z = (0..<(n * d)).map { _ in rng.nextNormal() }
-            func setBatch() { for i in 0..<(n * d) { trainer.workspace.states[0][i] = z[i] } }
+            func setBatch() { for i in 0..<(n * d) { trainer.base[i] = z[i] } }
             setBatch()
             let loss = trainer.lossAndGradient(rows: n, beta: beta, mode: mode)
             let analytic = trainer.grad.array

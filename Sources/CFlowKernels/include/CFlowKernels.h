@@ -43,4 +43,19 @@ void cfk_exp_avx512(double *p, ptrdiff_t n);
 /// loop of flow-bench); returns a sum that keeps them alive.
 double cfk_fma_chains_avx512(ptrdiff_t n, double x, double y);
 
+/// cfk_gemm_avx512 in single precision: panels of 16 columns, 16-lane vectors.
+void cfk_sgemm_avx512(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                      const float *a, ptrdiff_t aRowStride, ptrdiff_t aColStride,
+                      const float *b, ptrdiff_t panelStride, ptrdiff_t bRowStride,
+                      const float *bias, float *c, ptrdiff_t ldc,
+                      int epilogue, const float *g, int accumulate);
+
+/// tanh and exp in place on n floats: each the double formula on the widened
+/// value, rounded once to float.
+void cfk_tanhf_avx512(float *p, ptrdiff_t n);
+void cfk_expf_avx512(float *p, ptrdiff_t n);
+
+/// The single-precision peak loop: 24 independent 16-wide fused multiply-adds.
+float cfk_fma_chains_f32_avx512(ptrdiff_t n, float x, float y);
+
 #endif
