@@ -16,12 +16,23 @@
 # building one (e.g. an older build, for before/after); REPRO_FLOW_KERNELS=
 # portable makes flow-bench use its portable (AVX2) kernels; KERNEL_PATHS=
 # "portable avx512" runs flow-bench once per path in each run (a table each).
+# PRECISION=single trains flow-bench in single precision and JAX in float32
+# (jax_enable_x64 off); PRECISION=mixed, flow-bench in single and JAX in
+# float64 (the double-precision bar).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPS=${REPS:-3}
 SECONDS_PER=${RUN_SECONDS:-3}
 CORE=${CORE:-$(($(nproc) - 1))}
 KERNEL_PATHS=${KERNEL_PATHS:-default}
+PRECISION=${PRECISION:-double}
+case "$PRECISION" in
+    double) BENCH_PRECISION=double; JAX_X64=1 ;;
+    single) BENCH_PRECISION=single; JAX_X64=0 ;;
+    mixed) BENCH_PRECISION=single; JAX_X64=1 ;;
+    *) echo "PRECISION must be double, single or mixed" >&2; exit 2 ;;
+esac
+export JAX_X64
 VENV=${VENV:-${TMPDIR:-/tmp}/repro-flow-vs-jax-venv}
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/flow-vs-jax.XXXXXX")
 trap 'rm -rf "$SCRATCH"' EXIT
@@ -35,7 +46,7 @@ if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import jax" 2>/dev/nu
     "$VENV/bin/pip" install --quiet --upgrade pip >&2
     "$VENV/bin/pip" install --quiet jax >&2
 fi
-echo "jax $("$VENV/bin/python" -c 'import jax; print(jax.__version__)'), core $CORE, $REPS runs of $SECONDS_PER s per tool and configuration" >&2
+echo "jax $("$VENV/bin/python" -c 'import jax; print(jax.__version__)'), core $CORE, $REPS runs of $SECONDS_PER s per tool and configuration, precision $PRECISION (flow-bench $BENCH_PRECISION, JAX x64=$JAX_X64)" >&2
 
 if [ -z "${BENCH:-}" ]; then
     swift build -c release --product flow-bench >&2
@@ -53,14 +64,18 @@ cpu C`.
 
 Usage: python realnvp_jax.py SECONDS DIM:HIDDEN:BATCH ...
 """
+import os
 import sys
 import time
 
 import jax
 
-jax.config.update("jax_enable_x64", True)
+X64 = os.environ.get("JAX_X64", "1") == "1"
+jax.config.update("jax_enable_x64", X64)
 import jax.numpy as jnp
 import numpy as np
+
+DTYPE = jnp.float64 if X64 else jnp.float32
 
 
 def conditioning_sets(d, layers, rng):
@@ -119,7 +134,7 @@ def make(d, hidden, batch, layers=8, mu=4.0):
     def step(state, key):
         params, m, v, t = state
         key, sub = jax.random.split(key)
-        z = jax.random.normal(sub, (batch, d), dtype=jnp.float64)
+        z = jax.random.normal(sub, (batch, d), dtype=DTYPE)
         value, g = jax.value_and_grad(loss)(params, z)
         t = t + 1
         m = jax.tree_util.tree_map(lambda m, g: 0.9 * m + 0.1 * g, m, g)
@@ -168,9 +183,9 @@ for rep in $(seq "$REPS"); do
     taskset -c "$CORE" "$VENV/bin/python" "$SCRATCH/realnvp_jax.py" "$SECONDS_PER" $CONFIGS >> "$SCRATCH/jax.txt"
     for path in $KERNEL_PATHS; do
         if [ "$path" = default ]; then
-            taskset -c "$CORE" "$BENCH" --seconds "$SECONDS_PER" >> "$SCRATCH/repro-default.txt"
+            taskset -c "$CORE" "$BENCH" --seconds "$SECONDS_PER" --precision "$BENCH_PRECISION" >> "$SCRATCH/repro-default.txt"
         else
-            REPRO_FLOW_KERNELS=$path taskset -c "$CORE" "$BENCH" --seconds "$SECONDS_PER" >> "$SCRATCH/repro-$path.txt"
+            REPRO_FLOW_KERNELS=$path taskset -c "$CORE" "$BENCH" --seconds "$SECONDS_PER" --precision "$BENCH_PRECISION" >> "$SCRATCH/repro-$path.txt"
         fi
     done
 done

@@ -70,6 +70,8 @@ final class FlowStageTests: XCTestCase {
         XCTAssertEqual(key([("snapshots", .array([.int(0), .int(21)]))]), "snapshots")
         XCTAssertEqual(key([("d", .int(3))]), "grid")
         XCTAssertEqual(key([("activation", .string("sigmoid"))]), "activation")
+        XCTAssertEqual(key([("precision", .string("half"))]), "precision")
+        XCTAssertNil(key([("precision", .string("single"))]))
         XCTAssertEqual(key([("seeds", .array([]))]), "seeds")
         XCTAssertEqual(key([], outs: ["artifacts/f/metrics.csv", "artifacts/f/density.csv"]), "snapshot_samples")
         XCTAssertEqual(key([], outs: ["a.csv"] + outs), "outs")
@@ -80,6 +82,21 @@ final class FlowStageTests: XCTestCase {
         let typo = Params(params([("learning_rate", .double(1))]))
         try? FlowStage().validate(typo, stage: info)
         XCTAssertEqual(typo.unreadKeys, ["learning_rate"])
+    }
+
+    /// precision: single is its own computation (other bytes than double), and
+    /// like double the same bytes for any parallelism.
+    func testSinglePrecisionOutputsDifferFromDoubleAndAreIdenticalForAnyParallelism() throws {
+        let single = params([("precision", .string("single"))])
+        let (dir1, one) = try run(single, parallelism: 1)
+        let (dir2, two) = try run(single, parallelism: 3)
+        let (dir3, double) = try run(params([("precision", .string("double"))]), parallelism: 2)
+        let (dir4, unset) = try run(params(), parallelism: 2)
+        defer { for d in [dir1, dir2, dir3, dir4] { try? FileManager.default.removeItem(at: d) } }
+        XCTAssertEqual(one.count, 3)
+        XCTAssertEqual(one, two)
+        XCTAssertEqual(double, unset, "double is the default")
+        XCTAssertNotEqual(one[outs[0]], double[outs[0]])
     }
 
     func testNonFiniteLossFailsWithTheStepAndWritesNothing() throws {
