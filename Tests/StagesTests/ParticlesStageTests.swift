@@ -1,6 +1,6 @@
 import Engine
 import Foundation
-import Stages
+@testable import Stages
 import XCTest
 
 /// Kind `particles`: every param checked before any work, byte-identical
@@ -48,6 +48,25 @@ final class ParticlesStageTests: XCTestCase, ParamBuilding {
         XCTAssertEqual(header, "d,seed,t,alpha_plus,alpha_minus,w,kl,mass_plus,mass_minus,a_pp,a_pm,a_mp,a_mm,q_pp,q_pm,q_mm,kl_mc,kl_mc_se")
         XCTAssertEqual(lines(one[0]).count, 1 + 2 * 3 * 6)
         XCTAssertEqual(lines(one[1]).count, 1 + 2 * 3)
+    }
+
+    /// 3 runs on 2 threads go one after another, each on both; 6 go two at a
+    /// time; a lone run takes every thread. The bytes do not depend on it:
+    /// 6 runs on 1, 3, 4 and 5 threads (every kind of split) give the same.
+    func testRunsAndThreadsSplitForTheShortestMakespan() throws {
+        func split(_ runs: Int, _ threads: Int) -> [Int] {
+            let s = ParticlesStage.split(runs: runs, threads: threads)
+            return [s.outer, s.inner]
+        }
+        XCTAssertEqual(split(3, 2), [1, 2])
+        XCTAssertEqual(split(6, 2), [2, 1])
+        XCTAssertEqual(split(2, 2), [2, 1])
+        XCTAssertEqual(split(1, 2), [1, 2])
+        XCTAssertEqual(split(1, 1), [1, 1])
+        XCTAssertEqual(split(5, 4), [1, 4])  // 5 rounds at 3.55× beat 2 rounds at 1×
+        XCTAssertEqual(split(0, 2).allSatisfy { $0 >= 1 }, true)
+        let one = try run(Self.base, parallelism: 1)
+        for p in [3, 4, 5] { XCTAssertEqual(try run(Self.base, parallelism: p), one, "parallelism \(p)") }
     }
 
     /// Seed 1 alone (one run: its blocks spread over both threads) gives the
