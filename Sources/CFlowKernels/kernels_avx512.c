@@ -204,12 +204,39 @@ AVX512 void cfk_gemm_avx512(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
 }
 
 // ---------------------------------------------------------------- single precision
-// The float kernels: the same tiles and chains with 16 lanes. tanh and exp of a
-// float are the double formulas above on the value widened to double, rounded
-// once to float (Flows' portable Float path does exactly that).
+// The float kernels: the same tiles and chains with 16 lanes. tanh is FastMath's
+// float formula (FlowScalar.swift), step for step; exp of a float is the double
+// formula above on the value widened to double, rounded once to float.
 
 INLINE AVX512 __mmask16 columnMask16(ptrdiff_t cols) {
     return cols >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << cols) - 1);
+}
+
+// Float tanh: a = |x| (0 when > 9.5, where tanh rounds to 1), 2a = k·ln2 + r,
+// e^r by the [3/3] Padé quotient, one division, sign restored.
+INLINE AVX512 __m512 tanh16(__m512 x) {
+    const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
+    const __m512 a0 = _mm512_abs_ps(x);
+    const __mmask16 big = _mm512_cmp_ps_mask(a0, _mm512_set1_ps(9.5f), _CMP_GT_OQ);
+    const __m512 a = _mm512_mask_blend_ps(big, a0, zero);
+    const __m512 xx = _mm512_add_ps(a, a);
+    const __m512 magic = _mm512_set1_ps(0x1.8p23f);
+    const __m512 t = _mm512_add_ps(_mm512_mul_ps(xx, _mm512_set1_ps(1.44269504f)), magic);
+    const __m512 kk = _mm512_sub_ps(t, magic);
+    __m512 r = _mm512_fnmadd_ps(kk, _mm512_set1_ps(0.693359375f), xx);
+    r = _mm512_fnmadd_ps(kk, _mm512_set1_ps(-2.12194440e-4f), r);
+    const __m512i bits = _mm512_sub_epi32(_mm512_castps_si512(t), _mm512_castps_si512(magic));
+    const __m512 s = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(bits, _mm512_set1_epi32(127)), 23));
+    const __m512 r2 = _mm512_mul_ps(r, r);
+    const __m512 q = _mm512_fmadd_ps(r2, _mm512_set1_ps(0.1f), one);
+    const __m512 sp = _mm512_fmadd_ps(r2, _mm512_set1_ps(1.0f / 120.0f), _mm512_set1_ps(0.5f));
+    const __m512 rs = _mm512_mul_ps(r, sp);
+    const __m512 sm1 = _mm512_sub_ps(s, one), sp1 = _mm512_add_ps(s, one);
+    const __m512 num = _mm512_fmadd_ps(sp1, rs, _mm512_mul_ps(sm1, q));
+    const __m512 den = _mm512_fmadd_ps(sm1, rs, _mm512_mul_ps(sp1, q));
+    const __m512 th = _mm512_mask_blend_ps(big, _mm512_div_ps(num, den), one);
+    const __mmask16 neg = _mm512_cmp_ps_mask(x, zero, _CMP_LT_OQ);
+    return _mm512_mask_xor_ps(th, neg, th, _mm512_set1_ps(-0.0f));
 }
 
 INLINE AVX512 __m512 widened16(__m512 x, __m512d (*f)(__m512d)) {
@@ -220,10 +247,10 @@ INLINE AVX512 __m512 widened16(__m512 x, __m512d (*f)(__m512d)) {
 
 AVX512 void cfk_tanhf_avx512(float *p, ptrdiff_t n) {
     ptrdiff_t i = 0;
-    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(p + i, widened16(_mm512_loadu_ps(p + i), tanh8));
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(p + i, tanh16(_mm512_loadu_ps(p + i)));
     if (i < n) {
         const __mmask16 m = columnMask16(n - i);
-        _mm512_mask_storeu_ps(p + i, m, widened16(_mm512_maskz_loadu_ps(m, p + i), tanh8));
+        _mm512_mask_storeu_ps(p + i, m, tanh16(_mm512_maskz_loadu_ps(m, p + i)));
     }
 }
 

@@ -38,10 +38,10 @@ extension Double: FlowScalar {
     @inline(__always) public static func fastTanh(_ x: Double) -> Double { FastMath.tanh(x) }
 }
 
-/// Single precision: products and activations in Float; tanh and exp are the
-/// double formulas on the widened value, rounded once (a few ulp of double are
-/// far below float's half-ulp, so this is float's correctly rounded value but
-/// in rare ties, and the same on every path).
+/// Single precision: products and activations in Float. tanh (the hidden
+/// layers' activation, a step's most frequent function) is `FastMath.tanhFloat`,
+/// computed in float; exp (of the log-scales, far fewer) is the double formula
+/// on the widened value, rounded once. The same on every path.
 extension Float: FlowScalar {
     public typealias Panel = SIMD16<Float>
 
@@ -56,7 +56,7 @@ extension Float: FlowScalar {
 
     public static func tanhInPlace(_ p: UnsafeMutablePointer<Float>, count n: Int) {
         if KernelPath.active == .avx512 { return cfk_tanhf_avx512(p, n) }
-        for i in 0..<n { p[i] = Float(FastMath.tanh(Double(p[i]))) }
+        for i in 0..<n { p[i] = FastMath.tanhFloat(p[i]) }
     }
 
     public static func expInPlace(_ p: UnsafeMutablePointer<Float>, count n: Int) {
@@ -64,11 +64,42 @@ extension Float: FlowScalar {
         for i in 0..<n { p[i] = Float(FastMath.exp(Double(p[i]))) }
     }
 
-    @inline(__always) public static func fastTanh(_ x: Float) -> Float { Float(FastMath.tanh(Double(x))) }
+    @inline(__always) public static func fastTanh(_ x: Float) -> Float { FastMath.tanhFloat(x) }
 }
 
 /// Which precision a flow trains and evaluates in.
 public enum FlowPrecision: String, Sendable, CaseIterable {
     case double
     case single
+}
+
+extension FastMath {
+    /// tanh in single precision, `tanh` with float's constants: a = |x| (0
+    /// when > 9.5, where tanh rounds to 1), 2a = k·ln2 + r (ln2 in two parts,
+    /// the first with 9 bits so that k·ln2hi is exact), e^r = N(r)/N(-r) with
+    /// N the [3/3] Padé numerator 1 + r/2 + r²/10 + r³/120 (error < 1e-8 on
+    /// |r| ≤ ln2/2, below float's half-ulp). Every product-sum a fused
+    /// multiply-add, like CFlowKernels' copy: the same bits on every path.
+    @inline(__always)
+    public static func tanhFloat(_ x: Float) -> Float {
+        let a0 = abs(x)
+        let big = a0 > 9.5
+        let a: Float = big ? 0 : a0
+        let xx = a + a
+        let magic: Float = 0x1.8p23
+        let t = xx * 1.44269504 + magic
+        let k = t - magic
+        var r = xx.addingProduct(-k, 0.693359375)
+        r = r.addingProduct(-k, -2.12194440e-4)
+        let s = Float(bitPattern: (t.bitPattern &- magic.bitPattern &+ 127) &<< 23)
+        let r2 = r * r
+        let q = Float(1).addingProduct(r2, 0.1)
+        let sp = Float(0.5).addingProduct(r2, Float(1) / 120)
+        let rs = r * sp
+        let sm1 = s - 1, sp1 = s + 1
+        let num = (sm1 * q).addingProduct(sp1, rs)
+        let den = (sp1 * q).addingProduct(sm1, rs)
+        let th: Float = big ? 1 : num / den
+        return x < 0 ? -th : th
+    }
 }

@@ -50,8 +50,8 @@ void cfk_sgemm_avx512(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
                       const float *bias, float *c, ptrdiff_t ldc,
                       int epilogue, const float *g, int accumulate);
 
-/// tanh and exp in place on n floats: each the double formula on the widened
-/// value, rounded once to float.
+/// tanh and exp in place on n floats: tanh by FastMath's float formula, exp
+/// the double formula on the widened value, rounded once to float.
 void cfk_tanhf_avx512(float *p, ptrdiff_t n);
 void cfk_expf_avx512(float *p, ptrdiff_t n);
 
