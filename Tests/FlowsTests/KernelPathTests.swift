@@ -69,58 +69,7 @@ final class KernelPathTests: XCTestCase {
         var rng = Xoshiro256(seed: 12, stream: "kernel-paths-gemm")
         let shapes = [(1, 1, 1), (8, 16, 3), (9, 17, 5), (48, 64, 64), (48, 2, 64), (48, 64, 1), (13, 24, 7),
                       (5, 40, 9), (64, 128, 48), (16, 8, 0)]
-        for (m, n, k) in shapes {
-            let a = (0..<(m * k)).map { _ in rng.nextNormal() }
-            let b = (0..<(k * n)).map { _ in rng.nextNormal() }
-            let bias = (0..<n).map { _ in rng.nextNormal() }
-            let g = (0..<(m * n)).map { _ in rng.nextDouble() * 2 - 1 }
-            for transA in [false, true] {
-                for transB in [false, true] {
-                    let chain = naiveProduct(a, b, m: m, n: n, k: k, transA: transA, transB: transB)
-                    for epi in 0..<5 {
-                        let useBias = epi <= 2
-                        let ref = (0..<(m * n)).map { idx -> Double in
-                            let v = useBias ? chain[idx] + bias[idx % n] : chain[idx]
-                            switch epi {
-                            case 1: return FastMath.tanh(v)
-                            case 2: return v < 0 ? 0 : v
-                            case 3: return v * (1 - g[idx] * g[idx])
-                            case 4: return g[idx] <= 0 ? 0 : v
-                            default: return v
-                            }
-                        }
-                        for path in Self.paths {
-                            let c = run(m: m, n: n, k: k, a: a, b: b, transA: transA, transB: transB,
-                                        bias: useBias ? bias : nil, g: g, epilogue: epi, path: path)
-                            XCTAssertEqual(c.map(\.bitPattern), ref.map(\.bitPattern),
-                                           "\(m)x\(n)x\(k) tA=\(transA) tB=\(transB) epilogue \(epi) on \(path)")
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    func run(m: Int, n: Int, k: Int, a: [Double], b: [Double], transA: Bool, transB: Bool, bias: [Double]?,
-             g: [Double], epilogue: Int, path: KernelPath) -> [Double] {
-        let scratch = Buffer(GEMM.scratchSize(m: m, n: n, k: k))
-        let ab = Buffer(a), bb = Buffer(b), gb = Buffer(g), biasb = Buffer(bias ?? [0])
-        let c = Buffer(m * n)
-        for i in 0..<c.count { c[i] = .nan }
-        let opA: GEMM.Operand = transA ? .transposed(ab.pointer, ld: m) : .rows(ab.pointer, ld: k)
-        let opB: GEMM.Operand = transB ? .transposed(bb.pointer, ld: k) : .rows(bb.pointer, ld: n)
-        let epi: GEMM.Epilogue = switch epilogue {
-        case 1: .tanh
-        case 2: .relu
-        case 3: .tanhGrad(gb.pointer)
-        case 4: .reluGrad(gb.pointer)
-        default: .none
-        }
-        KernelPath.using(path) {
-            GEMM.multiply(m: m, n: n, k: k, a: opA, b: opB, bias: bias == nil ? nil : UnsafePointer(biasb.pointer),
-                          c: c.pointer, ldc: n, epilogue: epi, scratch: scratch.pointer)
-        }
-        return c.array
+        XCTAssertEqual(gemmMismatchesOnEveryPath(Double.self, shapes: shapes, rng: &rng), [])
     }
 
     /// Xᵀ·G accumulated in row blocks (packed and in-place G panels) on every
