@@ -34,16 +34,18 @@ func measurePeak(runs: Int = 15) -> Double {
 }
 
 /// The AVX-512 peak (nil where the CPU has no AVX-512): the best of `runs`
-/// runs of 24 chains of 8-wide fused multiply-adds.
-func measurePeakAVX512(runs: Int = 15) -> Double? {
+/// runs of 24 chains of 8-wide (double) or 16-wide (single) fused
+/// multiply-adds.
+func measurePeakAVX512(runs: Int = 15, single: Bool = false) -> Double? {
     guard KernelPath.runs(.avx512) else { return nil }
     let n = 125_000  // about 1 ms: short enough that most runs go undisturbed
+    let lanes = single ? 16.0 : 8.0
     var best = 0.0, sink = 0.0
     for _ in 0..<runs {
         let t0 = DispatchTime.now().uptimeNanoseconds
-        sink += cfk_fma_chains_avx512(n, 0.999_999, 1e-9)
+        sink += single ? Double(cfk_fma_chains_f32_avx512(n, 0.999_999, 1e-9)) : cfk_fma_chains_avx512(n, 0.999_999, 1e-9)
         let t = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
-        best = max(best, Double(n) * 24 * 8 * 2 / t)
+        best = max(best, Double(n) * 24 * lanes * 2 / t)
     }
     if sink.isNaN { print("") }
     return best
@@ -58,19 +60,4 @@ func peakOfActivePath() -> (peak: Double, line: String) {
     let other = avx512.map { String(format: ", AVX-512 loop %.1f", $0 / 1e9) } ?? ", no AVX-512"
     return (peak, "this core's peak: \(String(format: "%.1f", peak / 1e9)) GFLOP/s (kernels: \(active.rawValue);"
                 + " FMA loops best of 40: 4-wide \(String(format: "%.1f", avx2 / 1e9))\(other))")
-}
-
-/// The AVX-512 single-precision peak (24 chains of 16-wide fused multiply-adds).
-func measurePeakAVX512Single(runs: Int = 40) -> Double? {
-    guard KernelPath.runs(.avx512) else { return nil }
-    let n = 125_000
-    var best = 0.0, sink: Float = 0
-    for _ in 0..<runs {
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        sink += cfk_fma_chains_f32_avx512(n, 0.999_999, 1e-9)
-        let t = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
-        best = max(best, Double(n) * 24 * 16 * 2 / t)
-    }
-    if sink.isNaN { print("") }
-    return best
 }

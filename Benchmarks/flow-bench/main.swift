@@ -157,7 +157,7 @@ if options.kernels {
 }
 
 var (peak, peakLine) = peakOfActivePath()
-if options.precision == .single, KernelPath.active == .avx512, let p = measurePeakAVX512Single() {
+if options.precision == .single, KernelPath.active == .avx512, let p = measurePeakAVX512(runs: 40, single: true) {
     peak = p
     peakLine += String(format: "; single-precision AVX-512 loop %.1f GFLOP/s, the peak used below", p / 1e9)
 }
