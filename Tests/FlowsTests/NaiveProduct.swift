@@ -75,3 +75,43 @@ func gemmMismatchesOnEveryPath<T: FlowScalar>(_: T.Type, shapes: [(Int, Int, Int
     }
     return failures
 }
+
+/// Xᵀ·G accumulated in row blocks of 1, 48 and all rows (packed and in-place
+/// G panels) on every kernel path of precision T, against the naive chain over
+/// all rows. Returns one message per mismatch.
+func transposedProductMismatchesOnEveryPath<T: FlowScalar>(_: T.Type, shapes: [(Int, Int, Int)],
+                                                            rng: inout Xoshiro256) -> [String] {
+    var failures: [String] = []
+    for (m, n, rows) in shapes {
+        let x = (0..<(rows * m)).map { _ in T(rng.nextNormal()) }
+        let g = (0..<(rows * n)).map { _ in T(rng.nextNormal()) }
+        var ref = [T](repeating: 0, count: m * n)
+        for i in 0..<m {
+            for j in 0..<n {
+                var acc: T = 0
+                for b in 0..<rows { acc = acc.addingProduct(x[b * m + i], g[b * n + j]) }
+                ref[i * n + j] = acc
+            }
+        }
+        for path in KernelPath.allCases where KernelPath.runs(path) {
+            for block in [1, 48, rows] {
+                let xb = ScalarBuffer(x), gb = ScalarBuffer(g), c = ScalarBuffer<T>(m * n)
+                let scratch = ScalarBuffer<T>(GEMMOf<T>.transposedProductScratch(m: m, n: n, rows: block))
+                KernelPath.using(path) {
+                    var r0 = 0
+                    while r0 < rows {
+                        let r = min(block, rows - r0)
+                        GEMMOf<T>.accumulateTransposedProduct(
+                            m: m, n: n, rows: r, x: xb.pointer + r0 * m, ldx: m, g: gb.pointer + r0 * n, ldg: n,
+                            c: c.pointer, ldc: n, scratch: scratch.pointer)
+                        r0 += r
+                    }
+                }
+                if !zip(c.array, ref).allSatisfy({ ($0 == $1 && $0.sign == $1.sign) || ($0.isNaN && $1.isNaN) }) {
+                    failures.append("\(T.self) \(m)x\(n), \(rows) rows in blocks of \(block) on \(path)")
+                }
+            }
+        }
+    }
+    return failures
+}
