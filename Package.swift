@@ -103,7 +103,7 @@ let package = Package(
         .testTarget(name: "GSLTests", dependencies: ["GSL"]),
         .testTarget(name: "AnnealingTests", dependencies: ["Annealing"]),
         .testTarget(name: "TheoryTests", dependencies: ["Theory", "GSL"]),
-        .testTarget(name: "ParticlesTests", dependencies: ["Particles", "Theory", "Parallel"]),
+        .testTarget(name: "ParticlesTests", dependencies: ["Particles", "Theory", "Parallel", "Random"]),
         .testTarget(name: "FlowsTests", dependencies: ["Flows"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"], exclude: ["Golden"]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "Engine", "Plot", "BuildInfo", "Random"]),

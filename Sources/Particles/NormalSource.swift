@@ -14,14 +14,18 @@ import Random
 /// `Ziggurat.tables`): layer index from the low 7 bits, signed uniform from
 /// the top 53; the rare rejections (≈1.2%) and the tail draw further words
 /// from the same sequence, so the output is a pure function of (seed, stream).
+/// A rejection step is decided by bounds of the density where they settle it
+/// (`LayerSqueeze`), by `exp` otherwise: the same decisions, so the same
+/// variates, as the plain form with two `exp`s per step.
 public final class NormalSource {
     public static let wordCount = 256
     private var l0: SIMD4<UInt64>, l1: SIMD4<UInt64>, l2: SIMD4<UInt64>, l3: SIMD4<UInt64>
     private let words: UnsafeMutablePointer<UInt64>
     private var position: Int
-    /// x[0...128] then ratio[0...127] of the ziggurat.
+    /// x[0...128], then ratio[0...127], then f[0...128] = exp(-x²/2) of the ziggurat.
     private let table: UnsafeMutablePointer<Double>
     private let ratioOffset: Int
+    private let densityOffset: Int
 
     public init(seed: UInt64, stream: String) {
         var s = [[UInt64]](repeating: [0, 0, 0, 0], count: 4)
@@ -34,9 +38,11 @@ public final class NormalSource {
         words = .allocate(capacity: Self.wordCount)
         position = Self.wordCount
         let (x, ratio) = Ziggurat.tables
-        table = .allocate(capacity: x.count + ratio.count)
-        table.initialize(from: x + ratio, count: x.count + ratio.count)
+        let f = x.map { exp(-0.5 * $0 * $0) }
+        table = .allocate(capacity: x.count + ratio.count + f.count)
+        table.initialize(from: x + ratio + f, count: x.count + ratio.count + f.count)
         ratioOffset = x.count
+        densityOffset = x.count + ratio.count
     }
 
     deinit {
@@ -122,10 +128,10 @@ public final class NormalSource {
             return u < 0 ? x - r : r - x
         }
         let x = u * xs[i]
-        let f0 = exp(-0.5 * (xs[i] * xs[i] - x * x))
-        let f1 = exp(-0.5 * (xs[i + 1] * xs[i + 1] - x * x))
         let uniform = Double(nextWord() >> 11) * 0x1p-53
-        return f1 + uniform * (f0 - f1) < 1.0 ? x : nil
+        let fs = UnsafePointer(table + densityOffset)
+        return LayerSqueeze.accepts(x: x, outer: xs[i], inner: xs[i + 1], fOuter: fs[i], fInner: fs[i + 1],
+                                    uniform: uniform) ? x : nil
     }
 
     @inline(__always)
