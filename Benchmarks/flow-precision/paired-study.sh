@@ -15,7 +15,12 @@
 #   - a cell that fails stays double.
 # Seeds 1-48 (fig6) and 1-24 (fig7) of the double runs are the committed
 # outputs (a seed's run does not depend on the other seeds), so only the new
-# seeds train in double. About 12 minutes on 2 cores. Not CI.
+# seeds train in double. About 15 minutes on 2 cores. Not CI.
+#
+# It ran (2026-12-02) on the pipeline of commit ef4ea2f, where both settings
+# were double; every cell passed and both moved to single (fig6 d = 2 joined
+# `fig6-flows`), so to rerun it, run it in a checkout of that commit. The
+# result is in the README, "Single precision".
 #
 #     Benchmarks/flow-precision/paired-study.sh      # prints the table; exit 1 if a cell fails
 set -euo pipefail
@@ -56,7 +61,7 @@ text = open(path).read()
 start = text.index(f"\n  {stage}:\n")
 end = text.find("\n\n", start + 1)
 block = text[start:end]
-assert "precision:" not in block, f"{stage} already names a precision"
+assert "\n      precision:" not in block, f"{stage} already names a precision"
 new = block.replace("\n      lr: ", "\n      precision: single\n      lr: ", 1)
 assert new != block
 open(path, "w").write(text[:start] + new + text[end:])
