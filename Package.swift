@@ -85,8 +85,13 @@ let package = Package(
 
         // Stage kinds: the only module that knows both the engine and the science.
         .target(name: "Stages", dependencies: ["Engine", "GSL", "Theory", "Particles", "Flows", "Plot", "BuildInfo", "Parallel"]),
+        // Changing the paper: `repro diff` and experiments. Generic (claims.json,
+        // metrics.json, CSV and SVG outputs); knows nothing of the science.
+        // zlib (Debian zlib1g-dev): the diff page's PNGs (decode rsvg-convert's, encode the difference).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Changes", dependencies: ["Engine", "CZlib", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "repro", dependencies: [
-            "Stages", "Engine",
+            "Stages", "Engine", "Changes",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -108,5 +113,6 @@ let package = Package(
         .testTarget(name: "PlotTests", dependencies: ["Plot"], exclude: ["Golden"]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "Engine", "Plot", "BuildInfo", "Random"]),
         .testTarget(name: "CLITests", dependencies: ["repro", "Stages", "Engine", "BuildInfo"]),
+        .testTarget(name: "ChangesTests", dependencies: ["Changes", "Engine"]),
     ]
 )

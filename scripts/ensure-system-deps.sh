@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages repro needs, if missing. Usage:
 #   scripts/ensure-system-deps.sh          # build/run: GSL (libgsl-dev), pkg-config, bubblewrap (the shell stages' sandbox),
-#                                          #   rsvg-convert + DejaVu fonts (figure PDFs), pdflatex (the report)
+#                                          #   rsvg-convert + DejaVu fonts (figure PDFs), pdflatex (the report), zlib (diff --html)
 #   scripts/ensure-system-deps.sh --test   # plus the tools the tests use: xmllint, pdffonts/pdftotext
 set -euo pipefail
 
 need=()
 pkg-config --version >/dev/null 2>&1 || need+=(pkg-config)
 { command -v pkg-config >/dev/null && pkg-config --exists gsl; } || need+=(libgsl-dev)
+{ command -v pkg-config >/dev/null && pkg-config --exists zlib; } || need+=(zlib1g-dev)  # repro diff --html's PNGs
 command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
 # The figures' PDFs (rsvg-convert, DejaVu Sans) and the reproduction report (pdflatex).
 command -v rsvg-convert >/dev/null 2>&1 || need+=(librsvg2-bin)

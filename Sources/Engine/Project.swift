@@ -22,7 +22,10 @@ public struct Project: Sendable {
     /// pipeline file never drops pipeline.yaml's entries from repro.lock.
     public let lockName: String
     public var lockURL: URL { root.appendingPathComponent(lockName) }
-    public var store: Store { Store(root: reproDir.appendingPathComponent("cache")) }
+    public var store: Store { Store(root: cacheRoot ?? reproDir.appendingPathComponent("cache")) }
+    /// Another project's cache to share (an experiment's workspace uses the
+    /// project's `.repro/cache`); nil: this project's own.
+    public var cacheRoot: URL? = nil
     public var statCacheURL: URL { reproDir.appendingPathComponent("statcache") }
     public var processLockURL: URL { reproDir.appendingPathComponent("lock") }
 

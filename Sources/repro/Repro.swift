@@ -21,10 +21,12 @@ struct Repro: ParsableCommand {
               3   verify: outputs on disk differ from repro.lock
               4   check --rebuild: a stage is not deterministic
               64  usage error (unknown stage, stale binary, bad option)
+              5   diff: differences (no claim flipped)
+              6   diff: a claim flipped
               65  pipeline.yaml is invalid (errors name file:line:column)
               130 interrupted (Ctrl-C); finished stages are kept, the rest untouched
             """,
-        subcommands: [All.self, Run.self, Status.self, Verify.self, Why.self, Dag.self, Check.self, Log.self, GC.self, Push.self, Pull.self, Kinds.self, ExecStage.self])
+        subcommands: [All.self, Run.self, Status.self, Verify.self, Why.self, Diff.self, Exp.self, Dag.self, Check.self, Log.self, GC.self, Push.self, Pull.self, Kinds.self, ExecStage.self])
 
     static func main() {
         // A closed stdout (`repro all | head`) must end output, not the run.
