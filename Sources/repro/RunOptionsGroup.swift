@@ -38,7 +38,7 @@ struct RunFlags: ParsableArguments {
         }
     }
 
-    func execute(_ project: Project, selection: [Int], projectFile: String) throws {
+    func execute(_ project: Project, selection: [Int], projectFile: String, onSummary: (RunSummary) -> Void = { _ in }) throws {
         let reporter = ConsoleReporter(quiet: quiet)
         let cores = ProcessInfo.processInfo.activeProcessorCount
         var options = RunOptions(jobs: jobs ?? cores, keepGoing: keepGoing, force: force, dryRun: dryRun, allowStale: allowStale)
@@ -59,6 +59,7 @@ struct RunFlags: ParsableArguments {
         let summary = try reporting { try runner.run(selection) }
         withExtendedLifetime(interrupts) {}
         reporter.summary(summary)
+        onSummary(summary)
         if firstRunHere, !dryRun, !summary.results.isEmpty, summary.results.allSatisfy({ $0.outcome == .upToDate }) {
             reporter.message(Self.nothingToDo(stages: summary.results.count, lock: project.lockName))
         }
