@@ -216,3 +216,16 @@ extension Experiments {
         return Workspace(name: name, root: root)
     }
 }
+
+/// For a key path that does not all exist in the YAML text: the first key
+/// missing and the existing key of that mapping nearest to it (a typo's "did you mean").
+public func nearestExistingKey(_ text: String, path: [String]) -> (missing: String, nearest: String)? {
+    guard var node = try? Yams.compose(yaml: text) else { return nil }
+    for k in path {
+        guard case .mapping(let m) = node else { return nil }
+        if let v = m.first(where: { $0.key.string == k })?.value { node = v; continue }
+        let keys = m.compactMap { $0.key.string }
+        return closestName(k, in: keys).map { (k, $0) }
+    }
+    return nil
+}

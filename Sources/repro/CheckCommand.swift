@@ -1,4 +1,5 @@
 import ArgumentParser
+import Changes
 import Engine
 import Foundation
 
@@ -15,6 +16,8 @@ struct Check: ParsableCommand {
     @Option(name: .shortAndLong, help: "Threads a stage may use.")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    @OptionGroup var numeric: NumericOptions
+
     @Flag(help: "Rebuild shell stages without the bubblewrap sandbox.")
     var noSandbox = false
 
@@ -30,7 +33,8 @@ struct Check: ParsableCommand {
         let selection = try reporting {
             stages.isEmpty ? Array(project.pipeline.stages.indices) : try project.pipeline.select(stages, upstreamToo: false)
         }
-        let check = RebuildCheck(project: project, jobs: jobs, noSandbox: noSandbox)
+        let compare = numeric.numeric ? Self.numericCompare(project: project, rtol: numeric.rtol, atol: numeric.atol) : nil
+        let check = RebuildCheck(project: project, jobs: jobs, noSandbox: noSandbox, numeric: compare)
         let interrupts = InterruptHandler(onFirst: { check.control.cancel() }, onSecond: { check.control.kill() })
         let findings = try reporting { try check.run(selection, reporter: ConsoleReporter()) }
         withExtendedLifetime(interrupts) {}
@@ -38,7 +42,23 @@ struct Check: ParsableCommand {
         let unchecked = findings.filter { $0.problem != nil }
         print("checked \(findings.count - unchecked.count) stages: \(nondeterministic.count) nondeterministic, \(unchecked.count) not checked")
         for f in unchecked { print("  not checked: \(f.stage): \(f.problem!)") }
+        let within = findings.flatMap(\.withinTolerance)
+        if !within.isEmpty { print("\(within.count) output(s) differ in bytes with every number within rtol \(numeric.rtol), atol \(numeric.atol): \(within.joined(separator: ", "))") }
         if !nondeterministic.isEmpty { throw ExitCode(4) }
         if !unchecked.isEmpty { throw ExitCode(1) }
+    }
+
+    static func numericCompare(project: Project, rtol: Double, atol: Double) -> @Sendable (String, URL, String) -> String? {
+        let store = project.store
+        let root = project.root
+        return { path, rebuilt, sha in
+            guard let now = FileManager.default.contents(atPath: rebuilt.path) else { return "missing" }
+            var recorded: Data? = nil
+            for url in [store.objectURL(sha), root.appendingPathComponent(path)] {
+                if let d = FileManager.default.contents(atPath: url.path), FileHasher.hash(data: d) == sha { recorded = d; break }
+            }
+            if case .within = NumericVerdict.compare(path: path, recorded: recorded, now: now, sha256: sha, rtol: rtol, atol: atol) { return nil }
+            return "beyond tolerance"
+        }
     }
 }

@@ -38,7 +38,8 @@ struct OverrideSet {
                 let spec = try SpecParser.parse(yaml: edited, file: file)
                 _ = try Pipeline.build(spec, root: project.root, registry: ProjectOptions.registry)
             } catch let e as PipelineErrors {
-                throw ChangesError("--set \(o.argument) is refused, as it would be in \(file):\n\(e.description)")
+                let guess = nearestExistingKey(text, path: o.yamlPath).map { " ('\($0.missing)': did you mean '\($0.nearest)'?)" } ?? ""
+                throw ChangesError("--set \(o.argument) is refused\(guess), as it would be in \(file):\n\(e.description)")
             }
         }
         return OverrideSet(baseText: text, editedText: edited, overrides: overrides)
@@ -100,8 +101,7 @@ struct ExpRun: ParsableCommand {
                                       basePipelineSHA256: FileHasher.hash(data: Array(set.baseText.utf8)))
         let recordURL = ws.root.appendingPathComponent(Experiments.recordName)
         try reporting { try AtomicFile.write(Data(record.json.utf8), to: recordURL, durable: false) }
-        print("experiment \(name): \(set.overrides.map(\.argument).joined(separator: " ")) (workspace .repro/exp/\(name))")
-        fflush(stdout)
+        ConsoleOutput.out("experiment \(name): \(set.overrides.map(\.argument).joined(separator: " ")) (workspace .repro/exp/\(name))\n")
         var failure: Error? = nil
         do {
             try flags.execute(wsProject, selection: selection, projectFile: file) { summary in
