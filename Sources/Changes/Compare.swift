@@ -74,50 +74,106 @@ public func parseMetrics(_ data: Data) -> [String: Value]? {
 
 // MARK: - CSV
 
-/// A CSV file: a header line and rows (RFC 4180 quoting).
+/// A CSV file: a header line and rows (RFC 4180 quoting), its cells kept as
+/// byte ranges of one buffer (a diff reads millions of cells: no String each).
 public struct CSVText: Sendable {
     public var header: [String]
-    public var rows: [[String]]
+    /// The file's bytes, quoted fields unescaped in place.
+    let bytes: [UInt8]
+    /// Cell k spans bytes[starts[k]..<ends[k]]; row r's cells are rowFirst[r]..<rowFirst[r+1].
+    let starts: [Int32]
+    let ends: [Int32]
+    let rowFirst: [Int]
+
+    public var rowCount: Int { rowFirst.count - 1 }
+
+    /// Cell `c` of data row `r` (empty range if the row is short).
+    @inline(__always) func cell(_ r: Int, _ c: Int) -> Range<Int> {
+        let k = rowFirst[r] + c
+        return k < rowFirst[r + 1] ? Int(starts[k])..<Int(ends[k]) : 0..<0
+    }
+
+    func string(_ r: Range<Int>) -> String { String(decoding: bytes[r], as: UTF8.self) }
+
+    /// The data rows as strings (for tests and small tables).
+    public var rows: [[String]] {
+        (0..<rowCount).map { r in (rowFirst[r]..<rowFirst[r + 1]).map { string(Int(starts[$0])..<Int(ends[$0])) } }
+    }
 
     public static func parse(_ data: Data) -> CSVText? {
         guard String(data: data, encoding: .utf8) != nil else { return nil }
-        var rows: [[String]] = []
-        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            let b = raw.bindMemory(to: UInt8.self)
-            let n = b.count
+        var b = [UInt8](data)
+        var starts: [Int32] = [], ends: [Int32] = []
+        var rowFirst: [Int] = [0]
+        let n = b.count
+        guard n < Int(Int32.max) else { return nil }
+        starts.reserveCapacity(n / 8); ends.reserveCapacity(n / 8)
+        b.withUnsafeMutableBufferPointer { p in
             var i = 0
-            var row: [String] = []
             while i < n {
-                // One field.
-                var field: String
-                if b[i] == 0x22 {  // quoted
-                    var bytes: [UInt8] = []
+                if p[i] == 0x22 {  // quoted: unescape in place
+                    var w = i
+                    let s = w
                     i += 1
                     while i < n {
-                        if b[i] == 0x22 {
-                            if i + 1 < n && b[i + 1] == 0x22 { bytes.append(0x22); i += 2; continue }
+                        if p[i] == 0x22 {
+                            if i + 1 < n && p[i + 1] == 0x22 { p[w] = 0x22; w += 1; i += 2; continue }
                             i += 1
                             break
                         }
-                        bytes.append(b[i]); i += 1
+                        p[w] = p[i]; w += 1; i += 1
                     }
-                    while i < n && b[i] != 0x2C && b[i] != 0x0A { i += 1 }  // junk after the closing quote
-                    field = String(decoding: bytes, as: UTF8.self)
+                    while i < n && p[i] != 0x2C && p[i] != 0x0A { i += 1 }
+                    starts.append(Int32(s)); ends.append(Int32(w))
                 } else {
                     let s = i
-                    while i < n && b[i] != 0x2C && b[i] != 0x0A { i += 1 }
+                    while i < n && p[i] != 0x2C && p[i] != 0x0A { i += 1 }
                     var e = i
-                    if e > s && b[e - 1] == 0x0D { e -= 1 }
-                    field = String(decoding: UnsafeBufferPointer(rebasing: b[s..<e]), as: UTF8.self)
+                    if e > s && p[e - 1] == 0x0D { e -= 1 }
+                    starts.append(Int32(s)); ends.append(Int32(e))
                 }
-                row.append(field)
-                if i >= n || b[i] == 0x0A { rows.append(row); row = []; row.reserveCapacity(rows[0].count) }
+                if i >= n || p[i] == 0x0A { rowFirst.append(starts.count) }
                 i += 1
-                if i == n && n > 0 && b[n - 1] == 0x2C { rows.append(row + [""]); row = [] }
+                if i == n && p[n - 1] == 0x2C { starts.append(Int32(n)); ends.append(Int32(n)); rowFirst.append(starts.count) }
             }
         }
-        guard let header = rows.first else { return nil }
-        return CSVText(header: header, rows: Array(rows.dropFirst()))
+        guard rowFirst.count >= 2 else { return nil }
+        let header = (0..<rowFirst[1]).map { String(decoding: b[Int(starts[$0])..<Int(ends[$0])], as: UTF8.self) }
+        return CSVText(header: header, bytes: b, starts: Array(starts[rowFirst[1]...]).map { $0 }, ends: Array(ends[rowFirst[1]...]),
+                       rowFirst: rowFirst.dropFirst().map { $0 - rowFirst[1] })
+    }
+}
+
+/// Byte-level helpers for CSV cells.
+enum Cells {
+    @inline(__always) static func equal(_ a: [UInt8], _ ra: Range<Int>, _ b: [UInt8], _ rb: Range<Int>) -> Bool {
+        guard ra.count == rb.count else { return false }
+        if ra.isEmpty { return true }
+        return a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in
+            memcmp(pa.baseAddress! + ra.lowerBound, pb.baseAddress! + rb.lowerBound, ra.count) == 0
+        } }
+    }
+
+    /// Looks like a number (digits, sign, point, exponent; nan, inf): a cheap test before parsing.
+    static func looksNumeric(_ b: [UInt8], _ r: Range<Int>) -> Bool {
+        var digit = false
+        for i in r {
+            let c = b[i]
+            if c >= 0x30 && c <= 0x39 { digit = true; continue }
+            if c == 0x2B || c == 0x2D || c == 0x2E || c == 0x65 || c == 0x45 { continue }
+            return number(b, r) != nil
+        }
+        return digit
+    }
+
+    static func integral(_ b: [UInt8], _ r: Range<Int>) -> Bool {
+        !r.isEmpty && r.allSatisfy { (b[$0] >= 0x30 && b[$0] <= 0x39) || b[$0] == 0x2D }
+    }
+
+    /// The cell's number, as Swift's Double(String) reads it.
+    static func number(_ b: [UInt8], _ r: Range<Int>) -> Double? {
+        guard !r.isEmpty, r.count < 64 else { return r.isEmpty ? nil : Double(String(decoding: b[r], as: UTF8.self)) }
+        return Double(String(decoding: b[r], as: UTF8.self))
     }
 }
 
@@ -129,7 +185,7 @@ public struct TableComparison: Sendable {
         public var maxRel: Double
         /// Cells of matched rows whose numbers differ.
         public var cellsDiffering: Int
-        /// Cells where one side is NaN and the other is not: not a small difference.
+        /// Cells where one side is NaN, infinite or not a number and the other is not the same: not a small difference.
         public var nanMismatches: Int
         /// Of the differing cells, those outside the tolerance (verify --numeric), if one was given.
         public var outsideTolerance: Int
@@ -142,7 +198,7 @@ public struct TableComparison: Sendable {
     public var rowsMatched: Int
     /// Numeric columns of both sides, in the new header's order (those that differ and those that do not).
     public var columns: [Column]
-    /// Cells of key (non-numeric) columns that differ in matched rows: none by construction; kept for the schema.
+    /// The numeric columns with a differing cell.
     public var changedColumns: [Column] { columns.filter { $0.cellsDiffering > 0 } }
 
     /// Rows and columns the same, every number within the tolerance (no NaN against a number).
@@ -153,56 +209,65 @@ public struct TableComparison: Sendable {
 
     /// Compares two tables. A column is numeric when every non-empty cell of
     /// both sides is a number; the other columns are the key, and so are
-    /// integer columns that are the same on both sides (or when the row counts differ). Rows are matched
-    /// by their key and, among rows with the same key, by their order.
+    /// integer columns that are the same on both sides (or every integer
+    /// column when the row counts differ). Rows are matched by their key and,
+    /// among rows with the same key, by their order.
     public static func compare(_ a: CSVText, _ b: CSVText, rtol: Double? = nil, atol: Double = 0) -> TableComparison {
         let common = b.header.filter { a.header.contains($0) }
         let ia = Dictionary(a.header.enumerated().map { ($1, $0) }, uniquingKeysWith: { x, _ in x })
         let ib = Dictionary(b.header.enumerated().map { ($1, $0) }, uniquingKeysWith: { x, _ in x })
-        func cell(_ r: [String], _ i: Int?) -> String { i.flatMap { $0 < r.count ? r[$0] : nil } ?? "" }
         func isNumeric(_ col: String) -> Bool {
             var any = false
-            for (t, idx) in [(a, ia[col]), (b, ib[col])] {
-                for r in t.rows {
-                    let s = cell(r, idx)
-                    if s.isEmpty { continue }
-                    guard Double(s) != nil else { return false }
+            for (t, c) in [(a, ia[col]!), (b, ib[col]!)] {
+                for r in 0..<t.rowCount {
+                    let range = t.cell(r, c)
+                    if range.isEmpty { continue }
+                    guard Cells.looksNumeric(t.bytes, range) else { return false }
                     any = true
                 }
             }
             return any
         }
-        // Integer columns (seed, step, d) are keys too when they do not
-        // change, or when rows were added or removed; else they are data (counts).
         func isIntegerKey(_ col: String) -> Bool {
-            func integral(_ s: String) -> Bool { !s.isEmpty && s.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D } }
-            guard a.rows.allSatisfy({ integral(cell($0, ia[col])) }), b.rows.allSatisfy({ integral(cell($0, ib[col])) }) else { return false }
-            if a.rows.count != b.rows.count { return true }
-            return zip(a.rows, b.rows).allSatisfy { cell($0, ia[col]) == cell($1, ib[col]) }
+            let ca = ia[col]!, cb = ib[col]!
+            guard (0..<a.rowCount).allSatisfy({ Cells.integral(a.bytes, a.cell($0, ca)) }),
+                  (0..<b.rowCount).allSatisfy({ Cells.integral(b.bytes, b.cell($0, cb)) }) else { return false }
+            if a.rowCount != b.rowCount { return true }
+            return (0..<a.rowCount).allSatisfy { Cells.equal(a.bytes, a.cell($0, ca), b.bytes, b.cell($0, cb)) }
         }
         let numeric = common.filter { isNumeric($0) && !isIntegerKey($0) }
         let keys = common.filter { !numeric.contains($0) }
-        func rowKeys(_ t: CSVText, _ idx: [String: Int]) -> [String] {
-            var seen: [String: Int] = [:]
-            return t.rows.map { r in
-                let k = keys.map { cell(r, idx[$0]) }.joined(separator: "\u{1F}")
-                let n = seen[k, default: 0]
-                seen[k] = n + 1
-                return k + "\u{1E}\(n)"
-            }
-        }
-        let ka = rowKeys(a, ia), kb = rowKeys(b, ib)
-        let rowA = Dictionary(ka.enumerated().map { ($1, $0) }, uniquingKeysWith: { x, _ in x })
+        let keyA = keys.map { ia[$0]! }, keyB = keys.map { ib[$0]! }
+        // Rows matched in order when every key cell agrees (the usual case), else by key.
         var matched: [(Int, Int)] = []
+        let sameOrder = a.rowCount == b.rowCount && (0..<a.rowCount).allSatisfy { r in
+            zip(keyA, keyB).allSatisfy { Cells.equal(a.bytes, a.cell(r, $0), b.bytes, b.cell(r, $1)) }
+        }
         var added = 0
-        for (j, k) in kb.enumerated() { if let i = rowA[k] { matched.append((i, j)) } else { added += 1 } }
+        if sameOrder {
+            matched = (0..<a.rowCount).map { ($0, $0) }
+        } else {
+            func rowKeys(_ t: CSVText, _ cols: [Int]) -> [String] {
+                var seen: [String: Int] = [:]
+                return (0..<t.rowCount).map { r in
+                    let k = cols.map { t.string(t.cell(r, $0)) }.joined(separator: "\u{1F}")
+                    let n = seen[k, default: 0]
+                    seen[k] = n + 1
+                    return k + "\u{1E}\(n)"
+                }
+            }
+            let ka = rowKeys(a, keyA), kb = rowKeys(b, keyB)
+            let rowA = Dictionary(ka.enumerated().map { ($1, $0) }, uniquingKeysWith: { x, _ in x })
+            for (j, k) in kb.enumerated() { if let i = rowA[k] { matched.append((i, j)) } else { added += 1 } }
+        }
         var columns: [Column] = []
         for col in numeric {
+            let ca = ia[col]!, cb = ib[col]!
             var c = Column(name: col, maxAbs: 0, maxRel: 0, cellsDiffering: 0, nanMismatches: 0, outsideTolerance: 0)
             for (i, j) in matched {
-                let sa = cell(a.rows[i], ia[col]), sb = cell(b.rows[j], ib[col])
-                if sa == sb { continue }
-                guard let x = Double(sa), let y = Double(sb) else { c.cellsDiffering += 1; c.nanMismatches += 1; continue }
+                let ra = a.cell(i, ca), rb = b.cell(j, cb)
+                if Cells.equal(a.bytes, ra, b.bytes, rb) { continue }
+                guard let x = Cells.number(a.bytes, ra), let y = Cells.number(b.bytes, rb) else { c.cellsDiffering += 1; c.nanMismatches += 1; continue }
                 if x == y || (x.isNaN && y.isNaN) { continue }
                 c.cellsDiffering += 1
                 if x.isNaN != y.isNaN || x.isInfinite || y.isInfinite { c.nanMismatches += 1; continue }
@@ -215,7 +280,7 @@ public struct TableComparison: Sendable {
         }
         return TableComparison(keyColumns: keys, columnsAdded: b.header.filter { ia[$0] == nil },
                                columnsRemoved: a.header.filter { ib[$0] == nil },
-                               rowsAdded: added, rowsRemoved: a.rows.count - matched.count, rowsMatched: matched.count,
+                               rowsAdded: added, rowsRemoved: a.rowCount - matched.count, rowsMatched: matched.count,
                                columns: columns)
     }
 }
