@@ -170,10 +170,81 @@ enum Cells {
         !r.isEmpty && r.allSatisfy { (b[$0] >= 0x30 && b[$0] <= 0x39) || b[$0] == 0x2D }
     }
 
-    /// The cell's number, as Swift's Double(String) reads it.
+    /// The cell's number, as Swift's Double(String) reads it (correctly rounded).
     static func number(_ b: [UInt8], _ r: Range<Int>) -> Double? {
-        guard !r.isEmpty, r.count < 64 else { return r.isEmpty ? nil : Double(String(decoding: b[r], as: UTF8.self)) }
-        return Double(String(decoding: b[r], as: UTF8.self))
+        r.isEmpty ? nil : Double(String(decoding: b[r], as: UTF8.self))
+    }
+
+    static let powers: [Double] = (0...22).map { Double("1e\($0)")! }
+
+    /// A decimal number read within about one ulp of the correctly rounded
+    /// value, without strtod (whose slow path dominates a diff of big tables);
+    /// nil for what it does not read (nan, inf, hex, decimal exponents beyond
+    /// ±44), which `number` then reads.
+    @inline(__always) static func approximate(_ b: [UInt8], _ r: Range<Int>) -> Double? {
+        var i = r.lowerBound
+        let end = r.upperBound
+        guard i < end else { return nil }
+        var negative = false
+        if b[i] == 0x2D || b[i] == 0x2B { negative = b[i] == 0x2D; i += 1 }
+        var mantissa: UInt64 = 0
+        var digits = 0, exp10 = 0
+        var sawDigit = false, sawPoint = false
+        while i < end {
+            let c = b[i]
+            if c >= 0x30 && c <= 0x39 {
+                sawDigit = true
+                if digits < 19 {
+                    if mantissa != 0 || c != 0x30 { digits += 1 }
+                    mantissa = mantissa &* 10 &+ UInt64(c - 0x30)
+                    if sawPoint { exp10 -= 1 }
+                } else if !sawPoint { exp10 += 1 }
+            } else if c == 0x2E && !sawPoint {
+                sawPoint = true
+            } else { break }
+            i += 1
+        }
+        guard sawDigit else { return nil }
+        if i < end {
+            guard b[i] == 0x65 || b[i] == 0x45 else { return nil }
+            i += 1
+            var eneg = false
+            if i < end && (b[i] == 0x2D || b[i] == 0x2B) { eneg = b[i] == 0x2D; i += 1 }
+            var e = 0
+            guard i < end else { return nil }
+            while i < end {
+                let c = b[i]
+                guard c >= 0x30 && c <= 0x39, e < 10_000 else { return nil }
+                e = e * 10 + Int(c - 0x30)
+                i += 1
+            }
+            exp10 += eneg ? -e : e
+        }
+        guard exp10 >= -44 && exp10 <= 44 else { return nil }  // at most two exact powers: ≤ 1.5 ulp
+        var v = Double(mantissa)
+        if mantissa == 0 { v = 0 }
+        else if exp10 < 0 {
+            var e = -exp10
+            while e > 22 { v /= powers[22]; e -= 22 }
+            v /= powers[e]
+        } else if exp10 > 0 {
+            var e = exp10
+            while e > 22 { v *= powers[22]; e -= 22 }
+            v *= powers[e]
+        }
+        guard v.isFinite, v == 0 || v.magnitude > 1e-290 else { return nil }
+        return negative ? -v : v
+    }
+
+    /// Both cells' numbers: approximate where they clearly differ, exact
+    /// (strtod) where they are within a few ulp, so equal values written
+    /// differently compare equal and tiny differences are measured exactly.
+    @inline(__always) static func pair(_ a: [UInt8], _ ra: Range<Int>, _ b: [UInt8], _ rb: Range<Int>) -> (Double, Double)? {
+        if let x = approximate(a, ra), let y = approximate(b, rb), Swift.abs(x - y) > 1e-14 * max(Swift.abs(x), Swift.abs(y)) {
+            return (x, y)
+        }
+        guard let x = number(a, ra), let y = number(b, rb) else { return nil }
+        return (x, y)
     }
 }
 
@@ -267,7 +338,7 @@ public struct TableComparison: Sendable {
             for (i, j) in matched {
                 let ra = a.cell(i, ca), rb = b.cell(j, cb)
                 if Cells.equal(a.bytes, ra, b.bytes, rb) { continue }
-                guard let x = Cells.number(a.bytes, ra), let y = Cells.number(b.bytes, rb) else { c.cellsDiffering += 1; c.nanMismatches += 1; continue }
+                guard let (x, y) = Cells.pair(a.bytes, ra, b.bytes, rb) else { c.cellsDiffering += 1; c.nanMismatches += 1; continue }
                 if x == y || (x.isNaN && y.isNaN) { continue }
                 c.cellsDiffering += 1
                 if x.isNaN != y.isNaN || x.isInfinite || y.isInfinite { c.nanMismatches += 1; continue }

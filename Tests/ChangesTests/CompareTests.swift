@@ -111,3 +111,23 @@ final class PNGTests: XCTestCase {
         XCTAssertEqual(RGBAImage.difference(a, a).changed, 0)
     }
 }
+
+final class FastNumberTests: XCTestCase {
+    func testApproximateIsWithinAnUlpAndPairIsExactWhereItMatters() {
+        var g = SystemRandomNumberGenerator()
+        for _ in 0..<20000 {
+            let d = Double(bitPattern: UInt64.random(in: 0...UInt64.max, using: &g))
+            guard d.isFinite, d == 0 || d.magnitude > 1e-280 else { continue }
+            let s = Array("\(d)".utf8)
+            let v = try! XCTUnwrap(Cells.approximate(s, 0..<s.count) ?? Cells.number(s, 0..<s.count))
+            XCTAssertLessThanOrEqual(Swift.abs(v - d), 2 * d.ulp, "\(d)")
+            let (x, y) = Cells.pair(s, 0..<s.count, s, 0..<s.count)!
+            XCTAssertEqual(x, d); XCTAssertEqual(y, d)
+        }
+        let a = Array("0.1".utf8), b = Array("0.10000000000000001".utf8), c = Array("1e-1".utf8)
+        XCTAssertEqual(Cells.pair(a, 0..<a.count, b, 0..<b.count).map { $0.0 == $0.1 }, true)
+        XCTAssertEqual(Cells.pair(a, 0..<a.count, c, 0..<c.count).map { $0.0 == $0.1 }, true)
+        let n = Array("nan".utf8)
+        XCTAssertNil(Cells.approximate(n, 0..<n.count))
+    }
+}
