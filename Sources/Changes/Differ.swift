@@ -100,8 +100,14 @@ public enum Differ {
             p.hasSuffix("claims.json") || p.hasSuffix("metrics.json") || p.hasSuffix(".csv")
         }
         let wanted = changed.filter(analysed)
-        let ca = try a.contents(wanted.compactMap { p in outsA[p].map { (p, $0.sha) } })
-        let cb = try b.contents(wanted.compactMap { p in outsB[p].map { (p, $0.sha) } })
+        // Both sides at once (two `git cat-file` processes inflating objects).
+        let wantA = wanted.compactMap { p in outsA[p].map { (p, $0.sha) } }, wantB = wanted.compactMap { p in outsB[p].map { (p, $0.sha) } }
+        nonisolated(unsafe) var readA: Result<[String: Side.Content], Error> = .success([:])
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) { readA = Result { try a.contents(wantA) } }
+        let cb = try b.contents(wantB)
+        group.wait()
+        let ca = try readA.get()
         func bytes(_ c: [String: Side.Content], _ p: String, side: Side, stage: String) -> Data? {
             switch c[p] {
             case .bytes(let d)?: return d
