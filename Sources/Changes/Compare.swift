@@ -278,11 +278,10 @@ public struct TableComparison: Sendable {
             && columns.allSatisfy { $0.outsideTolerance == 0 && $0.nanMismatches == 0 }
     }
 
-    /// Compares two tables. A column is numeric when every non-empty cell of
-    /// both sides is a number; the other columns are the key, and so are
-    /// integer columns that are the same on both sides (or every integer
-    /// column when the row counts differ). Rows are matched by their key and,
-    /// among rows with the same key, by their order.
+    /// Compares two tables. The key columns are the text columns and the
+    /// leading coordinate columns (integers, or few distinct values) up to the
+    /// first that makes rows unique; the other columns are compared as numbers.
+    /// Rows are matched by their key and, among rows with the same key, by their order.
     public static func compare(_ a: CSVText, _ b: CSVText, rtol: Double? = nil, atol: Double = 0) -> TableComparison {
         let common = b.header.filter { a.header.contains($0) }
         let ia = Dictionary(a.header.enumerated().map { ($1, $0) }, uniquingKeysWith: { x, _ in x })
@@ -299,15 +298,53 @@ public struct TableComparison: Sendable {
             }
             return any
         }
-        func isIntegerKey(_ col: String) -> Bool {
-            let ca = ia[col]!, cb = ib[col]!
-            guard (0..<a.rowCount).allSatisfy({ Cells.integral(a.bytes, a.cell($0, ca)) }),
-                  (0..<b.rowCount).allSatisfy({ Cells.integral(b.bytes, b.cell($0, cb)) }) else { return false }
-            if a.rowCount != b.rowCount { return true }
-            return (0..<a.rowCount).allSatisfy { Cells.equal(a.bytes, a.cell($0, ca), b.bytes, b.cell($0, cb)) }
+        // The key: every text column, and the leading columns (in the header's
+        // order) that identify a row, as long as they look like coordinates
+        // (integers, or few distinct values that repeat: ≤ max(16, √rows) and
+        // ≤ rows / 2) and the rows are
+        // not yet unique by the key so far.
+        func hashes(_ t: CSVText, _ cols: [Int], _ r: Int) -> Int {
+            var h = Hasher()
+            for c in cols {
+                let range = t.cell(r, c)
+                t.bytes.withUnsafeBytes { h.combine(bytes: UnsafeRawBufferPointer(rebasing: $0[range])) }
+                h.combine(0x1F as UInt8)
+            }
+            return h.finalize()
         }
-        let numeric = common.filter { isNumeric($0) && !isIntegerKey($0) }
-        let keys = common.filter { !numeric.contains($0) }
+        func unique(_ cols: [String]) -> Bool {
+            guard !cols.isEmpty else { return false }
+            for (t, idx) in [(a, ia), (b, ib)] {
+                let cs = cols.map { idx[$0]! }
+                var seen = Set<Int>()
+                for r in 0..<t.rowCount where !seen.insert(hashes(t, cs, r)).inserted { return false }
+            }
+            return true
+        }
+        func coordinate(_ col: String) -> Bool {
+            let ca = ia[col]!, cb = ib[col]!
+            if (0..<a.rowCount).allSatisfy({ Cells.integral(a.bytes, a.cell($0, ca)) }),
+               (0..<b.rowCount).allSatisfy({ Cells.integral(b.bytes, b.cell($0, cb)) }) { return true }
+            let rows = max(a.rowCount, b.rowCount)
+            let limit = min(max(16, Int(Double(rows).squareRoot())), rows / 2)  // values that repeat
+            var seen = Set<Int>()
+            for (t, c) in [(a, ca), (b, cb)] {
+                for r in 0..<t.rowCount {
+                    seen.insert(hashes(t, [c], r))
+                    if seen.count > limit { return false }
+                }
+            }
+            return true
+        }
+        let textColumns = common.filter { !isNumeric($0) }
+        var prefix: [String] = []
+        for col in common {
+            if textColumns.contains(col) { prefix.append(col); continue }
+            if unique(prefix) || !coordinate(col) { break }
+            prefix.append(col)
+        }
+        let keys = common.filter { prefix.contains($0) || textColumns.contains($0) }
+        let numeric = common.filter { !keys.contains($0) }
         let keyA = keys.map { ia[$0]! }, keyB = keys.map { ib[$0]! }
         // Rows matched in order when every key cell agrees (the usual case), else by key.
         var matched: [(Int, Int)] = []

@@ -94,7 +94,8 @@ extension DiffReport {
                 s += "  \(t.file): \(parts.joined(separator: "; "))\n"
                 let diff = c.changedColumns
                 if diff.isEmpty {
-                    s += "    every number equal (the bytes differ in form only)\n"
+                    s += c.rowsAdded + c.rowsRemoved + c.columnsAdded.count + c.columnsRemoved.count > 0
+                        ? "    the matched rows' numbers are equal\n" : "    every number equal (the bytes differ in form only)\n"
                 } else if diff.allSatisfy({ $0.nanMismatches == 0 && $0.maxRel <= 1e-12 }) && c.rowsAdded + c.rowsRemoved == 0 {
                     s += "    bytes differ, every number within 1e-12 (relative; largest |Δ| \(Show.short(diff.map(\.maxAbs).max()!)))\n"
                 } else {

@@ -138,7 +138,8 @@ public enum Differ {
                     csvJobs.append((r.tables.count, da, db))
                     r.tables.append(.init(file: p, stage: stage, comparison: nil, note: "not readable as CSV"))
                 } else {
-                    let note = outsA[p] == nil ? "new table" : outsB[p] == nil ? "table removed"
+                    func rows(_ d: Data?) -> String { d.flatMap(CSVText.parse).map { ", \($0.rowCount) rows of \($0.header.joined(separator: ","))" } ?? "" }
+                    let note = outsA[p] == nil ? "new table" + rows(db) : outsB[p] == nil ? "table removed" + rows(da)
                         : (da == nil || db == nil) ? "not available on both sides" : "not readable as CSV"
                     r.tables.append(.init(file: p, stage: stage, comparison: nil, note: note))
                 }

@@ -131,3 +131,31 @@ final class FastNumberTests: XCTestCase {
         XCTAssertNil(Cells.approximate(n, 0..<n.count))
     }
 }
+
+final class TableKeyTests: XCTestCase {
+    func testLeadingCoordinatesAreTheKeyAndCountsAreData() {
+        // A sweep: text and few-valued coordinates first, then counts; a new |μ| adds rows.
+        var a = "weights,mu,d,t_end,n,collapsed,p\n", b = a
+        for w in ["fixed", "trainable"] { for mu in ["2.0", "3.5"] { for d in [2, 10] { for t in ["100.0", "400.0"] {
+            a += "\(w),\(mu),\(d),\(t),2000,\(d),0.1\n"
+        } } } }
+        for w in ["fixed", "trainable"] { for mu in ["2.0", "3.0", "3.5"] { for d in [2, 10] { for t in ["100.0", "400.0"] {
+            b += "\(w),\(mu),\(d),\(t),2000,\(d + (mu == "3.5" && d == 10 ? 1 : 0)),0.1\n"
+        } } } }
+        let c = TableComparison.compare(CSVText.parse(Data(a.utf8))!, CSVText.parse(Data(b.utf8))!)
+        XCTAssertEqual(c.keyColumns, ["weights", "mu", "d", "t_end"])
+        XCTAssertEqual(c.rowsAdded, 8)
+        XCTAssertEqual(c.rowsMatched, 16)
+        XCTAssertEqual(c.changedColumns.map(\.name), ["collapsed"])
+        XCTAssertEqual(c.changedColumns.first?.cellsDiffering, 4)
+    }
+
+    func testSamplesAreMatchedInOrderWithinTheirSeedAndStep() {
+        let a = CSVText.parse(Data("seed,step,x1,x2\n1,0,0.5,0.25\n1,0,0.75,0.125\n2,0,1.5,2.5\n".utf8))!
+        let b = CSVText.parse(Data("seed,step,x1,x2\n1,0,0.5,0.25\n1,0,0.75,0.5\n2,0,1.5,2.5\n".utf8))!
+        let c = TableComparison.compare(a, b)
+        XCTAssertEqual(c.keyColumns, ["seed", "step"])
+        XCTAssertEqual(c.changedColumns.map(\.name), ["x2"])
+        XCTAssertEqual(c.changedColumns.first?.maxAbs, 0.375)
+    }
+}
