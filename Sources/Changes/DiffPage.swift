@@ -153,6 +153,20 @@ public enum DiffPage {
             }
             s += "</table>\n"
         }
+        if !r.tables.isEmpty {
+            s += "<h2 id=\"tables\">Tables</h2>\n<table>\n<tr><th>file</th><th>rows</th><th>columns that differ (cells, max |Δ|, max rel)</th></tr>\n"
+            for t in r.tables {
+                guard let c = t.comparison else {
+                    s += "<tr><td><code>\(esc(t.file))</code></td><td colspan=\"2\">\(esc(t.note ?? ""))</td></tr>\n"
+                    continue
+                }
+                let rows = "\(c.rowsMatched) matched" + (c.keyColumns.isEmpty ? "" : " by \(c.keyColumns.joined(separator: ", "))")
+                    + (c.rowsAdded + c.rowsRemoved > 0 ? "; \(c.rowsAdded) added, \(c.rowsRemoved) removed" : "")
+                let cols = c.changedColumns.map { "\($0.name): \($0.cellsDiffering), \(Show.short($0.maxAbs)), \(Show.short($0.maxRel))" }
+                s += "<tr><td><code>\(esc(t.file))</code></td><td>\(esc(rows))</td><td>\(cols.isEmpty ? "numbers equal" : cols.map(esc).joined(separator: "<br>"))</td></tr>\n"
+            }
+            s += "</table>\n"
+        }
         s += "<h2 id=\"figures\">Figures</h2>\n"
         if figures.isEmpty { s += "<p>No figure changed.</p>\n" }
         for f in figures {

@@ -226,4 +226,30 @@ final class AuthorsLoopTests: XCTestCase {
         XCTAssertEqual(rows.status, 3, rows.all)
         XCTAssertTrue(rows.stdout.contains("rows differ (1 added, 0 removed): not numeric"), rows.stdout)
     }
+
+    func testCheckRebuildNumericAcceptsNoiseWithinTolerance() throws {
+        // The last digits of a number differ on every run (as another platform's rounding would).
+        let s = try Scratch(["pipeline.yaml": """
+            sandbox: none
+            stages:
+              noisy:
+                kind: shell
+                params: {argv: [sh, -c, "echo x > n.csv; echo 1.000000000000$(od -An -N2 -tu2 /dev/urandom | tr -d ' ') >> n.csv"]}
+                outs: [n.csv]
+              text:
+                kind: shell
+                params: {argv: [sh, -c, "od -An -N8 -tx8 /dev/urandom > t.txt"]}
+                outs: [t.txt]
+            """])
+        XCTAssertEqual(try s.repro("all").status, 0)
+        XCTAssertEqual(try s.repro("check", "--rebuild", "noisy").status, 4)
+        let numeric = try s.repro("check", "--rebuild", "--numeric", "noisy")
+        XCTAssertEqual(numeric.status, 0, numeric.all)
+        XCTAssertTrue(numeric.stdout.contains("1 output(s) differ in bytes with every number within rtol 1e-09, atol 0.0: n.csv"), numeric.stdout)
+        let strict = try s.repro("check", "--rebuild", "--numeric", "--rtol", "1e-16", "noisy")
+        XCTAssertEqual(strict.status, 4, strict.all)
+        let text = try s.repro("check", "--rebuild", "--numeric", "text")
+        XCTAssertEqual(text.status, 4, "a text output is not numeric: " + text.all)
+        XCTAssertEqual(try s.repro("verify").status, 0, "check changes nothing")
+    }
 }
