@@ -78,7 +78,7 @@ public struct Git: Sendable {
         guard !paths.isEmpty else { return ([:], []) }
         var input = ""
         for p in paths { input += "\(commit):\(prefix)\(p)\n" }
-        let r = try Git.run(["cat-file", "--batch"], in: projectRoot, input: Data(input.utf8))
+        let r = try Git.run(["cat-file", "--batch", "--buffer"], in: projectRoot, input: Data(input.utf8))
         guard r.status == 0 else {
             throw ChangesError("git cat-file failed reading commit \(commit.prefix(12)): \(r.err.trimmingCharacters(in: .whitespacesAndNewlines))\nhint: a shallow or partial clone may lack the objects: git fetch --unshallow", exit: 65)
         }
