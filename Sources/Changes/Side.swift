@@ -57,7 +57,8 @@ public struct Side: Sendable {
         do { lock = try LockFile.decode(String(decoding: data, as: UTF8.self)) } catch {
             throw ChangesError("\(lockName) at \(ref) (\(commit.prefix(7))) is damaged: \(error)", exit: 65)
         }
-        return Side(ref: ref, label: "\(ref) (\(commit.prefix(7)))", commit: commit, lock: lock, source: .commit(git, commit), store: store)
+        let label = commit.hasPrefix(ref.lowercased()) ? String(commit.prefix(max(7, ref.count))) : "\(ref) (\(commit.prefix(7)))"
+        return Side(ref: ref, label: label, commit: commit, lock: lock, source: .commit(git, commit), store: store)
     }
 
     static func loadLock(_ url: URL) throws -> LockFile {
