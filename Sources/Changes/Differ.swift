@@ -138,7 +138,7 @@ public enum Differ {
                     csvJobs.append((r.tables.count, da, db))
                     r.tables.append(.init(file: p, stage: stage, comparison: nil, note: "not readable as CSV"))
                 } else {
-                    func rows(_ d: Data?) -> String { d.flatMap(CSVText.parse).map { ", \($0.rowCount) rows of \($0.header.joined(separator: ","))" } ?? "" }
+                    func rows(_ d: Data?) -> String { d.flatMap(CSVText.parse).map { ", \($0.rowCount) rows × \($0.header.count) columns" } ?? "" }
                     let note = outsA[p] == nil ? "new table" + rows(db) : outsB[p] == nil ? "table removed" + rows(da)
                         : (da == nil || db == nil) ? "not available on both sides" : "not readable as CSV"
                     r.tables.append(.init(file: p, stage: stage, comparison: nil, note: note))
