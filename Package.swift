@@ -89,7 +89,7 @@ let package = Package(
         // metrics.json, CSV and SVG outputs); knows nothing of the science.
         // zlib (Debian zlib1g-dev): the diff page's PNGs (decode rsvg-convert's, encode the difference).
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "Changes", dependencies: ["Engine", "CZlib", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Changes", dependencies: ["Engine", "CZlib", "Parallel", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "repro", dependencies: [
             "Stages", "Engine", "Changes",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

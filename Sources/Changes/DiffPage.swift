@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Parallel
 
 /// `repro diff --html DIR`: DIR/index.html, one self-contained page (images
 /// inline as data: URIs, no script, no request): the claims that changed, the
@@ -37,8 +38,7 @@ public enum DiffPage {
         try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: tmp) }
         let tool = rsvg()
-        nonisolated(unsafe) var out = [Figure](repeating: Figure(file: ""), count: files.count)
-        DispatchQueue.concurrentPerform(iterations: files.count) { k in
+        return try parallelMap(count: files.count, threads: ProcessInfo.processInfo.activeProcessorCount) { k -> Figure in
             let f = files[k]
             var fig = Figure(file: f.file)
             func svg(_ c: [String: Side.Content], _ sha: String?) -> (Data?, String?) {
@@ -50,7 +50,7 @@ public enum DiffPage {
                 }
             }
             let (oldSVG, whyA) = svg(ca, f.oldSHA), (newSVG, whyB) = svg(cb, f.newSHA)
-            guard let tool else { fig.note = "rsvg-convert not found (Debian librsvg2-bin): figures not rasterised"; out[k] = fig; return }
+            guard let tool else { fig.note = "rsvg-convert not found (Debian librsvg2-bin): figures not rasterised"; return fig }
             var newImage: RGBAImage?
             if let newSVG, let png = rasterise(tool, newSVG, tmp: tmp, tag: "\(k)-b", size: nil) {
                 fig.new = png; newImage = try? RGBAImage.decodePNG(png)
@@ -65,9 +65,8 @@ public enum DiffPage {
                 }
             }
             fig.note = [whyA.map { "old: \($0)" }, whyB.map { "new: \($0)" }].compactMap { $0 }.joined(separator: "; ").nilIfEmpty
-            out[k] = fig
+            return fig
         }
-        return out
     }
 
     static func rasterise(_ tool: String, _ svg: Data, tmp: URL, tag: String, size: (Int, Int)?) -> Data? {

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Parallel
 
 /// What changed between two sides, most important first.
 public struct DiffReport: Sendable {
@@ -148,11 +149,11 @@ public enum Differ {
             }
         }
         // Tables in parallel (the big ones dominate a diff's time).
-        nonisolated(unsafe) var compared = [TableComparison?](repeating: nil, count: csvJobs.count)
         let jobs = csvJobs
-        DispatchQueue.concurrentPerform(iterations: jobs.count) { k in
+        let compared = try parallelMap(count: jobs.count, threads: ProcessInfo.processInfo.activeProcessorCount) { k -> TableComparison? in
             let (_, da, db) = jobs[k]
-            if let x = CSVText.parse(da), let y = CSVText.parse(db) { compared[k] = TableComparison.compare(x, y) }
+            guard let x = CSVText.parse(da), let y = CSVText.parse(db) else { return nil }
+            return TableComparison.compare(x, y)
         }
         for (k, job) in csvJobs.enumerated() where compared[k] != nil {
             r.tables[job.0].comparison = compared[k]
