@@ -63,6 +63,7 @@ extension DiffReport {
             })),
             ("figures", .array(figures.map(file))),
             ("other_outputs", .array(otherOutputs.map(file))),
+            ("working_tree_out_of_date", .array(workingTreeOutOfDate.map(Value.string))),
             ("unavailable", .array(unavailable.map { u in
                 obj([("side", .string(u.side)), ("file", .string(u.file)), ("stage", .string(u.stage)), ("reason", .string(u.reason))])
             })),

@@ -35,6 +35,11 @@ extension DiffReport {
     /// The report for people: one section per kind of change, most important first.
     public var text: String {
         var s = "repro diff: \(a.label) → \(b.label)\n"
+        if !workingTreeOutOfDate.isEmpty {
+            let n = workingTreeOutOfDate.count
+            s += "note: \(n) stage\(n == 1 ? " is" : "s are") out of date in the working tree (\(workingTreeOutOfDate.prefix(3).joined(separator: ", "))\(n > 3 ? ", …" : "")): "
+            s += "this compares what repro.lock records; run `repro all` (or an experiment) to see their new outputs\n"
+        }
         if isEmpty { return s + "no differences: every stage has the same key and every output the same bytes\n" }
         if !claims.isEmpty || claimsCompared > 0 {
             let n = claims.filter { $0.kind == .changed }.count

@@ -60,6 +60,10 @@ public struct DiffReport: Sendable {
     public var figures: [FileChange] = []
     public var otherOutputs: [FileChange] = []
     public var unavailable: [Unavailable] = []
+    /// Stages of the working tree whose key no longer matches its repro.lock
+    /// (pipeline.yaml, code or an input changed since they ran): the working
+    /// tree side is what the lock records, not what they would now produce.
+    public var workingTreeOutOfDate: [String] = []
 
     public var flips: [ClaimChange] { claims.filter { $0.kind == .flipped } }
     public var isEmpty: Bool {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BuildInfo
 import Changes
 import Engine
 import Foundation
@@ -44,13 +45,26 @@ struct Diff: ParsableCommand {
             let git = Git(projectRoot: root)
             let sa = try Side.open(a ?? "HEAD", projectRoot: root, lockName: lockName, git: git)
             let sb = try Side.open(b ?? "", projectRoot: root, lockName: lockName, git: git)
-            return try Differ.diff(sa, sb)
+            var r = try Differ.diff(sa, sb)
+            if sa.ref.isEmpty || sb.ref.isEmpty { r.workingTreeOutOfDate = Self.outOfDate(root: root, file: file) }
+            return r
         }
         if let html {
             try changesReporting { try DiffPage.write(report, to: URL(fileURLWithPath: html)) }
         }
         print(json ? report.json : report.text, terminator: "")
         if report.exitCode != 0 { throw ExitCode(report.exitCode) }
+    }
+}
+
+extension Diff {
+    /// The working tree's stages that are not up to date (as `repro status`
+    /// says); empty when the pipeline cannot be loaded (then nothing is claimed).
+    static func outOfDate(root: URL, file: String) -> [String] {
+        guard let project = try? Project(root: root, pipelineFile: file, registry: ProjectOptions.registry,
+                                         code: CodeDigests(files: BuildInfo.sourceDigests, targets: BuildInfo.targets)),
+              let items = try? Inspector(project: project).status(Array(project.pipeline.stages.indices)) else { return [] }
+        return items.filter { $0.outcome != .upToDate }.map(\.name)
     }
 }
 

@@ -86,8 +86,12 @@ final class AuthorsLoopTests: XCTestCase {
         XCTAssertTrue(same.stdout.contains("no differences"), same.all)
 
         try setScale(s, "3")
+        let notRun = try s.repro("diff")
+        XCTAssertEqual(notRun.status, 0, notRun.all)
+        XCTAssertTrue(notRun.stdout.contains("note: 3 stages are out of date in the working tree (gen, claims, fig)"), notRun.stdout)
         XCTAssertEqual(try s.repro("all").status, 0)
         let text = try s.repro("diff")
+        XCTAssertFalse(text.stdout.contains("out of date"), text.stdout)
         XCTAssertEqual(text.status, 6, text.all)  // a claim flipped
         XCTAssertTrue(text.stdout.contains("FLIPPED  sum-small: holds → fails, value 12 → 18, bound < 15"), text.stdout)
         XCTAssertTrue(text.stdout.contains("artifacts/fig1/metrics.json sum: 12 → 18 (Δ +6, +50%)"), text.stdout)
@@ -151,6 +155,14 @@ final class AuthorsLoopTests: XCTestCase {
         XCTAssertTrue(diff.stdout.contains("repro diff: HEAD (") && diff.stdout.contains("→ experiment big"), diff.stdout)
         XCTAssertTrue(diff.stdout.contains("FLIPPED  sum-small: holds → fails, value 12 → 18"), diff.stdout)
 
+        // The same override from a --set-file.
+        try s.write("more.yaml", "# overrides\ngen.env.SCALE: \"3\"\n")
+        let viaFile = try s.repro("exp", "run", "-n", "viafile", "--set-file", "more.yaml")
+        XCTAssertEqual(viaFile.status, 0, viaFile.all)
+        XCTAssertEqual(s.read(".repro/exp/viafile/pipeline.yaml"), s.read(".repro/exp/big/pipeline.yaml"))
+        XCTAssertEqual(try s.repro("exp", "remove", "viafile").status, 0)
+        try FileManager.default.removeItem(at: s.root.appendingPathComponent("more.yaml"))
+
         // A second experiment restores what the first computed (shared cache).
         let again = try s.repro("exp", "run", "-n", "again", "--set", #"gen.env.SCALE="3""#)
         XCTAssertEqual(again.status, 0, again.all)
@@ -201,6 +213,13 @@ final class AuthorsLoopTests: XCTestCase {
         XCTAssertFalse(s.exists("page"))
         XCTAssertFalse(s.exists(".repro/exp"))
         XCTAssertEqual(try git(s, "status", "--porcelain"), "")
+
+        // A shallow clone: the older commit is not there, and it says how to get it.
+        let shallow = try Scratch([:])
+        try git(shallow, "clone", "-q", "--depth", "1", "file://" + s.root.path, "clone")
+        let r = try CLI.run(["diff", "HEAD~1", "HEAD"], in: shallow.root.appendingPathComponent("clone"))
+        XCTAssertEqual(r.status, 64, r.all)
+        XCTAssertTrue(r.stderr.contains("unknown revision 'HEAD~1'") && r.stderr.contains("git fetch --unshallow"), r.stderr)
     }
 
     func testVerifyNumericPassesACopyWithinToleranceAndFailsOneBeyond() throws {
