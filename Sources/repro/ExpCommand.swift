@@ -22,6 +22,23 @@ struct OverrideSet {
     var editedText: String
     var overrides: [Override]
 
+    /// The errors, those of a matrix's instances said once ("stage 'fig4-cell' (all 66 instances)").
+    static func collapsed(_ e: PipelineErrors) -> String {
+        var lines: [String] = []
+        var count: [String: Int] = [:]
+        for err in e.errors {
+            var d = err.description
+            if let r = d.range(of: #"stage '([^'@]+)@[^']*'"#, options: .regularExpression) {
+                let name = d[r].dropFirst("stage '".count).prefix { $0 != "@" }
+                d.replaceSubrange(r, with: "stage '\(name)' (INSTANCES)")
+            }
+            if count[d] == nil { lines.append(d) }
+            count[d, default: 0] += 1
+        }
+        return lines.map { $0.replacingOccurrences(of: "(INSTANCES)", with: count[$0]! == 1 ? "(one instance)" : "(all \(count[$0]!) instances)") }
+            .joined(separator: "\n")
+    }
+
     static func make(project: Project, file: String, sets: [String], setFiles: [String]) throws -> OverrideSet {
         let url = project.root.appendingPathComponent(file)
         guard let text = try? String(contentsOf: url, encoding: .utf8) else { throw ChangesError("cannot read \(file)", exit: 65) }
@@ -39,7 +56,7 @@ struct OverrideSet {
                 _ = try Pipeline.build(spec, root: project.root, registry: ProjectOptions.registry)
             } catch let e as PipelineErrors {
                 let guess = nearestExistingKey(text, path: o.yamlPath).map { " ('\($0.missing)': did you mean '\($0.nearest)'?)" } ?? ""
-                throw ChangesError("--set \(o.argument) is refused\(guess), as it would be in \(file):\n\(e.description)")
+                throw ChangesError("--set \(o.argument) is refused\(guess), as it would be in \(file):\n\(Self.collapsed(e))")
             }
         }
         return OverrideSet(baseText: text, editedText: edited, overrides: overrides)
