@@ -98,7 +98,9 @@ public final class RebuildCheck: Sendable {
 /// `repro gc`: drops cache entries the current lock does not use.
 public struct GarbageCollector: Sendable {
     public let project: Project
-    public init(project: Project) { self.project = project }
+    /// Other locks whose entries stay (experiments' workspaces, which share the cache).
+    public let alsoKeep: [LockFile]
+    public init(project: Project, alsoKeep: [LockFile] = []) { self.project = project; self.alsoKeep = alsoKeep }
 
     public struct Report: Sendable {
         public var runsRemoved: Int
@@ -115,7 +117,7 @@ public struct GarbageCollector: Sendable {
         defer { withExtendedLifetime(lockHold) {} }
         let lock = try LockFile.load(from: project.lockURL)
         let store = project.store
-        let liveKeys = Set(lock.stages.values.map(\.key))
+        let liveKeys = Set(([lock] + alsoKeep).flatMap { $0.stages.values.map(\.key) })
         var liveObjects = Set<String>()
         var report = Report(runsRemoved: 0, objectsRemoved: 0, bytesFreed: 0, runsKept: 0, objectsKept: 0)
         for key in store.allRunKeys() {

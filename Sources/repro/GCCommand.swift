@@ -1,10 +1,12 @@
 import ArgumentParser
+import Changes
 import Engine
 
 struct GC: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gc",
-        abstract: "Delete cache entries that repro.lock no longer uses (and leftover temp files).")
+        abstract: "Delete cache entries that repro.lock no longer uses (and leftover temp files).",
+        discussion: "Entries an experiment's workspace uses are kept (repro exp remove NAME lets them go).")
 
     @OptionGroup var projectOptions: ProjectOptions
 
@@ -13,7 +15,9 @@ struct GC: ParsableCommand {
 
     func run() throws {
         let project = try projectOptions.load()
-        let r = try reporting { try GarbageCollector(project: project).collect(dryRun: dryRun) }
+        let experiments = Experiments(projectRoot: project.root)
+        let kept = experiments.names().compactMap { try? LockFile.load(from: experiments.dir.appendingPathComponent($0).appendingPathComponent(project.lockName)) }
+        let r = try reporting { try GarbageCollector(project: project, alsoKeep: kept).collect(dryRun: dryRun) }
         let verb = dryRun ? "would remove" : "removed"
         print("\(verb) \(r.runsRemoved) run records, \(r.objectsRemoved) objects (\(r.bytesFreed) bytes) and \(r.temporariesRemoved) abandoned temporary files; kept \(r.runsKept) runs, \(r.objectsKept) objects")
     }

@@ -168,6 +168,9 @@ final class AuthorsLoopTests: XCTestCase {
         XCTAssertEqual(again.status, 0, again.all)
         XCTAssertTrue(try s.repro("exp", "show", "again").stdout.contains("restored from the cache: 3"))
 
+        // gc keeps what an experiment uses: apply below restores, runs nothing.
+        XCTAssertEqual(try s.repro("gc").status, 0)
+
         // The hand edit plus `repro all`, in a copy.
         let hand = try makeProject()
         try setScale(hand, "3")
@@ -175,6 +178,7 @@ final class AuthorsLoopTests: XCTestCase {
 
         let apply = try s.repro("exp", "apply", "big")
         XCTAssertEqual(apply.status, 0, apply.all)
+        XCTAssertTrue(apply.stdout.contains("3 restored from cache"), apply.all)
         XCTAssertEqual(s.read("pipeline.yaml"), hand.read("pipeline.yaml"), "a minimal edit: the comment and layout kept")
         XCTAssertEqual(s.read("repro.lock"), hand.read("repro.lock"))
         XCTAssertEqual(s.read("artifacts/claims.json"), hand.read("artifacts/claims.json"))
