@@ -95,6 +95,30 @@ public struct CSVText: Sendable {
 
     func string(_ r: Range<Int>) -> String { String(decoding: bytes[r], as: UTF8.self) }
 
+    /// Per header column, in one pass over the cells: whether every non-empty
+    /// cell is a number, and whether any cell is non-empty.
+    func columnKinds() -> [(numeric: Bool, nonEmpty: Bool)] {
+        var kinds = [(numeric: Bool, nonEmpty: Bool)](repeating: (true, false), count: header.count)
+        bytes.withUnsafeBufferPointer { b in
+            for r in 0..<rowCount {
+                let first = rowFirst[r], end = min(rowFirst[r + 1], first + header.count)
+                for k in first..<end {
+                    let c = k - first
+                    let s = Int(starts[k]), e = Int(ends[k])
+                    if s == e || !kinds[c].numeric { continue }
+                    kinds[c].nonEmpty = true
+                    var digit = false, plain = true
+                    for i in s..<e {
+                        let x = b[i]
+                        if x >= 0x30 && x <= 0x39 { digit = true } else if !(x == 0x2B || x == 0x2D || x == 0x2E || x == 0x65 || x == 0x45) { plain = false; break }
+                    }
+                    if !(plain ? digit : Cells.number(bytes, s..<e) != nil) { kinds[c].numeric = false }
+                }
+            }
+        }
+        return kinds
+    }
+
     /// The data rows as strings (for tests and small tables).
     public var rows: [[String]] {
         (0..<rowCount).map { r in (rowFirst[r]..<rowFirst[r + 1]).map { string(Int(starts[$0])..<Int(ends[$0])) } }
@@ -286,17 +310,10 @@ public struct TableComparison: Sendable {
         let common = b.header.filter { a.header.contains($0) }
         let ia = Dictionary(a.header.enumerated().map { ($1, $0) }, uniquingKeysWith: { x, _ in x })
         let ib = Dictionary(b.header.enumerated().map { ($1, $0) }, uniquingKeysWith: { x, _ in x })
+        let kindsA = a.columnKinds(), kindsB = b.columnKinds()
         func isNumeric(_ col: String) -> Bool {
-            var any = false
-            for (t, c) in [(a, ia[col]!), (b, ib[col]!)] {
-                for r in 0..<t.rowCount {
-                    let range = t.cell(r, c)
-                    if range.isEmpty { continue }
-                    guard Cells.looksNumeric(t.bytes, range) else { return false }
-                    any = true
-                }
-            }
-            return any
+            let ka = kindsA[ia[col]!], kb = kindsB[ib[col]!]
+            return ka.numeric && kb.numeric && (ka.nonEmpty || kb.nonEmpty)
         }
         // The key: every text column, and the leading columns (in the header's
         // order) that identify a row, as long as they look like coordinates
