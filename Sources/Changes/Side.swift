@@ -80,8 +80,18 @@ public struct Side: Sendable {
         var missingObjects = Set<String>()
         switch source {
         case .commit(let git, let commit):
-            let r = try git.read(commit: commit, paths: wanted.map(\.path))
-            found = r.files
+            // The same bytes (both are checked against the lock's digest), but
+            // a cache object is a plain file while git must inflate its object.
+            var fromGit: [String] = []
+            for w in wanted {
+                if let d = FileManager.default.contents(atPath: store.objectURL(w.sha256).path), FileHasher.hash(data: d) == w.sha256 {
+                    found[w.path] = d
+                } else {
+                    fromGit.append(w.path)
+                }
+            }
+            let r = try git.read(commit: commit, paths: fromGit)
+            found.merge(r.files) { a, _ in a }
             missingObjects = Set(r.missing)
         case .directory(let root):
             for w in wanted {
