@@ -131,6 +131,14 @@ final class AuthorsLoopTests: XCTestCase {
         let commits = try s.repro("diff", "HEAD~1", "HEAD")
         XCTAssertEqual(commits.status, 6, commits.all)
         XCTAssertTrue(commits.stdout.contains("out/data.csv: 3 matched by x"), commits.stdout)
+        // A damaged cache object of a committed file: its bytes come from git instead.
+        let lock = try json(s.read("repro.lock")!)
+        let claimsSHA = try XCTUnwrap(((((lock["stages"] as? [String: Any])?["claims"] as? [String: Any])?["outs"] as? [String: Any])?["artifacts/claims.json"] as? [String: Any])?["sha256"] as? String)
+        let object = ".repro/cache/objects/\(claimsSHA.prefix(2))/\(claimsSHA)"
+        XCTAssertTrue(s.exists(object))
+        try s.write(object, "{\"claims\": []}\n")
+        let damaged = try s.repro("diff", "HEAD~1", "HEAD")
+        XCTAssertTrue(damaged.stdout.contains("FLIPPED  sum-small: holds → fails, value 12 → 18"), damaged.stdout)
         // Without the cache, the uncommitted table is named, not guessed.
         try FileManager.default.removeItem(at: s.root.appendingPathComponent(".repro/cache"))
         let nocache = try s.repro("diff", "HEAD~1", "HEAD")
