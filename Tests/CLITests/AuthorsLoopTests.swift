@@ -283,4 +283,41 @@ final class AuthorsLoopTests: XCTestCase {
         XCTAssertEqual(text.status, 4, "a text output is not numeric: " + text.all)
         XCTAssertEqual(try s.repro("verify").status, 0, "check changes nothing")
     }
+
+    func testAMatrixAxisOverrideAddsInstancesAndABadOneIsSaidOnce() throws {
+        let s = try Scratch(["pipeline.yaml": """
+            sandbox: none
+            stages:
+              cell:
+                kind: shell
+                matrix:
+                  n: [1, 2]     # the cells
+                params:
+                  argv: [sh, -c, "echo n,sq > out/c-${n}.csv; echo ${n},$((${n} * ${n})) >> out/c-${n}.csv"]
+                outs: ["out/c-${n}.csv"]
+              all:
+                kind: concat
+                deps: [cell@*]
+                outs: [out/all.csv]
+
+            """, ".gitignore": ".repro/\n"])
+        try git(s, "init", "-q", ".")
+        XCTAssertEqual(try s.repro("all").status, 0)
+        try git(s, "add", "-A")
+        try git(s, "commit", "-qm", "base")
+        let run = try s.repro("exp", "run", "-n", "three", "--set", "cell.matrix.n=[1, 2, 3]")
+        XCTAssertEqual(run.status, 0, run.all)
+        XCTAssertTrue(s.read(".repro/exp/three/pipeline.yaml")!.contains("      n: [1, 2, 3]     # the cells\n"))
+        let diff = try s.repro("exp", "diff", "three")
+        XCTAssertEqual(diff.status, 5, diff.all)
+        XCTAssertTrue(diff.stdout.contains("  added    cell@n=3\n"), diff.stdout)
+        XCTAssertTrue(diff.stdout.contains("out/all.csv: 1 rows added, 0 removed; 2 matched by n"), diff.stdout)
+        XCTAssertTrue(diff.stdout.contains("out/c-3.csv: new table, 1 rows × 2 columns"), diff.stdout)
+        XCTAssertEqual(try git(s, "status", "--porcelain"), "")
+
+        let bad = try s.repro("exp", "run", "--set", "cell.argv=[true]")
+        XCTAssertEqual(bad.status, 64, bad.all)
+        XCTAssertTrue(bad.stderr.contains("stage 'cell' (all 2 instances)"), bad.stderr)
+        XCTAssertEqual(bad.stderr.components(separatedBy: "error:").count - 1, 1, bad.stderr)
+    }
 }
