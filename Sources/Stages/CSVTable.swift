@@ -22,9 +22,6 @@ public struct CSVTable: Sendable {
 
     public init(schema: [Column]) { self.schema = schema }
 
-    /// Untyped text columns (tests, ad-hoc tables).
-    public init(columns: [String]) { self.init(schema: columns.map { Column($0, .text, optional: true) }) }
-
     /// A row, by column: every column of the schema exactly once.
     public mutating func append(_ row: [Column: Cell]) {
         precondition(row.count == schema.count && schema.allSatisfy { row[$0] != nil },

@@ -95,4 +95,7 @@ struct ClaimResult: Sendable {
     }
 }
 
-struct ClaimFailure: Error, Sendable { var reason: String }
+struct ClaimFailure: Error, Sendable, CustomStringConvertible {
+    var reason: String
+    var description: String { reason }
+}

@@ -76,6 +76,7 @@ struct Fig5AlignedState: FigureDrawing {
         for (col, (weights, column, label)) in [(WeightsMode.fixed, Column.pMeanAlignment, "$P$(mean alignment)"),
                                                  (.trainable, Column.pVanishingWeight, "$P$(vanishing weight)")].enumerated() {
             let rows = try data.phase.selecting(weights)
+            guard !rows.isEmpty else { continue }  // no cells: an empty panel
             var z = Array(repeating: Array(repeating: Double.nan, count: d.count), count: mu.count)
             for (m, (dv, v)) in zip(try rows.doubles(.mu), zip(try rows.doubles(.d), try rows.doubles(column))) {
                 if let i = mu.firstIndex(of: m), let j = d.firstIndex(of: dv) { z[i][j] = v }

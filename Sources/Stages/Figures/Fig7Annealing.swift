@@ -68,7 +68,7 @@ struct Fig7Annealing: FigureDrawing {
 
     /// a, b: P(collapse) over (τ, β₀) per tempering mode, the cheapest avoiding schedule marked.
     func heatmaps(_ data: Fig7Data, base: Baseline?, into fig: inout Figure) {
-        for (k, mode) in data.modes.enumerated() {
+        for (k, mode) in data.modes.enumerated() where !mode.schedules.isEmpty {
             let cs = mode.schedules
             let betas = Array(Set(cs.map(\.beta0))).sorted(), taus = Array(Set(cs.map(\.tau))).sorted()
             var z = Array(repeating: Array(repeating: Double.nan, count: taus.count), count: betas.count)
