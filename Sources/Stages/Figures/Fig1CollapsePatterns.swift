@@ -63,15 +63,17 @@ struct Fig1CollapsePatterns: FigureDrawing {
 
     /// The grid of panels and how each is dressed.
     struct Layout {
-        let times: [Double], extent: Double, axis: [Double], yAxis: [Double]
-        let levels = [0.005, 0.02, 0.05, 0.1]
+        /// `top`: the upper y limit, high enough for every component's outermost contour.
+        let times: [Double], extent: Double, top: Double, axis: [Double], yAxis: [Double]
+        static let levels = [0.005, 0.02, 0.05, 0.1]
+        var levels: [Double] { Self.levels }
         let rowNames = ["GMM, fixed $w$", "GMM, trainable $w$", "RealNVP, $d$ = 2", "RealNVP, $d$ = 16"]
         var cols: Int { times.count }
 
         func decorate(_ p: inout Panel, row: Int, col: Int, title: String, modes: Double) {
             p.scatter([-modes, modes], [0, 0], marker: .cross, color: .black)
             p.xLimits = -extent...extent
-            p.yLimits = -extent...(extent + 2.5)
+            p.yLimits = -extent...top
             if row == 0 { p.title = title }
             if row == 3 { p.xLabel = "$x_{1}$" }
         }
@@ -80,9 +82,16 @@ struct Fig1CollapsePatterns: FigureDrawing {
     func draw(_ data: Data) throws -> Figure {
         let o = data.options, extent = o.extent
         let n = Self.grid
-        let layout = Layout(times: o.gmmTimes, extent: extent,
+        // The panels show the components wherever they are: the limits reach the outermost contour
+        // of the highest mean (a component of full weight reaches the lowest level at this radius).
+        let radius = (-2 * log(2 * Double.pi * Layout.levels[0])).squareRoot()
+        let highest = try [(data.gmmFixed, Self.fixedSigns), (data.gmmTrainable, Self.trainableSigns)].flatMap { gmm, signs in
+            try gmm.0.isEmpty ? [] : o.gmmTimes.map { try Fig1Analysis.state(gmm.0, at: $0, mu: gmm.1, ySign: signs) }.map { max($0.plus.y, $0.minus.y) }
+        }.max() ?? 0
+        let top = max(extent + 2.5, highest + radius)
+        let layout = Layout(times: o.gmmTimes, extent: extent, top: top,
                             axis: (0..<n).map { -extent + 2 * extent * Double($0) / Double(n - 1) },
-                            yAxis: (0..<(n + 16)).map { -extent + (2 * extent + 2.5) * Double($0) / Double(n + 15) })
+                            yAxis: (0..<(n + 16)).map { -extent + (extent + top) * Double($0) / Double(n + 15) })
         var fig = Figure(width: FigureStyle.fullWidth, height: 600, rows: 4, cols: layout.cols)
         fig.shareX = true
         fig.shareY = true

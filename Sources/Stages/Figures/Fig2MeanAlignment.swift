@@ -58,7 +58,9 @@ struct Fig2MeanAlignment: FigureDrawing {
                 p.xLabel = "time $t$"
                 if k == 0 { p.yLabel = "overlap $\\alpha_{k} = m_{k}\\cdot\\mu/|\\mu|^{2}$" }
                 p.yLimits = -1.25...1.35
-                p.legend = k == 0 ? .centerRight : .none
+                // One legend, in the second panel (where the overlaps settle at once and leave the
+                // middle free), where it covers the fewest marks (the renderer knows every mark's extent).
+                p.legend = k == min(1, panels.count - 1) ? .best : .none
             }
         }
         return fig
