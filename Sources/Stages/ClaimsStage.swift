@@ -13,7 +13,7 @@ import Foundation
 ///         - id: fig4-fixed-no-collapse-at-mu2
 ///           figure: fig4
 ///           claim: "Fixed weights: no collapse at |μ| = 2.0 for any d"
-///           table: artifacts/fig4/collapse.csv        # or a list of files with the same columns
+///           table: fig4-collapse-sweep      # the stage writing the CSV (or its path; or a list, same columns)
 ///           where: {weights: fixed, mu: 2.0, t_end: 400}
 ///           max: p_collapse
 ///           le: 0.01
@@ -21,9 +21,10 @@ import Foundation
 ///         - id: fig5-escape-exp-mu2-fit
 ///           figure: fig5
 ///           claim: "..."
-///           metric: artifacts/fig5/metrics.json#escape_fit_r2
+///           metric: fig5#escape_fit_r2     # the figure stage (or its metrics JSON's path), a metric of it
 ///           ge: 0.99
-///     deps: [artifacts/fig4/collapse.csv, artifacts/fig5/metrics.json]
+///       figures: [fig1, fig2]             # optional: figure stages whose metrics and provenance claims.tex prints
+///     # deps: the figures' metrics and the files the claims read, without being listed
 ///     outs: [artifacts/claims.json, artifacts/claims.tex]   # the .tex is optional: ClaimsTeX.swift
 ///
 /// Selection (`where:`, every condition must hold; an empty cell passes none):
@@ -52,10 +53,60 @@ public struct ClaimsKind: StageKind {
     /// The figure stages' keys are printed in claims.tex (provenance).
     public var recordsProvenance: Bool { true }
 
+    public var help: String {
+        """
+        params:
+          figures: [fig1, fig2]      optional: figure stages whose metrics and provenance claims.tex prints
+          claims:                    a list; each claim is a number, a bound, and what it says:
+            - id: NAME               unique
+              figure: fig4           the figure it belongs to
+              claim: "text"          what it says, in words
+              # the number, one of:
+              table: STAGE | PATH    a CSV (the stage that writes it, or its path), or a list of them (same columns)
+              where: {COL: VALUE, COL: [V1, V2], COL: {ge: X, lt: Y}}
+                                     rows to keep: equal (numbers as numbers, texts as texts), one of, a range
+                                     (ge or gt, le or lt); an empty cell passes no condition
+              max: COL | min: COL | mean: COL | count: rows | value: COL [at_largest: KEY | at_smallest: KEY]
+                                     value: the one selected row (more is an error), or the row where KEY is
+                                     largest or smallest (which must be one row)
+              metric: FIGURE#NAME    or a number a figure's analysis computed (a figure stage, or its metrics
+                                     JSON's path, and the metric's name)
+              # the bound, one of:
+              lt: X | le: X | gt: X | ge: X | between: [LO, HI]
+              binomial: {p: P, level: 0.95}
+                                     a proportion within the central interval of Binomial(n, P)/n, n read from
+                                     the selected rows' n column; with min or max every selected row is a
+                                     proportion checked together (Bonferroni over the rows)
+        deps: derived: the figures' metrics and every file a claim reads (no need to list them)
+        outs: [artifacts/claims.json, artifacts/claims.tex]   (the .tex of LaTeX macros is optional)
+
+        A claim fails when its file is missing, its selection matches no row, a column it reads does not
+        exist, a value it reads is empty or not finite, or its metric is missing (the figure's metrics JSON
+        then says why the analysis could not compute it). No default stands in for data.
+        """
+    }
+
     public struct Config: Sendable { var claims: [Claim] }
 
+    /// `figures:` the figure stages whose metrics and provenance claims.tex prints, in that order.
+    func figureFiles(_ params: Params, outputs: StageOutputs) throws -> [String] {
+        guard params.has("figures") else { return [] }
+        return try params.strings("figures").map { try outputs.file($0, endingIn: ".json", key: "figures") }
+    }
+
+    /// The figures' metrics JSONs and the files the claims read are the stage's deps, without being listed again.
+    public func derivedDeps(_ params: Params, outputs: StageOutputs) throws -> [String] {
+        var files: [String] = []
+        let all = try figureFiles(params, outputs: outputs) + ClaimParser.claims(params, outputs: outputs).flatMap(\.files)
+        for f in all where !files.contains(f) { files.append(f) }
+        return files
+    }
+
     public func validate(_ params: Params, stage: StageInfo) throws -> Config {
-        let claims = try ClaimParser.claims(params)
+        let claims = try ClaimParser.claims(params, outputs: stage.outputs)
+        for f in try figureFiles(params, outputs: stage.outputs) where !stage.deps.contains(f) {
+            throw ParamError(key: "figures", "'\(f)' is not among the stage's deps")
+        }
         for (i, c) in claims.enumerated() {
             for f in c.files where !stage.deps.contains(f) {
                 throw ParamError(key: "claims[\(i)]", "claim \(c.id) reads '\(f)', which is not among the stage's deps: add it to deps")
@@ -102,6 +153,6 @@ public struct ClaimsKind: StageKind {
     }
 
     public func verify(root: URL, stage: StageInfo, params: Params) throws -> [String] {
-        Self.evaluate(try ClaimParser.claims(params)) { root.appendingPathComponent($0) }.compactMap(\.failure)
+        Self.evaluate(try ClaimParser.claims(params, outputs: stage.outputs)) { root.appendingPathComponent($0) }.compactMap(\.failure)
     }
 }

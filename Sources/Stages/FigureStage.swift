@@ -79,8 +79,7 @@ public struct FigureInput: Sendable {
 /// optionally `height:` in inches) lays it out at a paper's column width:
 ///
 ///     kind: figure
-///     params: {figure: fig2, options: {...}}
-///     deps: [artifacts/fig2/ode.csv, ...]
+///     params: {figure: fig2, options: {...}}     # the files the options name are the stage's deps
 ///     outs: [figures/fig2-mean-alignment.svg, artifacts/fig2/metrics.json]
 public struct FigureKind: StageKind {
     public init() {}
@@ -112,6 +111,11 @@ public struct FigureKind: StageKind {
         let options: any Sendable
         /// The printed width (and height), when the stage sets `width`.
         let paperSize: (PaperWidth, Double?)?
+    }
+
+    /// The files the figure's options name are its deps, without being listed again.
+    public func derivedDeps(_ params: Params, outputs: StageOutputs) throws -> [String] {
+        try drawing(params).checkedOptions(try params.object("options", default: .init())).inputs
     }
 
     public func validate(_ params: Params, stage: StageInfo) throws -> Config {

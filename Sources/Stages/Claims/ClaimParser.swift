@@ -5,7 +5,7 @@ enum ClaimParser {
     static let reductions = ["max", "min", "mean", "count", "value"]
     static let bounds = ["lt", "le", "gt", "ge", "between", "binomial"]
 
-    static func claims(_ p: Params) throws -> [Claim] {
+    static func claims(_ p: Params, outputs: StageOutputs) throws -> [Claim] {
         guard case .array(let items)? = p.raw("claims"), !items.isEmpty else {
             throw ParamError(key: "claims", "must be a non-empty list of claims")
         }
@@ -15,7 +15,7 @@ enum ClaimParser {
             let c = Params(o, path: "claims[\(i)]")
             let id = try c.string("id")
             guard ids.insert(id).inserted else { throw ParamError(key: c.fullKey("id"), "'\(id)' is used twice") }
-            let claim = Claim(id: id, figure: try c.string("figure"), claim: try c.string("claim"), source: try source(c), bound: try bound(c))
+            let claim = Claim(id: id, figure: try c.string("figure"), claim: try c.string("claim"), source: try source(c, outputs), bound: try bound(c))
             if case .metric = claim.source, case .binomial = claim.bound {
                 throw ParamError(key: c.fullKey("binomial"), "needs a table claim: n is read from the selected rows' n column")
             }
@@ -26,20 +26,23 @@ enum ClaimParser {
         }
     }
 
-    static func source(_ c: Params) throws -> Claim.Source {
+    /// `table:` names a CSV, or the stage that writes it (one or a list); `metric:` FIGURE#NAME names a
+    /// figure stage (its metrics JSON) or the JSON's path, and a metric of it.
+    static func source(_ c: Params, _ outputs: StageOutputs) throws -> Claim.Source {
         switch (c.has("table"), c.has("metric")) {
         case (true, false):
-            let files: [String]
-            if case .array = c.raw("table") { files = try c.strings("table") } else { files = [try c.string("table")] }
-            guard !files.isEmpty else { throw ParamError(key: c.fullKey("table"), "names no file") }
+            let refs: [String]
+            if case .array = c.raw("table") { refs = try c.strings("table") } else { refs = [try c.string("table")] }
+            guard !refs.isEmpty else { throw ParamError(key: c.fullKey("table"), "names no file") }
+            let files = try refs.map { try outputs.file($0, endingIn: ".csv", key: c.fullKey("table")) }
             return .table(files: files, where: try conditions(c), reduction: try reduction(c))
         case (false, true):
             let metric = try c.string("metric")
             let parts = metric.split(separator: "#", maxSplits: 1).map(String.init)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-                throw ParamError(key: c.fullKey("metric"), "must be FILE#NAME (a figure's metrics JSON and a metric of it), got '\(metric)'")
+                throw ParamError(key: c.fullKey("metric"), "must be FIGURE#NAME (a figure stage, or its metrics JSON, and a metric of it), got '\(metric)'")
             }
-            return .metric(file: parts[0], name: parts[1])
+            return .metric(file: try outputs.file(parts[0], endingIn: ".json", key: c.fullKey("metric")), name: parts[1])
         default:
             throw ParamError(key: c.path.isEmpty ? "claims" : c.path, "needs exactly one of table (rows of a CSV) or metric (FILE#NAME of a figure's analysis)")
         }
