@@ -18,14 +18,10 @@ public struct StageOutputs: Sendable {
 
     public var names: [String] { outs.keys.sorted() }
 
-    /// `reference` as a file: a path (it contains a `/`) as it is; a stage name as that
-    /// stage's one output whose name ends in `suffix`.
+    /// `reference` as a file: a stage's name stands for that stage's one output whose name ends
+    /// in `suffix`; anything else is a path (a missing one is reported like any missing dep).
     public func file(_ reference: String, endingIn suffix: String, key: String) throws -> String {
-        if reference.contains("/") { return reference }
-        guard let files = outs[reference] else {
-            let guess = closest(reference, in: names).map { " (did you mean '\($0)'?)" } ?? ""
-            throw ParamError(key: key, "'\(reference)' is neither a path nor a stage of the pipeline\(guess)")
-        }
+        guard let files = outs[reference] else { return reference }
         let matching = files.filter { $0.hasSuffix(suffix) }
         guard matching.count == 1 else {
             throw ParamError(key: key, "stage '\(reference)' has \(matching.count) outputs ending in \(suffix) (\(files.joined(separator: ", "))): name the file instead")

@@ -12,8 +12,9 @@ import Foundation
 ///       report: report                      # optional: linked at the top (a stage, or the PDF's path)
 ///       figures:
 ///         - {figure: fig2, pdf: "figure-pdf@fig=fig2", title: "...", caption: "..."}
-///           # figure: the figure stage (its SVG and metrics JSON); pdf (optional, linked beside
-///           # the SVG): a stage or a path. Every file is a dep of the gallery without being listed.
+///           # figure: the figure stage (its SVG and metrics JSON), or `svg:` and `metrics:` paths;
+///           # pdf (optional, linked beside the SVG): a stage or a path. Every file is a dep of the
+///           # gallery without being listed.
 public struct GalleryKind: StageKind {
     public init() {}
     public let name = "gallery"
@@ -38,12 +39,19 @@ public struct GalleryKind: StageKind {
         for (i, item) in items.enumerated() {
             guard case .object(let o) = item else { throw ParamError(key: "figures[\(i)]", "must be a mapping") }
             let f = Params(o, path: "figures[\(i)]")
-            let figure = try f.string("figure")
-            let e = Entry(svg: try outputs.file(figure, endingIn: ".svg", key: f.fullKey("figure")),
-                          pdf: f.has("pdf") ? try outputs.file(try f.string("pdf"), endingIn: ".pdf", key: f.fullKey("pdf")) : nil,
-                          metrics: try outputs.file(figure, endingIn: ".json", key: f.fullKey("figure")),
-                          title: try f.string("title"), caption: try f.string("caption"))
-            if let k = f.unreadKeys.first { throw ParamError(key: k, "is not a figure field (figure, pdf, title, caption)") }
+            // The figure stage (its SVG and metrics JSON), or the two files by path.
+            let svg: String, metrics: String
+            if f.has("figure") {
+                let figure = try f.string("figure")
+                guard outputs[figure] != nil else { throw ParamError(key: f.fullKey("figure"), "'\(figure)' is not a stage of the pipeline") }
+                (svg, metrics) = (try outputs.file(figure, endingIn: ".svg", key: f.fullKey("figure")),
+                                  try outputs.file(figure, endingIn: ".json", key: f.fullKey("figure")))
+            } else {
+                (svg, metrics) = (try f.string("svg"), try f.string("metrics"))
+            }
+            let e = Entry(svg: svg, pdf: f.has("pdf") ? try outputs.file(try f.string("pdf"), endingIn: ".pdf", key: f.fullKey("pdf")) : nil,
+                          metrics: metrics, title: try f.string("title"), caption: try f.string("caption"))
+            if let k = f.unreadKeys.first { throw ParamError(key: k, "is not a figure field (figure, or svg and metrics; pdf, title, caption)") }
             figures.append(e)
         }
         return Config(title: title, intro: intro, claims: claims, report: report, figures: figures)

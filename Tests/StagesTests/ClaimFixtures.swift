@@ -21,7 +21,14 @@ struct ClaimFixture {
         return try XCTUnwrap(pipeline.stages.first { $0.spec.kind == "claims" })
     }
 
+    /// A stage name as its one output ending in `suffix`; anything else is a path.
+    static func file(_ reference: String, _ suffix: String, in pipeline: Pipeline) -> String {
+        let outs = pipeline.stages.filter { $0.name == reference || $0.spec.baseName == reference }.flatMap(\.spec.outs)
+        return outs.first { $0.hasSuffix(suffix) } ?? reference
+    }
+
     static func all(_ stage: Pipeline.Stage) throws -> [ClaimFixture] {
+        let pipeline = try Pipeline.load(root: root, registry: KindRegistry(StageKinds.all + [ShellKind(), CSVConcatKind()]))
         guard case .array(let items)? = stage.spec.params["claims"] else { return [] }
         return try items.map { item in
             guard case .object(let o) = item, case .string(let id)? = o["id"] else { throw Unreadable("a claim without id: \(item)") }
@@ -29,11 +36,11 @@ struct ClaimFixture {
             var f = ClaimFixture(id: id, op: op, values: numbers(o[op]!))
             if case .string(let metric)? = o["metric"] {
                 let parts = metric.split(separator: "#", maxSplits: 1).map(String.init)
-                (f.metricFile, f.metricName) = (parts[0], parts[1])
+                (f.metricFile, f.metricName) = (file(parts[0], ".json", in: pipeline), parts[1])
             } else {
                 switch o["table"] {
-                case .string(let s)?: f.tables = [s]
-                case .array(let a)?: f.tables = a.compactMap { if case .string(let s) = $0 { s } else { nil } }
+                case .string(let s)?: f.tables = [file(s, ".csv", in: pipeline)]
+                case .array(let a)?: f.tables = a.compactMap { if case .string(let s) = $0 { file(s, ".csv", in: pipeline) } else { nil } }
                 default: throw Unreadable("claim \(id) has neither metric nor table")
                 }
                 if case .object(let w)? = o["where"] { f.selection = w.entries.map { ($0.key, $0.value) } }
