@@ -6,6 +6,8 @@ struct Planner {
     let project: Project
     let hasher: FileHasher
     let force: Bool
+    /// `--no-sandbox`: fingerprint commands run unconfined, as the stage will.
+    var noSandbox = false
 
     enum Decision: Sendable {
         case upToDate([(path: String, output: LockFile.Output)])
@@ -39,6 +41,9 @@ struct Planner {
         var deps: [KeyFields.Dep] = []
         for (d, p) in zip(stage.spec.deps, stage.producers) {
             if let p, let o = known[p]?.outs.first(where: { $0.path == d }) { deps.append(.init(path: d, sha256: o.output.sha256)); continue }
+            if let why = ProjectPaths.depProblem(d, root: project.root, hostInputs: project.pipeline.hostInputs) {
+                return Evaluation(decision: .missingInput(why), reasons: [])
+            }
             let digest: FileHasher.Digest?
             do { digest = try hasher.digest(atPath: project.path(d)) } catch {
                 return Evaluation(decision: .missingInput("cannot read input '\(d)': \(error)"), reasons: [])
@@ -51,7 +56,7 @@ struct Planner {
         }
         var fields = KeyFields(kind: stage.spec.kind, code: project.codeDigest(stage: i), params: stage.canonicalParams,
                                deps: deps, outs: stage.spec.outs)
-        do { fields.platform = try stage.kind.platform(Params(stage.spec.params), stage: stage.info) } catch {
+        do { fields.platform = try stage.kind.platform(Params(stage.spec.params), stage: project.keyTimeInfo(stage, noSandbox: noSandbox)) } catch {
             return Evaluation(decision: .missingInput("\(error)"), reasons: [])
         }
         if stage.kind.recordsProvenance {
@@ -73,7 +78,7 @@ struct Planner {
             var problems: [String] = []
             for (path, out) in previous.outs {
                 let onDisk = try? hasher.digest(atPath: project.path(path))
-                if onDisk == nil { problems.append("output \(path) is missing") } else if onDisk?.sha256 != out.sha256 { problems.append("output \(path) was modified") }
+                if onDisk == nil { problems.append("output \(path) is missing") } else if onDisk?.sha256 != out.sha256 || onDisk?.size != out.size { problems.append("output \(path) was modified") }
             }
             if problems.isEmpty { return Evaluation(fields: fields, key: key, decision: .upToDate(previous.outs), reasons: []) }
             reasons = problems

@@ -4,6 +4,7 @@ import Foundation
 ///
 ///     sandbox:                      # default: bubblewrap with the system dirs only
 ///       read_only: [/opt/conda]     # more host directories, visible read-only
+///       tmp_size_mb: 1024           # the size of its private /tmp (default 1024)
 ///
 ///     sandbox: none                 # opt out: run unsandboxed (said in every run's summary)
 ///
@@ -13,10 +14,16 @@ public struct SandboxPolicy: Sendable, Equatable {
     public var mode: Mode
     /// Host directories (absolute) bound read-only at the same path, after the system ones.
     public var readOnly: [String]
+    /// The size of the sandbox's private `/tmp` (a tmpfs), in MiB.
+    public var tmpSizeMB: Int
 
-    public init(mode: Mode = .bubblewrap, readOnly: [String] = []) {
+    public static let defaultTmpSizeMB = 1024
+    static let keys = ["read_only", "tmp_size_mb"]
+
+    public init(mode: Mode = .bubblewrap, readOnly: [String] = [], tmpSizeMB: Int = defaultTmpSizeMB) {
         self.mode = mode
         self.readOnly = readOnly
+        self.tmpSizeMB = tmpSizeMB
     }
 
     public static let standard = SandboxPolicy()
@@ -31,7 +38,11 @@ public struct SandboxPolicy: Sendable, Equatable {
             return (.disabled, [])
         case .object(let o):
             var problems: [String] = []
-            for k in o.keys where k != "read_only" { problems.append("unknown key '\(k)' in sandbox (allowed: read_only)") }
+            for k in o.keys where !keys.contains(k) { problems.append("unknown key '\(k)' in sandbox (allowed: \(keys.joined(separator: ", ")))") }
+            var tmp = defaultTmpSizeMB
+            if let v = o["tmp_size_mb"] {
+                if case .int(let n) = v, n >= 1, n <= 1_048_576 { tmp = n } else { problems.append("sandbox.tmp_size_mb must be a whole number of MiB from 1 to 1048576") }
+            }
             var paths: [String] = []
             if let v = o["read_only"] {
                 guard case .array(let items) = v else { return (.standard, problems + ["sandbox.read_only must be a list of absolute paths"]) }
@@ -40,10 +51,17 @@ public struct SandboxPolicy: Sendable, Equatable {
                     if let why = readOnlyProblem(p, projectRoot: nil) { problems.append("sandbox.read_only '\(Diagnostics.visible(p))' \(why)") } else { paths.append(p) }
                 }
             }
-            return (SandboxPolicy(mode: .bubblewrap, readOnly: paths), problems)
+            return (SandboxPolicy(mode: .bubblewrap, readOnly: paths, tmpSizeMB: tmp), problems)
         default:
             return (.standard, ["'sandbox' must be `none` or a mapping with read_only: [absolute paths]"])
         }
+    }
+
+    /// The canonical path (every symlink, `.`, `..` and `//` resolved), or nil if it does not exist.
+    static func realPath(_ p: String) -> String? {
+        guard let r = realpath(p, nil) else { return nil }
+        defer { free(r) }
+        return String(cString: r)
     }
 
     static func readOnlyProblem(_ p: String, projectRoot: String?) -> String? {
@@ -52,7 +70,7 @@ public struct SandboxPolicy: Sendable, Equatable {
         if p.split(separator: "/").contains("..") { return "must not contain '..'" }
         if let root = projectRoot {
             let dir = p.hasSuffix("/") ? String(p.dropLast()) : p
-            if dir == root || root.hasPrefix(dir + "/") || dir.hasPrefix(root + "/") || dir.isEmpty {
+            if dir == root || root.hasPrefix(dir + "/") || dir.hasPrefix(root + "/") || dir.isEmpty || root == "/" {
                 return "would expose the project directory to every stage: declare the files a stage reads as its deps instead"
             }
         }

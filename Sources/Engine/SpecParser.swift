@@ -4,7 +4,7 @@ import Yams
 /// Parses pipeline.yaml into a `PipelineSpec`, expanding matrices. Reports
 /// every problem it finds with file, line and column.
 public enum SpecParser {
-    static let topKeys = ["executor", "remote", "sandbox", "stages", "version"]
+    static let topKeys = ["executor", "host_inputs", "remote", "sandbox", "stages", "version"]
     static let stageKeys = ["deps", "desc", "kind", "matrix", "outs", "params", "resources"]
     static let resourceKeys = ["cpus_per_task", "mem", "partition", "retries", "retry_on", "time"]
     /// Stage and matrix variable names become file names (logs, job names).
@@ -66,6 +66,23 @@ public enum SpecParser {
                 ?? (.standard, ["'sandbox' must be `none` or a mapping with read_only: [absolute paths]"])
             spec.sandbox = policy
             for m in problems { p.errors.append(PipelineError(m, at: p.loc(node))) }
+        }
+        if let node = root?.mapping?["host_inputs"] {
+            var keys: [String: SourceLocation] = [:]
+            let value = p.value(node, path: "host_inputs", keys: &keys)
+            var dirs: [String] = []
+            if case .array(let items)? = value {
+                for item in items {
+                    if case .string(let d) = item, let why = SandboxPolicy.readOnlyProblem(d, projectRoot: nil) {
+                        p.errors.append(PipelineError("host_inputs '\(Diagnostics.visible(d))' \(why)", at: p.loc(node)))
+                    } else if case .string(let d) = item { dirs.append(d) } else {
+                        p.errors.append(PipelineError("host_inputs entries must be absolute directory paths", at: p.loc(node)))
+                    }
+                }
+            } else {
+                p.errors.append(PipelineError("'host_inputs' must be a list of absolute directories that deps may be symlinks into", at: p.loc(node)))
+            }
+            spec.hostInputs = dirs
         }
         if !p.errors.isEmpty { throw PipelineErrors(p.errors) }
         return spec

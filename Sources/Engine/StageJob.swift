@@ -24,7 +24,7 @@ struct StageJob: Sendable {
 
     /// Decides what to do (cheap: digests through the stat cache).
     func evaluate() -> Planner.Evaluation {
-        Planner(project: project, hasher: runner.hasher, force: runner.options.force).evaluate(index, known: known, lock: lock)
+        Planner(project: project, hasher: runner.hasher, force: runner.options.force, noSandbox: runner.options.noSandbox).evaluate(index, known: known, lock: lock)
     }
 
     func execute(_ ev: Planner.Evaluation) -> Result {
@@ -104,7 +104,7 @@ struct StageJob: Sendable {
 
     /// Copies cached outputs into `staging`; false if any object is unusable.
     func restore(_ outs: [(path: String, output: LockFile.Output)], into staging: URL) throws -> Bool {
-        for o in outs where try !project.store.restore(o.output.sha256, to: staging.appendingPathComponent(o.path)) {
+        for o in outs where try !project.store.restore(o.output, to: staging.appendingPathComponent(o.path)) {
             return false
         }
         return true
@@ -201,7 +201,7 @@ struct StageJob: Sendable {
             let src = staging.appendingPathComponent(o.path)
             let dst = project.root.appendingPathComponent(o.path)
             try AtomicFile.fsyncFile(src)
-            try FileManager.default.createDirectory(at: dst.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try ProjectPaths.prepareParents(of: o.path, root: project.root)
             try AtomicFile.move(src, over: dst)
             dirs.insert(dst.deletingLastPathComponent().path)
             runner.hasher.remember(dst, FileHasher.Digest(sha256: o.output.sha256, size: o.output.size))

@@ -106,6 +106,10 @@ public struct StageInfo: Sendable {
     public let name: String
     public let deps: [String]
     public let outs: [String]
+    /// The sandbox commands run in at key time (`shell`'s fingerprints), and
+    /// the project directory it hides.
+    public var sandbox: SandboxPolicy = .standard
+    public var projectRoot: String = "/nonexistent"
     public init(name: String, deps: [String], outs: [String]) {
         self.name = name
         self.deps = deps
