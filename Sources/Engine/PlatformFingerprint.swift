@@ -52,12 +52,15 @@ enum FingerprintCommands {
         let name = "`\(argv.joined(separator: " "))`"
         let command: [String]
         let spawnEnv: [String: String]
+        var bounds: StageBounds?
+        defer { bounds?.release() }
         switch sandbox.mode {
         case .bubblewrap:
+            bounds = StageBounds.make(sandbox)
             // An empty working directory, nothing of the project: the same sandbox as the stage's.
             let work = dir.appendingPathComponent("build")
             try fm.createDirectory(at: work, withIntermediateDirectories: true)
-            command = [try Sandbox.bubblewrap()]
+            command = bounds!.prefix + [try Sandbox.bubblewrap()]
                 + (try Sandbox.arguments(policy: sandbox, projectRoot: projectRoot, staging: work.path, deps: [],
                                          env: ShellEnvironment.fixed(home: Sandbox.home, extra: env)))
                 + ["--"] + argv

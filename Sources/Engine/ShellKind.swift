@@ -24,7 +24,7 @@ public struct ShellKind: StageKind {
     public let name = "shell"
     public let summary = "run a command (argv list) in a bubblewrap sandbox holding only its deps; it writes its outs there"
     public let codePaths = ["Sources/Engine/ShellKind.swift", "Sources/Engine/Subprocess.swift", "Sources/Engine/Sandbox.swift",
-                            "Sources/Engine/UnsandboxedSession.swift"]
+                            "Sources/Engine/UnsandboxedSession.swift", "Sources/Engine/StageBounds.swift"]
     /// A command is charged one CPU unless its stage declares `resources: {cpus_per_task: N}`.
     public var defaultCPUs: Int? { 1 }
 
@@ -97,12 +97,15 @@ public struct ShellKind: StageKind {
         let stdoutFile = try cfg.stdout.map { try ctx.output($0) } ?? log
         let argv: [String]
         let env: [String: String]
+        var bounds: StageBounds?
+        defer { bounds?.release() }
         switch ctx.sandbox.mode {
         case .bubblewrap:
             let deps = try ctx.info.deps.map { ($0, try ctx.input($0).path) }
             // The stage's environment reaches the command only (bwrap's --setenv);
             // bwrap itself starts with none, so no LD_PRELOAD runs on the host.
-            argv = [try Sandbox.bubblewrap()]
+            bounds = StageBounds.make(ctx.sandbox)
+            argv = bounds!.prefix + [try Sandbox.bubblewrap()]
                 + (try Sandbox.arguments(policy: ctx.sandbox, projectRoot: ctx.root.path, staging: ctx.staging.path, deps: deps,
                                          env: ShellEnvironment.fixed(home: Sandbox.home, extra: cfg.env)))
                 + ["--"] + cfg.argv
@@ -132,7 +135,9 @@ public struct ShellKind: StageKind {
         guard status == 0 else {
             let tail = Self.tail(of: log, lines: 15)
             let isolation = ctx.sandbox.mode == .bubblewrap
-                ? " (in its sandbox only its deps are visible, read-only, under its working directory; it may write only its outs there, and /tmp; no network)"
+                ? " (in its sandbox only its deps are visible, read-only, under its working directory; it may write only its outs there, and /tmp; no network;"
+                    + " at most \(ctx.sandbox.maxProcesses) processes, \(ctx.sandbox.maxMemoryMB) MiB of memory and \(ctx.sandbox.tmpSizeMB) MiB in /tmp:"
+                    + " sandbox.max_processes, max_memory_mb, tmp_size_mb)"
                 : ""
             throw StageFailure("command \(cfg.argv.joined(separator: " ")) \(status > 128 ? "was killed by signal \(status - 128)" : "exited with status \(status)")"
                                + isolation + DiskSpace.note(for: ctx.staging) + (tail.isEmpty ? "" : "; its last output:\n" + tail))

@@ -197,3 +197,50 @@ final class SandboxEscapeTests: XCTestCase {
         }
     }
 }
+
+/// Processes and memory of a sandboxed command are bounded (issue 26).
+final class SandboxBoundsTests: XCTestCase {
+    func project(_ bounds: String, _ command: String) throws -> Scratch {
+        try Scratch(["pipeline.yaml": """
+            sandbox:
+            \(bounds)
+            stages:
+              s:
+                kind: shell
+                params:
+                  argv: [sh, -c, "\(command)"]
+                outs: [out/a.txt]
+
+            """])
+    }
+
+    /// Root is not bounded by RLIMIT_NPROC: only a cgroup bounds its processes.
+    var cgroupsOrNotRoot: Bool {
+        getuid() != 0 || FileManager.default.isWritableFile(atPath: "/sys/fs/cgroup/pids") || FileManager.default.isWritableFile(atPath: "/sys/fs/cgroup/cgroup.subtree_control")
+    }
+
+    func testAForkBombIsBoundedByMaxProcesses() throws {
+        try XCTSkipUnless(cgroupsOrNotRoot, "root without a writable cgroup: processes cannot be bounded here")
+        let s = try project("  max_processes: 20", "for i in $(seq 1 60); do sleep 1 & done; wait; echo ok > out/a.txt")
+        let r = try s.repro("all")
+        XCTAssertEqual(r.status, 1, r.all)
+        XCTAssertTrue(r.stdout.contains("Cannot fork") || r.stdout.contains("Resource temporarily unavailable"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("at most 20 processes"), r.stdout)
+        // The same with room runs (so the bound, not the command, failed it).
+        try s.write("pipeline.yaml", (s.read("pipeline.yaml") ?? "").replacingOccurrences(of: "max_processes: 20", with: "max_processes: 200"))
+        XCTAssertEqual(try s.repro("all").status, 0)
+    }
+
+    func testMemoryIsBoundedByMaxMemory() throws {
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/python3"), "needs python3 to allocate")
+        let alloc = "python3 -c 'x = bytearray(300 * 1024 * 1024); x[-1] = 1; print(len(x))' > out/a.txt"
+        let s = try project("  max_memory_mb: 100", alloc)
+        let r = try s.repro("all")
+        XCTAssertEqual(r.status, 1, r.all)
+        XCTAssertTrue(r.stdout.contains("100 MiB of memory"), r.stdout)
+        try s.write("pipeline.yaml", (s.read("pipeline.yaml") ?? "").replacingOccurrences(of: "max_memory_mb: 100", with: "max_memory_mb: 1000"))
+        let ok = try s.repro("all")
+        XCTAssertEqual(ok.status, 0, ok.all)
+        XCTAssertEqual(s.read("out/a.txt"), "314572800\n")
+    }
+}
