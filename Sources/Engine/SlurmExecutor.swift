@@ -43,11 +43,12 @@ public struct SlurmExecutor: StageExecutor {
             command: [cfg.binary ?? Self.currentBinary(), "exec-stage", "-C", project.root.path, "--file", pipelineFile],
             chdir: project.root.path)
         let policy = cfg.retryPolicy
+        guard let key = ctx.key else { throw StageFailure("internal error: no key to submit stage '\(stage.name)' with") }
         for attempt in 1...(policy.retries + 1) {
             let request = SlurmRequest(
                 stage: stage.name, order: project.pipeline.index(of: stage.name) ?? 0, threads: cfg.cpusPerTask ?? 1, noSandbox: noSandbox,
                 // A provenance-recording kind is shown its upstream keys on the node exactly as it would be here.
-                upstream: ctx.upstream.map { "\($0.name)=\($0.key)" },
+                upstream: ctx.upstream.map { "\($0.name)=\($0.key)" }, key: key,
                 cancelled: { ctx.isCancelled },
                 progress: { ctx.progress(0, $0) },
                 submitted: { ctx.log("submitted as Slurm job \($0)" + (attempt > 1 ? " (attempt \(attempt))" : "") + " (log: \(log.path))") })
@@ -56,7 +57,10 @@ public struct SlurmExecutor: StageExecutor {
             try? FileManager.default.copyItem(at: a.log, to: log)
             let usage = SlurmUsage.read(a.usage)
             let host = usage?.host ?? a.state.host ?? "unknown"
-            let retry = !a.state.succeeded && attempt <= policy.retries && policy.retries(a.state.state)
+            // The node refused the task for a key mismatch: the stage changed while its job waited (never retried).
+            let refusal = a.state.exitStatus == Int(TaskKeyCheck.exitStatus)
+                ? (try? String(contentsOf: a.log, encoding: .utf8))?.split(separator: "\n").first { $0.hasPrefix(TaskKeyCheck.marker) } : nil
+            let retry = refusal == nil && !a.state.succeeded && attempt <= policy.retries && policy.retries(a.state.state)
             ctx.reportAttempt(AttemptReport(
                 attempt: attempt, host: host, start: usage?.start ?? a.submitted.timeIntervalSince1970,
                 wallSeconds: usage?.wallSeconds ?? a.ended.timeIntervalSince(a.submitted), cpuSeconds: usage?.cpuSeconds,
@@ -65,6 +69,9 @@ public struct SlurmExecutor: StageExecutor {
             if a.state.succeeded {
                 try Self.moveOutputs(stage.spec.outs, from: a.staging, to: ctx.staging)
                 return
+            }
+            if let refusal {
+                throw StageFailure("Slurm job \(a.jobID) refused to run it: " + refusal.dropFirst(TaskKeyCheck.marker.count))
             }
             if retry {
                 ctx.log("Slurm job \(a.jobID) ended \(a.state.state) on \(host) (attempt \(attempt) of \(policy.retries + 1)): resubmitting"

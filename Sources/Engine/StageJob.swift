@@ -78,7 +78,8 @@ struct StageJob: Sendable {
             let outs: [(path: String, output: LockFile.Output)]
             do {
                 outs = try meter.measure {
-                    try runKind(in: staging, upstream: project.upstreamInfo(index, keys: ev.fields!.upstream), meter: meter, lines: lines)
+                    try runKind(in: staging, upstream: project.upstreamInfo(index, keys: ev.fields!.upstream),
+                                key: TaskKey(key: ev.key!, fields: ev.fields!), meter: meter, lines: lines)
                 }
             } catch {
                 record(meter, lines: lines, key: ev.key!, outcome: Self.outcome(of: error), staging: staging)
@@ -137,13 +138,13 @@ struct StageJob: Sendable {
     }
 
     /// Runs the kind's code, checks it wrote every declared output, and stores them.
-    func runKind(in staging: URL, upstream: [UpstreamStage], meter: AttemptMeter, lines: StageLogLines) throws -> [(path: String, output: LockFile.Output)] {
+    func runKind(in staging: URL, upstream: [UpstreamStage], key: TaskKey, meter: AttemptMeter, lines: StageLogLines) throws -> [(path: String, output: LockFile.Output)] {
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
         let name = stage.name
         let reporter = runner.reporter
         let ctx = project.context(
             for: index, staging: staging, parallelism: runner.chargesCPUs ? cpus : runner.options.threadsPerStage ?? runner.options.jobs,
-            processes: runner.processes, upstream: upstream, noSandbox: runner.options.noSandbox,
+            processes: runner.processes, upstream: upstream, noSandbox: runner.options.noSandbox, key: key,
             reporter: { event in
                 switch event {
                 case .progress(let f, let note): reporter.progress(name, fraction: f, note: note)

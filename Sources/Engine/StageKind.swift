@@ -137,13 +137,17 @@ public final class StageContext: Sendable {
     public let upstream: [UpstreamStage]
     /// How `shell` commands are isolated (the pipeline's `sandbox:`, or `--no-sandbox`).
     public let sandbox: SandboxPolicy
+    /// The key (and its fields) the engine computed for this run of the
+    /// stage: an executor that runs it elsewhere hands it on, to be checked there.
+    public let key: TaskKey?
     private let reporter: @Sendable (StageEvent) -> Void
     private let cancelled: @Sendable () -> Bool
 
     public init(info: StageInfo, params: Params, root: URL, staging: URL, parallelism: Int,
                 processes: ChildProcesses = ChildProcesses(), upstream: [UpstreamStage] = [],
                 reporter: @escaping @Sendable (StageEvent) -> Void,
-                cancelled: @escaping @Sendable () -> Bool, sandbox: SandboxPolicy = .standard) {
+                cancelled: @escaping @Sendable () -> Bool, sandbox: SandboxPolicy = .standard, key: TaskKey? = nil) {
+        self.key = key
         self.info = info
         self.params = params
         self.root = root
