@@ -69,7 +69,9 @@ public struct Pipeline: Sendable {
         case .success(let text): return text
         case .failure(let p):
             throw PipelineErrors([PipelineError("\(file) \(p.message)", at: SourceLocation(file: file, line: p.line, column: p.column),
-                                                hint: "save it as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8 \(file) > fixed.yaml, then rename)")])
+                                                hint: p.likely.map { "save it as UTF-8 (e.g. iconv -f \($0) -t UTF-8 \(file) > fixed.yaml, then rename)"
+                                                    + ($0 == "LATIN1" ? "; if it is not Latin-1, name its encoding instead of LATIN1" : "") }
+                                                    ?? "save it as UTF-8 text, without NUL bytes")])
         }
     }
 

@@ -50,8 +50,22 @@ public struct ShellKind: StageKind {
                 env.append((k, try e.string(k)))
             }
         }
+        // What execve would refuse (one string over 128 KiB, or all over the
+        // kernel's limit), refused here, before anything runs.
+        let sizes = argv.map(\.utf8.count) + env.map { $0.0.utf8.count + $0.1.utf8.count + 1 }
+        if let big = sizes.firstIndex(where: { $0 >= Self.maxWordBytes }) {
+            throw ParamError(key: big < argv.count ? "argv" : "env",
+                             "a word of \(sizes[big]) bytes is longer than a command may take (\(Self.maxWordBytes / 1024) KiB): put the data in a file and list it under deps")
+        }
+        if sizes.reduce(0, +) > Self.maxCommandBytes {
+            throw ParamError(key: "argv", "argv and env take \(sizes.reduce(0, +)) bytes, more than \(Self.maxCommandBytes / 1024) KiB: put the data in a file and list it under deps")
+        }
         return Config(argv: argv, stdout: stdout, env: env, fingerprint: try Self.fingerprint(p))
     }
+
+    /// Linux's MAX_ARG_STRLEN, and a bound well under its total for argv and environment.
+    static let maxWordBytes = 131_072
+    static let maxCommandBytes = 1_048_576
 
     public func validate(_ params: Params, stage: StageInfo) throws -> Config {
         try config(params, outs: stage.outs)

@@ -93,10 +93,16 @@ public enum SpecParser {
         case .scanner(let ctx, let problem, let mark, let yaml), .parser(let ctx, let problem, let mark, let yaml),
              .composer(let ctx, let problem, let mark, let yaml):
             let context = ctx.map { " \($0.text)" } ?? ""
-            let line = yaml.split(separator: "\n", omittingEmptySubsequences: false)[safe: mark.line - 1] ?? ""
-            let hint = line.contains("${") && (line.contains("[") || line.contains("{ "))
-                ? "inside [ ] or { }, quote values that contain ${...}: [\"out/${seed}.csv\"]"
-                : "check indentation and quoting around this position"
+            let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+            let line = lines[safe: mark.line - 1] ?? ""
+            // A tab in the indentation of this line or one just before it (YAML indents with spaces only).
+            let tabbed = (max(1, mark.line - 2)...max(1, mark.line)).first { n in
+                (lines[safe: n - 1] ?? "").prefix { $0 == " " || $0 == "\t" }.contains("\t")
+            }
+            let hint = tabbed.map { "line \($0) is indented with a tab: YAML indents with spaces only (replace the tab with spaces)" }
+                ?? (line.contains("${") && (line.contains("[") || line.contains("{ "))
+                    ? "inside [ ] or { }, quote values that contain ${...}: [\"out/${seed}.csv\"]"
+                    : "check indentation and quoting around this position")
             return PipelineError("invalid YAML: \(problem)\(context)",
                                  at: SourceLocation(file: file, line: mark.line, column: mark.column), hint: hint)
         case .duplicatedKeysInMapping(let dups, let ctx):

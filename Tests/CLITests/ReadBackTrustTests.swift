@@ -134,3 +134,48 @@ final class ReadBackTrustTests: XCTestCase {
         XCTAssertLessThan(r.stdout.utf8.count, 10_000)
     }
 }
+
+/// Issue 26's smaller items: what used to mislead.
+final class MisleadingInputTests: XCTestCase {
+    func testDataOutputIntoAFullDeviceFails() throws {
+        let s = try Scratch(["pipeline.yaml": "stages:\n  s:\n    kind: shell\n    params: {argv: [touch, o.txt]}\n    outs: [o.txt]\n"])
+        XCTAssertEqual(try s.repro("all").status, 0)
+        for args in [["dag", "--dot"], ["log", "--json"]] {
+            let p = Process()
+            p.executableURL = CLI.binary
+            p.arguments = args
+            p.currentDirectoryURL = s.root
+            p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: "/dev/full"))
+            let err = Pipe()
+            p.standardError = err
+            try p.run()
+            p.waitUntilExit()
+            let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            XCTAssertEqual(p.terminationStatus, 1, "\(args): \(message)")
+            XCTAssertTrue(message.contains("cannot write standard output: No space left on device"), message)
+        }
+    }
+
+    func testATabIndentationIsNamed() throws {
+        let s = try Scratch(["pipeline.yaml": "stages:\n  s:\n\tkind: shell\n"])
+        let r = try s.repro("status")
+        XCTAssertEqual(r.status, 65, r.all)
+        XCTAssertTrue(r.stderr.contains("line 3 is indented with a tab: YAML indents with spaces only"), r.stderr)
+    }
+
+    func testLatin1GetsItsOwnHint() throws {
+        let s = try Scratch([:])
+        try Data(Array("stages:\n  s:\n    desc: caf".utf8) + [0xE9] + Array("\n".utf8)).write(to: s.root.appendingPathComponent("pipeline.yaml"))
+        let r = try s.repro("status")
+        XCTAssertEqual(r.status, 65, r.all)
+        XCTAssertTrue(r.stderr.contains("iconv -f LATIN1 -t UTF-8") && !r.stderr.contains("UTF-16"), r.stderr)
+    }
+
+    func testAHugeArgvIsRefusedAtValidation() throws {
+        let s = try Scratch(["pipeline.yaml": "stages:\n  s:\n    kind: shell\n    params:\n      argv: [echo, "
+                             + String(repeating: "a", count: 200_000) + "]\n    outs: [o.txt]\n"])
+        let r = try s.repro("status")
+        XCTAssertEqual(r.status, 65, r.all)
+        XCTAssertTrue(r.stderr.contains("a word of 200000 bytes is longer than a command may take (128 KiB)"), r.stderr)
+    }
+}
