@@ -59,7 +59,7 @@ public struct SlurmExecutor: StageExecutor {
             let host = usage?.host ?? a.state.host ?? "unknown"
             // The node refused the task for a key mismatch: the stage changed while its job waited (never retried).
             let refusal = a.state.exitStatus == Int(TaskKeyCheck.exitStatus)
-                ? (try? String(contentsOf: a.log, encoding: .utf8))?.split(separator: "\n").first { $0.hasPrefix(TaskKeyCheck.marker) } : nil
+                ? ShellKind.lastLines(of: a.log, count: 50).first { $0.hasPrefix(TaskKeyCheck.marker) } : nil
             let retry = refusal == nil && !a.state.succeeded && attempt <= policy.retries && policy.retries(a.state.state)
             ctx.reportAttempt(AttemptReport(
                 attempt: attempt, host: host, start: usage?.start ?? a.submitted.timeIntervalSince1970,
@@ -78,9 +78,7 @@ public struct SlurmExecutor: StageExecutor {
                         + " in a fresh staging directory")
                 continue
             }
-            let tail = (try? String(contentsOf: log, encoding: .utf8)).map {
-                $0.split(separator: "\n").suffix(15).map { "    | " + $0 }.joined(separator: "\n")
-            } ?? ""
+            let tail = ShellKind.tail(of: log, lines: 15)
             let tries = attempt > 1 ? " on attempt \(attempt) of \(policy.retries + 1)" : ""
             let hint = policy.retries > 0 && !policy.retries(a.state.state) && a.state.state != "CANCELLED"
                 ? " (not retried: \(a.state.state) is retried only if listed in retry_on)" : ""
