@@ -15,8 +15,13 @@ import Foundation
 ///       env: {OMP_NUM_THREADS: "1"}   # optional extra environment (part of the key)
 ///       fingerprint: [[python3, --version], [pip, freeze]]   # optional
 ///
-/// Each `fingerprint` command runs before the stage; its output is a key
-/// field (see `PlatformFact`), so an upgraded interpreter or package reruns it.
+/// Each `fingerprint` command runs whenever the stage's key is computed (also
+/// for `status`, `why`, `verify`, `--dry-run`), in the stage's own sandbox,
+/// for at most 10 s and 1 MB of output (`FingerprintCommands`); its output is
+/// a key field (see `PlatformFact`), so an upgraded interpreter or package
+/// reruns it. `env` names are letters, digits and `_`; the environment reaches
+/// the command only, never bwrap. `sandbox:` in pipeline.yaml bounds /tmp,
+/// processes and memory (`StageBounds`).
 ///
 /// List the script itself under deps, so editing it reruns the stage.
 public struct ShellKind: StageKind {
