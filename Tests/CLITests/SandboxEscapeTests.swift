@@ -231,6 +231,48 @@ final class SandboxBoundsTests: XCTestCase {
         XCTAssertEqual(try s.repro("all").status, 0)
     }
 
+    /// Where no cgroup can be made (here: a user other than root), resource
+    /// limits bound the command: RLIMIT_AS and RLIMIT_NPROC (prlimit).
+    func testWithoutACgroupResourceLimitsBoundANonRootUser() throws {
+        try XCTSkipUnless(getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
+                          && FileManager.default.isExecutableFile(atPath: "/usr/bin/python3"), "needs root (to become nobody), setpriv and python3")
+        let alloc = "python3 -c 'x = bytearray(300 * 1024 * 1024)'"
+        let forks = "for i in $(seq 1 60); do sleep 1 & done; wait"
+        let s = try project("  max_processes: 20\n  max_memory_mb: 200", alloc + " && echo ok > out/a.txt")
+        func runAsNobody() throws -> CLI.Result {
+            _ = chown(s.root.path, 65534, 65534)
+            for f in (FileManager.default.enumerator(atPath: s.root.path)?.allObjects as? [String]) ?? [] {
+                _ = chown(s.root.appendingPathComponent(f).path, 65534, 65534)
+            }
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            p.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", CLI.binary.path, "all"]
+            p.currentDirectoryURL = s.root
+            p.environment = ["NO_COLOR": "1", "PATH": "/usr/bin:/bin", "HOME": s.root.path]
+            let out = Pipe(), err = Pipe()
+            p.standardOutput = out
+            p.standardError = err
+            try p.run()
+            return CLI.finish(p, out, err)
+        }
+        let r = try runAsNobody()
+        if r.all.contains("bwrap cannot make one") { throw XCTSkip("no user namespaces for a non-root user here") }
+        XCTAssertEqual(r.status, 1, r.all)
+        XCTAssertTrue(r.stdout.contains("MemoryError"), r.stdout)
+        func command(_ c: String, bounds: String) throws {
+            try s.write("pipeline.yaml", "sandbox:\n\(bounds)\nstages:\n  s:\n    kind: shell\n    params:\n      argv: [sh, -c, \"\(c)\"]\n    outs: [out/a.txt]\n")
+        }
+        try command(forks + "; echo ok > out/a.txt", bounds: "  max_processes: 20\n  max_memory_mb: 200")
+        let f = try runAsNobody()
+        XCTAssertEqual(f.status, 1, f.all)
+        XCTAssertTrue(f.stdout.contains("Cannot fork") || f.stdout.contains("Resource temporarily unavailable"), f.stdout)
+        // With room, the same commands run (so the bounds, not the commands, failed them).
+        try command(alloc + " && " + forks + " && echo ok > out/a.txt", bounds: "  max_processes: 400\n  max_memory_mb: 1000")
+        let ok = try runAsNobody()
+        XCTAssertEqual(ok.status, 0, "with room it runs: \(ok.all)")
+        XCTAssertEqual(s.read("out/a.txt"), "ok\n")
+    }
+
     func testMemoryIsBoundedByMaxMemory() throws {
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/python3"), "needs python3 to allocate")
         let alloc = "python3 -c 'x = bytearray(300 * 1024 * 1024); x[-1] = 1; print(len(x))' > out/a.txt"
