@@ -53,7 +53,7 @@ struct StageJob: Sendable {
                     try install(outs, from: staging)
                     return result(.restored, reasons, outs: outs, entry: .init(key: ev.key!, fields: ev.fields!, outs: outs))
                 }
-                reasons.append("a cache object was missing or corrupted: running instead")
+                reasons.append("a cache object was missing, corrupted, or not the size its record says: running instead")
                 try? FileManager.default.removeItem(at: staging)
             case .mustRun:
                 break

@@ -29,6 +29,7 @@ final class ReadBackTrustTests: XCTestCase {
         let r = try s.repro("all")
         XCTAssertEqual(r.status, 0, r.all)
         XCTAssertTrue(r.stdout.contains("1 ran"), "not restored: \(r.stdout)")
+        XCTAssertTrue(r.stdout.contains("not the size its record says"), r.stdout)
         let entry = try XCTUnwrap(LockFile.load(from: s.root.appendingPathComponent("repro.lock")).stages["s"])
         XCTAssertEqual(entry.outs.first?.output.size, 6)
         XCTAssertEqual(try s.repro("verify").status, 0)
