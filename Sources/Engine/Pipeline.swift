@@ -33,6 +33,8 @@ public struct Pipeline: Sendable {
     public let remoteConfig: Value.Object
     /// The `sandbox:` setting of the pipeline file.
     public let sandbox: SandboxPolicy
+    /// `host_inputs:`: host directories a dep's symlink may point into.
+    public let hostInputs: [String]
     private let indexByName: [String: Int]
     /// Indices of stages that read each stage's outputs, sorted.
     public let downstream: [[Int]]
@@ -69,7 +71,9 @@ public struct Pipeline: Sendable {
         case .success(let text): return text
         case .failure(let p):
             throw PipelineErrors([PipelineError("\(file) \(p.message)", at: SourceLocation(file: file, line: p.line, column: p.column),
-                                                hint: "save it as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8 \(file) > fixed.yaml, then rename)")])
+                                                hint: p.likely.map { "save it as UTF-8 (e.g. iconv -f \($0) -t UTF-8 \(file) > fixed.yaml, then rename)"
+                                                    + ($0 == "LATIN1" ? "; if it is not Latin-1, name its encoding instead of LATIN1" : "") }
+                                                    ?? "save it as UTF-8 text, without NUL bytes")])
         }
     }
 
@@ -98,7 +102,7 @@ public struct Pipeline: Sendable {
         }
         let downstream = order.map { i in down[i].map { position[$0] }.sorted() }
         return Pipeline(stages: stages, file: spec.file, executorConfig: spec.executor, remoteConfig: spec.remote, sandbox: spec.sandbox,
-                        indexByName: Dictionary(uniqueKeysWithValues: stages.enumerated().map { ($1.name, $0) }),
+                        hostInputs: spec.hostInputs, indexByName: Dictionary(uniqueKeysWithValues: stages.enumerated().map { ($1.name, $0) }),
                         downstream: downstream)
     }
 
@@ -256,7 +260,8 @@ public struct Pipeline: Sendable {
     /// paths (a file there would replace the directory).
     static func checkOutsSpareSources(_ spec: PipelineSpec, root: URL, kinds: [(any StageKind)?]) -> [PipelineError] {
         let protected = Dictionary([(spec.file, "is the pipeline file"), ("pipeline.yaml", "is the pipeline file"),
-                                    (LockFile.fileName, "is the lock file"), (spec.file + ".lock", "is the lock file")]) { a, _ in a }
+                                    (LockFile.fileName, "is the lock file"),
+                                    (LockFile.name(forPipeline: spec.file), "is this pipeline file's lock")]) { a, _ in a }
         // A code path names a file or a directory prefix (see `CodeDigests`).
         var code: [String: String] = [:]
         for (s, kind) in zip(spec.stages, kinds) {

@@ -115,6 +115,10 @@ public struct StageInfo: Sendable {
     public let outs: [String]
     /// Every stage's outputs, for params that name a stage instead of a file (at validation).
     public let outputs: StageOutputs
+    /// The sandbox commands run in at key time (`shell`'s fingerprints), and
+    /// the project directory it hides.
+    public var sandbox: SandboxPolicy = .standard
+    public var projectRoot: String = "/nonexistent"
     public init(name: String, deps: [String], outs: [String], outputs: StageOutputs = StageOutputs()) {
         self.name = name
         self.deps = deps
@@ -143,13 +147,17 @@ public final class StageContext: Sendable {
     public let upstream: [UpstreamStage]
     /// How `shell` commands are isolated (the pipeline's `sandbox:`, or `--no-sandbox`).
     public let sandbox: SandboxPolicy
+    /// The key (and its fields) the engine computed for this run of the
+    /// stage: an executor that runs it elsewhere hands it on, to be checked there.
+    public let key: TaskKey?
     private let reporter: @Sendable (StageEvent) -> Void
     private let cancelled: @Sendable () -> Bool
 
     public init(info: StageInfo, params: Params, root: URL, staging: URL, parallelism: Int,
                 processes: ChildProcesses = ChildProcesses(), upstream: [UpstreamStage] = [],
                 reporter: @escaping @Sendable (StageEvent) -> Void,
-                cancelled: @escaping @Sendable () -> Bool, sandbox: SandboxPolicy = .standard) {
+                cancelled: @escaping @Sendable () -> Bool, sandbox: SandboxPolicy = .standard, key: TaskKey? = nil) {
+        self.key = key
         self.info = info
         self.params = params
         self.root = root
