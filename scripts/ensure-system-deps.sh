@@ -2,7 +2,7 @@
 # Installs the Debian packages repro needs, if missing. Usage:
 #   scripts/ensure-system-deps.sh          # build/run: GSL (libgsl-dev), pkg-config, bubblewrap (the shell stages' sandbox),
 #                                          #   rsvg-convert + DejaVu fonts (figure PDFs), pdflatex (the report), zlib (diff --html)
-#   scripts/ensure-system-deps.sh --test   # plus the tools the tests use: xmllint, pdffonts/pdftotext, chromium (headless)
+#   scripts/ensure-system-deps.sh --test   # plus the tools the tests use: xmllint, pdffonts/pdftotext, cc, python3, chromium (headless)
 set -euo pipefail
 
 need=()
@@ -17,6 +17,9 @@ command -v pdflatex >/dev/null 2>&1 || need+=(texlive-latex-base)
 if [[ "${1:-}" == "--test" ]]; then
   command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
   command -v pdffonts >/dev/null 2>&1 || need+=(poppler-utils)
+  # The sandbox tests: a C compiler builds an LD_PRELOAD library, python3 allocates past a memory bound.
+  command -v cc >/dev/null 2>&1 || need+=(gcc)
+  command -v python3 >/dev/null 2>&1 || need+=(python3)
   command -v chromium >/dev/null 2>&1 || need+=(chromium)  # the pages' browser test (headless)
 fi
 [[ ${#need[@]} -eq 0 ]] && exit 0

@@ -70,10 +70,11 @@ public struct DiffReport: Sendable {
         claims.isEmpty && metrics.isEmpty && stages.isEmpty && tables.isEmpty && figures.isEmpty && otherOutputs.isEmpty && unavailable.isEmpty
     }
 
-    /// 0: no difference; 5: differences, no claim flipped; 6: a claim flipped (or one that held is gone).
+    /// 0: no difference; 6: differences, no claim flipped; 7: a claim flipped
+    /// (or one that held is gone). (5 is exec-stage's.)
     public var exitCode: Int32 {
-        if claims.contains(where: { $0.kind == .flipped || ($0.kind == .removed && $0.old?.holds == true) }) { return 6 }
-        return isEmpty ? 0 : 5
+        if claims.contains(where: { $0.kind == .flipped || ($0.kind == .removed && $0.old?.holds == true) }) { return 7 }
+        return isEmpty ? 0 : 6
     }
 }
 

@@ -51,6 +51,9 @@ public struct Inspector: Sendable {
                 if d.sha256 != out.sha256 {
                     mismatches.append(Mismatch(stage: stage.name, path: path,
                                                problem: "content differs: sha256 \(d.sha256.prefix(12))… (\(d.size) bytes), lock says \(out.sha256.prefix(12))… (\(out.size) bytes)"))
+                } else if d.size != out.size {
+                    mismatches.append(Mismatch(stage: stage.name, path: path,
+                                               problem: "size differs: \(d.size) bytes on disk, the lock says \(out.size) for the same sha256"))
                 }
             }
         }
@@ -82,7 +85,7 @@ public struct Inspector: Sendable {
         var stagesByDifference: [String: Int] = [:]
         for stage in project.pipeline.stages {
             guard let e = lock.stages[stage.name], !e.fields.platform.isEmpty,
-                  let here = try? stage.kind.platform(Params(stage.spec.params), stage: stage.info) else { continue }
+                  let here = try? stage.kind.platform(Params(stage.spec.params), stage: project.keyTimeInfo(stage)) else { continue }
             var diffs: [String] = []
             for f in e.fields.platform {
                 let mine = here.first { $0.name == f.name }?.value ?? "(not recorded here)"

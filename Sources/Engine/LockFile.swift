@@ -55,6 +55,29 @@ public struct LockFile: Sendable, Equatable {
         return file + ".lock"
     }
 
+    /// Why the lock of pipeline file `path` cannot be used: it would be
+    /// pipeline.yaml's `repro.lock` (`--file repro.yaml`), the lock of another
+    /// pipeline file beside it (`x.yml` and `x.yaml`), or outside the project
+    /// (`--file ../x.yaml`). Nil if it is fine.
+    public static func nameProblem(forPipeline path: String, root: URL) -> String? {
+        let name = Self.name(forPipeline: path)
+        if name == fileName && Self.name(forPipeline: "pipeline.yaml") == fileName && path != "pipeline.yaml" && path != "./pipeline.yaml" {
+            return "its lock would be \(fileName), pipeline.yaml's: rename the pipeline file"
+        }
+        if let why = Pipeline.pathProblem(name), why != "is the lock file" {
+            return "its lock '\(name)' \(why): a pipeline file's lock is written beside it, inside the project (pass a pipeline file inside the project)"
+        }
+        var file = Substring(path)
+        while file.hasPrefix("./") { file = file.dropFirst(2) }
+        for (a, b) in [(".yaml", ".yml"), (".yml", ".yaml")] where file.hasSuffix(a) {
+            let other = String(file.dropLast(a.count)) + b
+            if FileManager.default.fileExists(atPath: root.appendingPathComponent(other).path) {
+                return "its lock '\(name)' would also be the lock of \(other): rename one of them"
+            }
+        }
+        return nil
+    }
+
     /// Reads the lock; a missing file is an empty lock.
     public static func load(from url: URL) throws -> LockFile {
         guard FileManager.default.fileExists(atPath: url.path) else { return LockFile() }

@@ -16,9 +16,11 @@ public struct Pipeline: Sendable {
         public let producers: [Int?]
         /// Indices of the stages it depends on, sorted.
         public let upstream: [Int]
+        /// Every stage's outputs (for params that name stages).
+        let outputs: StageOutputs
         public var name: String { spec.name }
-        /// What the stage's kind is told about it (name, deps, outs).
-        public var info: StageInfo { StageInfo(name: spec.name, deps: spec.deps, outs: spec.outs) }
+        /// What the stage's kind is told about it (name, deps, outs, and the pipeline's outputs by stage).
+        public var info: StageInfo { StageInfo(name: spec.name, deps: spec.deps, outs: spec.outs, outputs: outputs) }
     }
 
     /// In topological order: among stages whose inputs are ready, the one
@@ -31,6 +33,8 @@ public struct Pipeline: Sendable {
     public let remoteConfig: Value.Object
     /// The `sandbox:` setting of the pipeline file.
     public let sandbox: SandboxPolicy
+    /// `host_inputs:`: host directories a dep's symlink may point into.
+    public let hostInputs: [String]
     private let indexByName: [String: Int]
     /// Indices of stages that read each stage's outputs, sorted.
     public let downstream: [[Int]]
@@ -67,14 +71,20 @@ public struct Pipeline: Sendable {
         case .success(let text): return text
         case .failure(let p):
             throw PipelineErrors([PipelineError("\(file) \(p.message)", at: SourceLocation(file: file, line: p.line, column: p.column),
-                                                hint: "save it as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8 \(file) > fixed.yaml, then rename)")])
+                                                hint: p.likely.map { "save it as UTF-8 (e.g. iconv -f \($0) -t UTF-8 \(file) > fixed.yaml, then rename)"
+                                                    + ($0 == "LATIN1" ? "; if it is not Latin-1, name its encoding instead of LATIN1" : "") }
+                                                    ?? "save it as UTF-8 text, without NUL bytes")])
         }
     }
 
-    public static func build(_ spec: PipelineSpec, root: URL, registry: KindRegistry) throws -> Pipeline {
+    public static func build(_ declared: PipelineSpec, root: URL, registry: KindRegistry) throws -> Pipeline {
+        let (spec, derivedErrors) = DerivedDeps.apply(declared, registry: registry)
         let (kinds, configs, kindErrors) = bindKinds(spec, registry: registry)
         let (producers, depErrors) = resolveDeps(spec, root: root)
-        let errors = kindErrors + checkOutsSpareSources(spec, root: root, kinds: kinds) + depErrors
+        // A param that names no stage is reported by derivation and again by validation: once is enough.
+        var errors: [PipelineError] = []
+        for e in derivedErrors + kindErrors + checkOutsSpareSources(spec, root: root, kinds: kinds) + depErrors
+            where !errors.contains(where: { "\($0)" == "\(e)" }) { errors.append(e) }
         if !errors.isEmpty { throw PipelineErrors(errors) }
 
         let n = spec.stages.count
@@ -82,16 +92,17 @@ public struct Pipeline: Sendable {
         var down = Array(repeating: [Int](), count: n)
         for (i, ups) in upstream.enumerated() { for u in ups { down[u].append(i) } }
         let order = try topologicalOrder(spec, upstream: upstream, downstream: down)
+        let outputs = StageOutputs(spec.stages)
         var position = Array(repeating: 0, count: n)
         for (p, i) in order.enumerated() { position[i] = p }
         let stages = order.map { i in
             Stage(spec: spec.stages[i], kind: kinds[i]!, config: configs[i]!, canonicalParams: Value.object(spec.stages[i].params).canonicalJSON,
                   codePaths: kinds[i]!.codePaths(for: Params(spec.stages[i].params)), producers: producers[i].map { $0.map { position[$0] } },
-                  upstream: upstream[i].map { position[$0] }.sorted())
+                  upstream: upstream[i].map { position[$0] }.sorted(), outputs: outputs)
         }
         let downstream = order.map { i in down[i].map { position[$0] }.sorted() }
         return Pipeline(stages: stages, file: spec.file, executorConfig: spec.executor, remoteConfig: spec.remote, sandbox: spec.sandbox,
-                        indexByName: Dictionary(uniqueKeysWithValues: stages.enumerated().map { ($1.name, $0) }),
+                        hostInputs: spec.hostInputs, indexByName: Dictionary(uniqueKeysWithValues: stages.enumerated().map { ($1.name, $0) }),
                         downstream: downstream)
     }
 
@@ -102,6 +113,7 @@ public struct Pipeline: Sendable {
         var kinds: [(any StageKind)?] = []
         var configs: [(any Sendable)?] = Array(repeating: nil, count: spec.stages.count)
         var seenNames: [String: Int] = [:]
+        let outputs = StageOutputs(spec.stages)
         for (i, s) in spec.stages.enumerated() {
             if let j = seenNames[s.name] {
                 errors.append(PipelineError("stage name '\(s.name)' is used twice (first at line \(spec.stages[j].locations.stage.line))",
@@ -119,7 +131,7 @@ public struct Pipeline: Sendable {
             kinds.append(kind)
             let params = Params(s.params)
             do {
-                configs[i] = try kind.validate(params, stage: StageInfo(name: s.name, deps: s.deps, outs: s.outs))
+                configs[i] = try kind.validate(params, stage: StageInfo(name: s.name, deps: s.deps, outs: s.outs, outputs: outputs))
                 for k in params.unreadKeys {
                     errors.append(PipelineError("unknown parameter '\(Diagnostics.visible(k))' for kind '\(s.kind)' in stage '\(s.name)'",
                                                 at: s.location(ofParam: k), hint: "remove it or check its spelling (see `repro kinds \(s.kind)`)"))
@@ -248,7 +260,8 @@ public struct Pipeline: Sendable {
     /// paths (a file there would replace the directory).
     static func checkOutsSpareSources(_ spec: PipelineSpec, root: URL, kinds: [(any StageKind)?]) -> [PipelineError] {
         let protected = Dictionary([(spec.file, "is the pipeline file"), ("pipeline.yaml", "is the pipeline file"),
-                                    (LockFile.fileName, "is the lock file"), (spec.file + ".lock", "is the lock file")]) { a, _ in a }
+                                    (LockFile.fileName, "is the lock file"),
+                                    (LockFile.name(forPipeline: spec.file), "is this pipeline file's lock")]) { a, _ in a }
         // A code path names a file or a directory prefix (see `CodeDigests`).
         var code: [String: String] = [:]
         for (s, kind) in zip(spec.stages, kinds) {

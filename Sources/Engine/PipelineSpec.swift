@@ -10,6 +10,9 @@ public struct PipelineSpec: Sendable {
     public var remote: Value.Object = .init()
     /// The `sandbox:` setting for `shell` stages.
     public var sandbox: SandboxPolicy = .standard
+    /// `host_inputs:` directories outside the project that a dep may be a
+    /// symlink into (by default, none: see `DepPaths`).
+    public var hostInputs: [String] = []
 }
 
 public struct StageSpec: Sendable {

@@ -6,6 +6,8 @@ struct Planner {
     let project: Project
     let hasher: FileHasher
     let force: Bool
+    /// `--no-sandbox`: fingerprint commands run unconfined, as the stage will.
+    var noSandbox = false
 
     enum Decision: Sendable {
         case upToDate([(path: String, output: LockFile.Output)])
@@ -36,33 +38,66 @@ struct Planner {
     func evaluate(_ i: Int, known: [Int: Known], lock: LockFile) -> Evaluation {
         let stage = project.pipeline.stages[i]
         let previous = lock.stages[stage.name]
+        let fields: KeyFields
+        switch keyFields(i, known: known, lock: lock) {
+        case .success(let f): fields = f
+        case .failure(let why): return Evaluation(decision: why.decision, reasons: [])
+        }
+        return decide(i, fields: fields, previous: previous)
+    }
+
+    /// Why a stage's key cannot be computed yet.
+    struct Unkeyable: Error {
+        var decision: Decision
+        var message: String {
+            switch decision {
+            case .missingInput(let m), .afterUpstream(let m): return m
+            default: return "\(decision)"
+            }
+        }
+    }
+
+    /// The fields of stage `i`'s key: its deps' digests (from `known`, else
+    /// the disk), code, params, platform, and upstream keys (from
+    /// `upstreamKeys`, `known` or `lock`, for provenance-recording kinds).
+    func keyFields(_ i: Int, known: [Int: Known], lock: LockFile, upstreamKeys: [String: String] = [:]) -> Result<KeyFields, Unkeyable> {
+        let stage = project.pipeline.stages[i]
         var deps: [KeyFields.Dep] = []
         for (d, p) in zip(stage.spec.deps, stage.producers) {
             if let p, let o = known[p]?.outs.first(where: { $0.path == d }) { deps.append(.init(path: d, sha256: o.output.sha256)); continue }
+            if let why = ProjectPaths.depProblem(d, root: project.root, hostInputs: project.pipeline.hostInputs) {
+                return .failure(Unkeyable(decision: .missingInput(why)))
+            }
             let digest: FileHasher.Digest?
             do { digest = try hasher.digest(atPath: project.path(d)) } catch {
-                return Evaluation(decision: .missingInput("cannot read input '\(d)': \(error)"), reasons: [])
+                return .failure(Unkeyable(decision: .missingInput("cannot read input '\(d)': \(error)")))
             }
             guard let digest else {
                 let hint = p.map { " (it is produced by stage '\(project.pipeline.stages[$0].name)': `repro run \(project.pipeline.stages[$0].name)`)" } ?? ""
-                return Evaluation(decision: .missingInput("input '\(d)' is missing\(hint)"), reasons: [])
+                return .failure(Unkeyable(decision: .missingInput("input '\(d)' is missing\(hint)")))
             }
             deps.append(.init(path: d, sha256: digest.sha256))
         }
         var fields = KeyFields(kind: stage.spec.kind, code: project.codeDigest(stage: i), params: stage.canonicalParams,
                                deps: deps, outs: stage.spec.outs)
-        do { fields.platform = try stage.kind.platform(Params(stage.spec.params), stage: stage.info) } catch {
-            return Evaluation(decision: .missingInput("\(error)"), reasons: [])
+        do { fields.platform = try stage.kind.platform(Params(stage.spec.params), stage: project.keyTimeInfo(stage, noSandbox: noSandbox)) } catch {
+            return .failure(Unkeyable(decision: .missingInput("\(error)")))
         }
         if stage.kind.recordsProvenance {
             for u in stage.upstream {
                 let name = project.pipeline.stages[u].name
-                guard let key = known[u]?.key ?? lock.stages[name]?.key else {
-                    return Evaluation(decision: .afterUpstream("upstream stage '\(name)' has no key yet: run it first"), reasons: [])
+                guard let key = upstreamKeys[name] ?? known[u]?.key ?? lock.stages[name]?.key else {
+                    return .failure(Unkeyable(decision: .afterUpstream("upstream stage '\(name)' has no key yet: run it first")))
                 }
                 fields.upstream.append(.init(path: name, sha256: key))
             }
         }
+        return .success(fields)
+    }
+
+    /// Up to date, restorable or must run, for a stage whose key fields are known.
+    private func decide(_ i: Int, fields: KeyFields, previous: LockFile.Entry?) -> Evaluation {
+        let stage = project.pipeline.stages[i]
         let key = fields.key
         var reasons: [String]
         if force {
@@ -73,7 +108,7 @@ struct Planner {
             var problems: [String] = []
             for (path, out) in previous.outs {
                 let onDisk = try? hasher.digest(atPath: project.path(path))
-                if onDisk == nil { problems.append("output \(path) is missing") } else if onDisk?.sha256 != out.sha256 { problems.append("output \(path) was modified") }
+                if onDisk == nil { problems.append("output \(path) is missing") } else if onDisk?.sha256 != out.sha256 || onDisk?.size != out.size { problems.append("output \(path) was modified") }
             }
             if problems.isEmpty { return Evaluation(fields: fields, key: key, decision: .upToDate(previous.outs), reasons: []) }
             reasons = problems

@@ -33,6 +33,9 @@ public struct Project: Sendable {
                 maxStages: Int = SpecParser.defaultMaxStages) throws {
         self.root = root.standardizedFileURL
         self.lockName = LockFile.name(forPipeline: pipelineFile)
+        if let why = LockFile.nameProblem(forPipeline: pipelineFile, root: root) {
+            throw PipelineErrors([PipelineError("pipeline file '\(pipelineFile)': \(why)", at: nil, file: pipelineFile)])
+        }
         self.registry = registry
         self.code = code
         let pipeline = try Pipeline.load(root: self.root, file: pipelineFile, registry: registry, maxStages: maxStages)
@@ -67,6 +70,15 @@ public struct Project: Sendable {
 
     /// The sandbox `shell` stages get: pipeline.yaml's `sandbox:`, unless `--no-sandbox`.
     public func sandbox(noSandbox: Bool) -> SandboxPolicy { noSandbox ? .disabled : pipeline.sandbox }
+
+    /// A stage's info as its key is computed: with the sandbox its
+    /// fingerprint commands run in (the stage's own).
+    func keyTimeInfo(_ stage: Pipeline.Stage, noSandbox: Bool = false) -> StageInfo {
+        var info = stage.info
+        info.sandbox = sandbox(noSandbox: noSandbox)
+        info.projectRoot = root.path
+        return info
+    }
 
     /// The code digest of a stage.
     public func codeDigest(stage i: Int) -> String { stageCode[i] }

@@ -47,7 +47,7 @@ public final class RebuildCheck: Sendable {
         try? FileManager.default.removeItem(at: scratch)
         defer { try? FileManager.default.removeItem(at: scratch) }
         let hasher = FileHasher(cacheFile: nil)
-        let planner = Planner(project: project, hasher: hasher, force: false)
+        let planner = Planner(project: project, hasher: hasher, force: false, noSandbox: noSandbox)
         var findings: [Finding] = []
         for (n, i) in selection.enumerated() {
             if isCancelled { throw EngineError.interrupted }

@@ -55,6 +55,7 @@ public struct RemoteConfig: Sendable, Equatable {
         case "http", "https":
             guard let host = u.host, !host.isEmpty else { return "'\(url)' has no host" }
             if u.query != nil || u.fragment != nil { return "'\(url)' must not have a query or fragment" }
+            if let port = u.port, !(1...65535).contains(port) { return "'\(url)' has port \(port): a port is 1 to 65535" }
         default:
             return "unsupported scheme '\(scheme)' (use file:// or http(s)://)"
         }

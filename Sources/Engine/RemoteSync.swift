@@ -98,13 +98,13 @@ public struct RemoteSync: Sendable {
                 defer { try? FileManager.default.removeItem(at: dir) }
                 for o in stale {
                     let tmp = dir.appendingPathComponent(o.path)
-                    guard try store.restore(o.output.sha256, to: tmp) else { return (stage.name, "\(o.path): cache object missing or corrupted", false) }
+                    guard try store.restore(o.output, to: tmp) else { return (stage.name, "\(o.path): cache object missing or corrupted", false) }
                 }
                 for o in stale {
                     let dst = project.root.appendingPathComponent(o.path)
                     let src = dir.appendingPathComponent(o.path)
                     try AtomicFile.fsyncFile(src)
-                    try FileManager.default.createDirectory(at: dst.deletingLastPathComponent(), withIntermediateDirectories: true)
+                    try ProjectPaths.prepareParents(of: o.path, root: project.root)
                     guard rename(src.path, dst.path) == 0 else {
                         return (stage.name, "cannot move \(o.path) into place: \(String(cString: strerror(errno)))", false)
                     }

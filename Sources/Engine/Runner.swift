@@ -69,7 +69,7 @@ public final class Runner: Sendable {
 
     /// What a run would do, without doing it.
     private func dryRun(_ selection: [Int], start: Date) throws -> RunSummary {
-        let plan = try Planner(project: project, hasher: hasher, force: options.force).plan(selection)
+        let plan = try Planner(project: project, hasher: hasher, force: options.force, noSandbox: options.noSandbox).plan(selection)
         let results = plan.map { StageResult(name: project.pipeline.stages[$0.index].name, outcome: $0.outcome, reasons: $0.reasons, seconds: 0) }
         for (n, r) in results.enumerated() { reporter.finished(r, position: n + 1, total: results.count) }
         return RunSummary(results: results, seconds: Date().timeIntervalSince(start), interrupted: false)

@@ -13,8 +13,12 @@ import Foundation
 ///     private `/proc`;
 ///
 /// and no network (its own network namespace has only a loopback), its own
-/// pid, IPC and UTS namespaces, a new session (no controlling terminal), and
-/// `--die-with-parent`: if repro dies, the whole sandbox is killed with it.
+/// pid, IPC and UTS namespaces, a new session (no controlling terminal),
+/// `--die-with-parent`: if repro dies, the whole sandbox is killed with it,
+/// and no capabilities (`--cap-drop ALL`): a command run by root cannot
+/// remount a read-only bind writable. Its environment is set by bwrap
+/// (`--clearenv`, `--setenv`) for the command only: bwrap itself starts with
+/// an empty environment, so no `LD_PRELOAD` of a stage's reaches the host.
 /// The project directory itself is not visible, by any name. The working
 /// directory is the same path on every machine, so nothing about where the
 /// project lives can reach an output.
@@ -25,8 +29,9 @@ enum Sandbox {
 
     /// bwrap's arguments (without the program and without `--` and the command).
     static func arguments(policy: SandboxPolicy, projectRoot: String, staging: String,
-                          deps: [(path: String, host: String)]) throws -> [String] {
-        var args = ["--unshare-all", "--die-with-parent", "--new-session"]
+                          deps: [(path: String, host: String)], env: [String: String]) throws -> [String] {
+        var args = ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv"]
+        for k in env.keys.sorted() { args += ["--setenv", k, env[k]!] }
         let fm = FileManager.default
         var exposed: [String] = []
         for dir in systemDirs {
@@ -37,15 +42,16 @@ enum Sandbox {
                 exposed.append(dir)
             }
         }
-        args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", home]
+        args += ["--proc", "/proc", "--dev", "/dev", "--size", String(policy.tmpSizeMB * 1_048_576), "--tmpfs", "/tmp", "--dir", home]
         for dir in policy.readOnly {
-            if let why = SandboxPolicy.readOnlyProblem(dir, projectRoot: projectRoot) {
-                throw StageFailure("sandbox.read_only '\(dir)' \(why)")
-            }
-            guard fm.fileExists(atPath: dir) else {
+            // Checked as the directory it really is (`/a//b`, `/a/b/.`, a symlink to the project's parent).
+            guard let real = SandboxPolicy.realPath(dir) else {
                 throw StageFailure("sandbox.read_only '\(dir)' does not exist on this machine: install it there or remove it from pipeline.yaml")
             }
-            args += ["--ro-bind", dir, dir]
+            if let why = SandboxPolicy.readOnlyProblem(real, projectRoot: SandboxPolicy.realPath(projectRoot) ?? projectRoot) {
+                throw StageFailure("sandbox.read_only '\(dir)'\(real == dir ? "" : " (really \(real))") \(why)")
+            }
+            args += ["--ro-bind", real, dir]
             exposed.append(dir)
         }
         // A project that lives under an exposed directory (say /opt/papers/x) is hidden again.
@@ -84,9 +90,10 @@ enum Sandbox {
         defer { try? FileManager.default.removeItem(at: scratch) }
         do {
             try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-            let args = try arguments(policy: .standard, projectRoot: "/nonexistent", staging: scratch.path, deps: [])
+            let args = try arguments(policy: .standard, projectRoot: "/nonexistent", staging: scratch.path, deps: [],
+                                     env: ShellEnvironment.fixed(home: home, extra: []))
             let err = scratch.appendingPathComponent("stderr")
-            let status = try Subprocess.run([path] + args + ["--", "true"], cwd: scratch, env: ShellEnvironment.fixed(home: home, extra: []),
+            let status = try Subprocess.run([path] + args + ["--", "true"], cwd: scratch, env: [:],
                                             stdout: URL(fileURLWithPath: "/dev/null"), stderr: err, processes: ChildProcesses())
             if status == 0 { return .success(path) }
             let why = ((try? String(contentsOf: err, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)

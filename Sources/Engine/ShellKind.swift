@@ -15,15 +15,21 @@ import Foundation
 ///       env: {OMP_NUM_THREADS: "1"}   # optional extra environment (part of the key)
 ///       fingerprint: [[python3, --version], [pip, freeze]]   # optional
 ///
-/// Each `fingerprint` command runs before the stage; its output is a key
-/// field (see `PlatformFact`), so an upgraded interpreter or package reruns it.
+/// Each `fingerprint` command runs whenever the stage's key is computed (also
+/// for `status`, `why`, `verify`, `--dry-run`), in the stage's own sandbox,
+/// for at most 10 s and 1 MB of output (`FingerprintCommands`); its output is
+/// a key field (see `PlatformFact`), so an upgraded interpreter or package
+/// reruns it. `env` names are letters, digits and `_`; the environment reaches
+/// the command only, never bwrap. `sandbox:` in pipeline.yaml bounds /tmp,
+/// processes and memory (`StageBounds`).
 ///
 /// List the script itself under deps, so editing it reruns the stage.
 public struct ShellKind: StageKind {
     public init() {}
     public let name = "shell"
     public let summary = "run a command (argv list) in a bubblewrap sandbox holding only its deps; it writes its outs there"
-    public let codePaths = ["Sources/Engine/ShellKind.swift", "Sources/Engine/Subprocess.swift", "Sources/Engine/Sandbox.swift"]
+    public let codePaths = ["Sources/Engine/ShellKind.swift", "Sources/Engine/Subprocess.swift", "Sources/Engine/Sandbox.swift",
+                            "Sources/Engine/UnsandboxedSession.swift", "Sources/Engine/StageBounds.swift"]
     /// A command is charged one CPU unless its stage declares `resources: {cpus_per_task: N}`.
     public var defaultCPUs: Int? { 1 }
 
@@ -44,10 +50,27 @@ public struct ShellKind: StageKind {
         var env: [(String, String)] = []
         if p.has("env") {
             let e = try p.object("env")
-            for k in e.object.keys { env.append((k, try e.string(k))) }
+            for k in e.object.keys {
+                if let why = Self.envNameProblem(k) { throw ParamError(key: "env", "'\(Diagnostics.visible(k))' \(why)") }
+                env.append((k, try e.string(k)))
+            }
+        }
+        // What execve would refuse (one string over 128 KiB, or all over the
+        // kernel's limit), refused here, before anything runs.
+        let sizes = argv.map(\.utf8.count) + env.map { $0.0.utf8.count + $0.1.utf8.count + 1 }
+        if let big = sizes.firstIndex(where: { $0 >= Self.maxWordBytes }) {
+            throw ParamError(key: big < argv.count ? "argv" : "env",
+                             "a word of \(sizes[big]) bytes is longer than a command may take (\(Self.maxWordBytes / 1024) KiB): put the data in a file and list it under deps")
+        }
+        if sizes.reduce(0, +) > Self.maxCommandBytes {
+            throw ParamError(key: "argv", "argv and env take \(sizes.reduce(0, +)) bytes, more than \(Self.maxCommandBytes / 1024) KiB: put the data in a file and list it under deps")
         }
         return Config(argv: argv, stdout: stdout, env: env, fingerprint: try Self.fingerprint(p))
     }
+
+    /// Linux's MAX_ARG_STRLEN, and a bound well under its total for argv and environment.
+    static let maxWordBytes = 131_072
+    static let maxCommandBytes = 1_048_576
 
     public func validate(_ params: Params, stage: StageInfo) throws -> Config {
         try config(params, outs: stage.outs)
@@ -56,7 +79,16 @@ public struct ShellKind: StageKind {
     public func platform(_ params: Params, stage: StageInfo) throws -> [PlatformFact] {
         let commands = try Self.fingerprint(params)
         if commands.isEmpty { return [] }
-        return try FingerprintCommands.facts(commands, env: try config(params, outs: stage.outs).env, processes: ChildProcesses())
+        return try FingerprintCommands.facts(commands, env: try config(params, outs: stage.outs).env, sandbox: stage.sandbox,
+                                             projectRoot: stage.projectRoot, processes: ChildProcesses())
+    }
+
+    /// An environment variable's name: letters, digits and `_`, not starting
+    /// with a digit (so no `A=B`, no empty name).
+    static func envNameProblem(_ k: String) -> String? {
+        guard let first = k.utf8.first else { return "is not a variable name (empty)" }
+        let ok = k.utf8.allSatisfy { ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 }
+        return ok && !(first >= 48 && first <= 57) ? nil : "is not a variable name (letters, digits and _, not starting with a digit)"
     }
 
     static func fingerprint(_ p: Params) throws -> [[String]] {
@@ -84,13 +116,19 @@ public struct ShellKind: StageKind {
         let stdoutFile = try cfg.stdout.map { try ctx.output($0) } ?? log
         let argv: [String]
         let env: [String: String]
+        var bounds: StageBounds?
+        defer { bounds?.release() }
         switch ctx.sandbox.mode {
         case .bubblewrap:
             let deps = try ctx.info.deps.map { ($0, try ctx.input($0).path) }
-            argv = [try Sandbox.bubblewrap()]
-                + (try Sandbox.arguments(policy: ctx.sandbox, projectRoot: ctx.root.path, staging: ctx.staging.path, deps: deps))
+            // The stage's environment reaches the command only (bwrap's --setenv);
+            // bwrap itself starts with none, so no LD_PRELOAD runs on the host.
+            bounds = StageBounds.make(ctx.sandbox)
+            argv = bounds!.prefix + [try Sandbox.bubblewrap()]
+                + (try Sandbox.arguments(policy: ctx.sandbox, projectRoot: ctx.root.path, staging: ctx.staging.path, deps: deps,
+                                         env: ShellEnvironment.fixed(home: Sandbox.home, extra: cfg.env)))
                 + ["--"] + cfg.argv
-            env = ShellEnvironment.fixed(home: Sandbox.home, extra: cfg.env)
+            env = [:]
         case .none:
             // Unsandboxed (the user opted out): deps as symlinks, the same fixed
             // environment, and killed with repro if it dies.
@@ -100,18 +138,25 @@ public struct ShellKind: StageKind {
                 try fm.createSymbolicLink(at: link, withDestinationURL: try ctx.input(d))
             }
             try fm.createDirectory(at: privateHome, withIntermediateDirectories: true)
-            env = ShellEnvironment.fixed(home: privateHome.path, extra: cfg.env)
-            let command = Self.resolve(cfg.argv[0], path: env["PATH"] ?? ShellEnvironment.path)
-            argv = (Self.setpriv.map { [$0, "--pdeathsig", "HUP", "--"] } ?? []) + ["/bin/sh", "-c", Self.supervisor, "sh", command]
-                + cfg.argv.dropFirst()
+            let stageEnv = ShellEnvironment.fixed(home: privateHome.path, extra: cfg.env)
+            let command = Self.resolve(cfg.argv[0], path: stageEnv["PATH"] ?? ShellEnvironment.path)
+            // setpriv and unshare start with an empty environment; `env -i` gives
+            // the stage's to the supervisor and the command only.
+            argv = (Self.setpriv.map { [$0, "--pdeathsig", "HUP", "--"] } ?? [])
+                + (UnsandboxedSession.pidNamespace ?? [])
+                + ["/usr/bin/env", "-i"] + stageEnv.keys.sorted().map { "\($0)=\(stageEnv[$0]!)" }
+                + ["/bin/sh", "-c", Self.supervisor, "sh", command] + cfg.argv.dropFirst()
+            env = [:]
         }
         let status = try Subprocess.run(argv, cwd: ctx.staging, env: env, stdout: stdoutFile, stderr: log,
                                         processes: ctx.processes)
         if ctx.isCancelled { throw StageCancelled() }
         guard status == 0 else {
-            let tail = (try? String(contentsOf: log, encoding: .utf8)).map { Self.tail($0, lines: 15) } ?? ""
+            let tail = Self.tail(of: log, lines: 15)
             let isolation = ctx.sandbox.mode == .bubblewrap
-                ? " (in its sandbox only its deps are visible, read-only, under its working directory; it may write only its outs there, and /tmp; no network)"
+                ? " (in its sandbox only its deps are visible, read-only, under its working directory; it may write only its outs there, and /tmp; no network;"
+                    + " at most \(ctx.sandbox.maxProcesses) processes, \(ctx.sandbox.maxMemoryMB) MiB of memory and \(ctx.sandbox.tmpSizeMB) MiB in /tmp:"
+                    + " sandbox.max_processes, max_memory_mb, tmp_size_mb)"
                 : ""
             throw StageFailure("command \(cfg.argv.joined(separator: " ")) \(status > 128 ? "was killed by signal \(status - 128)" : "exited with status \(status)")"
                                + isolation + DiskSpace.note(for: ctx.staging) + (tail.isEmpty ? "" : "; its last output:\n" + tail))
@@ -151,5 +196,27 @@ public struct ShellKind: StageKind {
 
     static func tail(_ s: String, lines: Int) -> String {
         s.split(separator: "\n").suffix(lines).map { "    | " + $0 }.joined(separator: "\n")
+    }
+
+    /// The last lines of a command's log, read from its last 16 KiB only, each
+    /// line cut to 300 characters: a command that wrote 200 MB on one line
+    /// costs neither memory nor a screenful.
+    static func tail(of log: URL, lines: Int) -> String {
+        lastLines(of: log, count: lines).map { line in
+            "    | " + (line.count > 300 ? line.prefix(300) + " … (\(line.utf8.count) bytes)" : line)
+        }.joined(separator: "\n")
+    }
+
+    /// The last `count` lines of a file, from its last 16 KiB only.
+    static func lastLines(of file: URL, count: Int) -> [Substring] {
+        guard let h = try? FileHandle(forReadingFrom: file) else { return [] }
+        defer { try? h.close() }
+        let window: UInt64 = 16_384
+        let end = (try? h.seekToEnd()) ?? 0
+        try? h.seek(toOffset: end > window ? end - window : 0)
+        let bytes = (try? h.readToEnd()) ?? Data()
+        var text = Substring(String(decoding: bytes, as: UTF8.self))
+        if end > window, let nl = text.firstIndex(of: "\n") { text = text[text.index(after: nl)...] }
+        return Array(text.split(separator: "\n").suffix(count))
     }
 }

@@ -10,6 +10,7 @@ final class SlurmRequest: Sendable {
     let threads: Int
     let noSandbox: Bool
     let upstream: [String]
+    let key: TaskKey
     let cancelled: @Sendable () -> Bool
     /// A state change of its task ("slurm job 12_3 running").
     let progress: @Sendable (String) -> Void
@@ -18,13 +19,14 @@ final class SlurmRequest: Sendable {
     private let answer = Mutex<Result<SlurmAttempt, any Error>?>(nil)
     private let done = DispatchSemaphore(value: 0)
 
-    init(stage: String, order: Int, threads: Int, noSandbox: Bool, upstream: [String], cancelled: @escaping @Sendable () -> Bool,
+    init(stage: String, order: Int, threads: Int, noSandbox: Bool, upstream: [String], key: TaskKey, cancelled: @escaping @Sendable () -> Bool,
          progress: @escaping @Sendable (String) -> Void, submitted: @escaping @Sendable (String) -> Void) {
         self.stage = stage
         self.order = order
         self.threads = threads
         self.noSandbox = noSandbox
         self.upstream = upstream
+        self.key = key
         self.cancelled = cancelled
         self.progress = progress
         self.submitted = submitted
@@ -166,7 +168,8 @@ final class SlurmBatcher: Sendable {
              log: dir.appendingPathComponent("slurm-\(i).log"))
         }
         let tasks = zip(requests, paths).map { r, p in
-            SlurmTask(stage: r.stage, staging: p.staging.path, usage: p.usage.path, threads: r.threads, noSandbox: r.noSandbox, upstream: r.upstream)
+            SlurmTask(stage: r.stage, staging: p.staging.path, usage: p.usage.path, threads: r.threads, noSandbox: r.noSandbox, upstream: r.upstream,
+                      key: r.key)
         }
         let index = dir.appendingPathComponent("index.json")
         let script = dir.appendingPathComponent("job.sbatch")

@@ -43,11 +43,12 @@ public struct SlurmExecutor: StageExecutor {
             command: [cfg.binary ?? Self.currentBinary(), "exec-stage", "-C", project.root.path, "--file", pipelineFile],
             chdir: project.root.path)
         let policy = cfg.retryPolicy
+        guard let key = ctx.key else { throw StageFailure("internal error: no key to submit stage '\(stage.name)' with") }
         for attempt in 1...(policy.retries + 1) {
             let request = SlurmRequest(
                 stage: stage.name, order: project.pipeline.index(of: stage.name) ?? 0, threads: cfg.cpusPerTask ?? 1, noSandbox: noSandbox,
                 // A provenance-recording kind is shown its upstream keys on the node exactly as it would be here.
-                upstream: ctx.upstream.map { "\($0.name)=\($0.key)" },
+                upstream: ctx.upstream.map { "\($0.name)=\($0.key)" }, key: key,
                 cancelled: { ctx.isCancelled },
                 progress: { ctx.progress(0, $0) },
                 submitted: { ctx.log("submitted as Slurm job \($0)" + (attempt > 1 ? " (attempt \(attempt))" : "") + " (log: \(log.path))") })
@@ -56,7 +57,10 @@ public struct SlurmExecutor: StageExecutor {
             try? FileManager.default.copyItem(at: a.log, to: log)
             let usage = SlurmUsage.read(a.usage)
             let host = usage?.host ?? a.state.host ?? "unknown"
-            let retry = !a.state.succeeded && attempt <= policy.retries && policy.retries(a.state.state)
+            // The node refused the task for a key mismatch: the stage changed while its job waited (never retried).
+            let refusal = a.state.exitStatus == Int(TaskKeyCheck.exitStatus)
+                ? ShellKind.lastLines(of: a.log, count: 50).first { $0.hasPrefix(TaskKeyCheck.marker) } : nil
+            let retry = refusal == nil && !a.state.succeeded && attempt <= policy.retries && policy.retries(a.state.state)
             ctx.reportAttempt(AttemptReport(
                 attempt: attempt, host: host, start: usage?.start ?? a.submitted.timeIntervalSince1970,
                 wallSeconds: usage?.wallSeconds ?? a.ended.timeIntervalSince(a.submitted), cpuSeconds: usage?.cpuSeconds,
@@ -66,14 +70,15 @@ public struct SlurmExecutor: StageExecutor {
                 try Self.moveOutputs(stage.spec.outs, from: a.staging, to: ctx.staging)
                 return
             }
+            if let refusal {
+                throw StageFailure("Slurm job \(a.jobID) refused to run it: " + refusal.dropFirst(TaskKeyCheck.marker.count))
+            }
             if retry {
                 ctx.log("Slurm job \(a.jobID) ended \(a.state.state) on \(host) (attempt \(attempt) of \(policy.retries + 1)): resubmitting"
                         + " in a fresh staging directory")
                 continue
             }
-            let tail = (try? String(contentsOf: log, encoding: .utf8)).map {
-                $0.split(separator: "\n").suffix(15).map { "    | " + $0 }.joined(separator: "\n")
-            } ?? ""
+            let tail = ShellKind.tail(of: log, lines: 15)
             let tries = attempt > 1 ? " on attempt \(attempt) of \(policy.retries + 1)" : ""
             let hint = policy.retries > 0 && !policy.retries(a.state.state) && a.state.state != "CANCELLED"
                 ? " (not retried: \(a.state.state) is retried only if listed in retry_on)" : ""

@@ -14,8 +14,11 @@ public struct SlurmTask: Codable, Sendable, Equatable {
     public var noSandbox: Bool
     /// `NAME=KEY` of each upstream stage, for kinds that record provenance.
     public var upstream: [String]
+    /// The stage's key as the coordinator computed it (checked on the node: `TaskKeyCheck`).
+    public var key: TaskKey
 
-    public init(stage: String, staging: String, usage: String, threads: Int, noSandbox: Bool, upstream: [String]) {
+    public init(stage: String, staging: String, usage: String, threads: Int, noSandbox: Bool, upstream: [String], key: TaskKey) {
+        self.key = key
         self.stage = stage
         self.staging = staging
         self.usage = usage
@@ -25,7 +28,7 @@ public struct SlurmTask: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case stage, staging, usage, threads, upstream
+        case stage, staging, usage, threads, upstream, key
         case noSandbox = "no_sandbox"
     }
 }

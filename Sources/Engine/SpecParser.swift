@@ -4,7 +4,7 @@ import Yams
 /// Parses pipeline.yaml into a `PipelineSpec`, expanding matrices. Reports
 /// every problem it finds with file, line and column.
 public enum SpecParser {
-    static let topKeys = ["executor", "remote", "sandbox", "stages", "version"]
+    static let topKeys = ["executor", "host_inputs", "remote", "sandbox", "stages", "version"]
     static let stageKeys = ["deps", "desc", "kind", "matrix", "outs", "params", "resources"]
     static let resourceKeys = ["cpus_per_task", "mem", "partition", "retries", "retry_on", "time"]
     /// Stage and matrix variable names become file names (logs, job names).
@@ -67,6 +67,23 @@ public enum SpecParser {
             spec.sandbox = policy
             for m in problems { p.errors.append(PipelineError(m, at: p.loc(node))) }
         }
+        if let node = root?.mapping?["host_inputs"] {
+            var keys: [String: SourceLocation] = [:]
+            let value = p.value(node, path: "host_inputs", keys: &keys)
+            var dirs: [String] = []
+            if case .array(let items)? = value {
+                for item in items {
+                    if case .string(let d) = item, let why = SandboxPolicy.readOnlyProblem(d, projectRoot: nil) {
+                        p.errors.append(PipelineError("host_inputs '\(Diagnostics.visible(d))' \(why)", at: p.loc(node)))
+                    } else if case .string(let d) = item { dirs.append(d) } else {
+                        p.errors.append(PipelineError("host_inputs entries must be absolute directory paths", at: p.loc(node)))
+                    }
+                }
+            } else {
+                p.errors.append(PipelineError("'host_inputs' must be a list of absolute directories that deps may be symlinks into", at: p.loc(node)))
+            }
+            spec.hostInputs = dirs
+        }
         if !p.errors.isEmpty { throw PipelineErrors(p.errors) }
         return spec
     }
@@ -76,10 +93,16 @@ public enum SpecParser {
         case .scanner(let ctx, let problem, let mark, let yaml), .parser(let ctx, let problem, let mark, let yaml),
              .composer(let ctx, let problem, let mark, let yaml):
             let context = ctx.map { " \($0.text)" } ?? ""
-            let line = yaml.split(separator: "\n", omittingEmptySubsequences: false)[safe: mark.line - 1] ?? ""
-            let hint = line.contains("${") && (line.contains("[") || line.contains("{ "))
-                ? "inside [ ] or { }, quote values that contain ${...}: [\"out/${seed}.csv\"]"
-                : "check indentation and quoting around this position"
+            let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+            let line = lines[safe: mark.line - 1] ?? ""
+            // A tab in the indentation of this line or one just before it (YAML indents with spaces only).
+            let tabbed = (max(1, mark.line - 2)...max(1, mark.line)).first { n in
+                (lines[safe: n - 1] ?? "").prefix { $0 == " " || $0 == "\t" }.contains("\t")
+            }
+            let hint = tabbed.map { "line \($0) is indented with a tab: YAML indents with spaces only (replace the tab with spaces)" }
+                ?? (line.contains("${") && (line.contains("[") || line.contains("{ "))
+                    ? "inside [ ] or { }, quote values that contain ${...}: [\"out/${seed}.csv\"]"
+                    : "check indentation and quoting around this position")
             return PipelineError("invalid YAML: \(problem)\(context)",
                                  at: SourceLocation(file: file, line: mark.line, column: mark.column), hint: hint)
         case .duplicatedKeysInMapping(let dups, let ctx):

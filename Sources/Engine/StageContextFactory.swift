@@ -5,14 +5,14 @@ extension Project {
     /// --rebuild`, `exec-stage` on a Slurm node): built in this one place, so
     /// the three cannot drift apart.
     public func context(for i: Int, staging: URL, parallelism: Int, processes: ChildProcesses = ChildProcesses(),
-                        upstream: [UpstreamStage] = [], noSandbox: Bool,
+                        upstream: [UpstreamStage] = [], noSandbox: Bool, key: TaskKey? = nil,
                         reporter: @escaping @Sendable (StageEvent) -> Void,
                         cancelled: @escaping @Sendable () -> Bool) -> StageContext {
         let stage = pipeline.stages[i]
         return StageContext(info: stage.info, params: Params(stage.spec.params), root: root, staging: staging,
                             parallelism: parallelism, processes: processes,
                             upstream: stage.kind.recordsProvenance ? upstream : [],
-                            reporter: reporter, cancelled: cancelled, sandbox: sandbox(noSandbox: noSandbox))
+                            reporter: reporter, cancelled: cancelled, sandbox: sandbox(noSandbox: noSandbox), key: key)
     }
 }
 

@@ -24,7 +24,7 @@ struct StageJob: Sendable {
 
     /// Decides what to do (cheap: digests through the stat cache).
     func evaluate() -> Planner.Evaluation {
-        Planner(project: project, hasher: runner.hasher, force: runner.options.force).evaluate(index, known: known, lock: lock)
+        Planner(project: project, hasher: runner.hasher, force: runner.options.force, noSandbox: runner.options.noSandbox).evaluate(index, known: known, lock: lock)
     }
 
     func execute(_ ev: Planner.Evaluation) -> Result {
@@ -53,7 +53,7 @@ struct StageJob: Sendable {
                     try install(outs, from: staging)
                     return result(.restored, reasons, outs: outs, entry: .init(key: ev.key!, fields: ev.fields!, outs: outs))
                 }
-                reasons.append("a cache object was missing or corrupted: running instead")
+                reasons.append("a cache object was missing, corrupted, or not the size its record says: running instead")
                 try? FileManager.default.removeItem(at: staging)
             case .mustRun:
                 break
@@ -78,7 +78,8 @@ struct StageJob: Sendable {
             let outs: [(path: String, output: LockFile.Output)]
             do {
                 outs = try meter.measure {
-                    try runKind(in: staging, upstream: project.upstreamInfo(index, keys: ev.fields!.upstream), meter: meter, lines: lines)
+                    try runKind(in: staging, upstream: project.upstreamInfo(index, keys: ev.fields!.upstream),
+                                key: TaskKey(key: ev.key!, fields: ev.fields!), meter: meter, lines: lines)
                 }
             } catch {
                 record(meter, lines: lines, key: ev.key!, outcome: Self.outcome(of: error), staging: staging)
@@ -104,7 +105,7 @@ struct StageJob: Sendable {
 
     /// Copies cached outputs into `staging`; false if any object is unusable.
     func restore(_ outs: [(path: String, output: LockFile.Output)], into staging: URL) throws -> Bool {
-        for o in outs where try !project.store.restore(o.output.sha256, to: staging.appendingPathComponent(o.path)) {
+        for o in outs where try !project.store.restore(o.output, to: staging.appendingPathComponent(o.path)) {
             return false
         }
         return true
@@ -137,13 +138,13 @@ struct StageJob: Sendable {
     }
 
     /// Runs the kind's code, checks it wrote every declared output, and stores them.
-    func runKind(in staging: URL, upstream: [UpstreamStage], meter: AttemptMeter, lines: StageLogLines) throws -> [(path: String, output: LockFile.Output)] {
+    func runKind(in staging: URL, upstream: [UpstreamStage], key: TaskKey, meter: AttemptMeter, lines: StageLogLines) throws -> [(path: String, output: LockFile.Output)] {
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
         let name = stage.name
         let reporter = runner.reporter
         let ctx = project.context(
             for: index, staging: staging, parallelism: runner.chargesCPUs ? cpus : runner.options.threadsPerStage ?? runner.options.jobs,
-            processes: runner.processes, upstream: upstream, noSandbox: runner.options.noSandbox,
+            processes: runner.processes, upstream: upstream, noSandbox: runner.options.noSandbox, key: key,
             reporter: { event in
                 switch event {
                 case .progress(let f, let note): reporter.progress(name, fraction: f, note: note)
@@ -201,7 +202,7 @@ struct StageJob: Sendable {
             let src = staging.appendingPathComponent(o.path)
             let dst = project.root.appendingPathComponent(o.path)
             try AtomicFile.fsyncFile(src)
-            try FileManager.default.createDirectory(at: dst.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try ProjectPaths.prepareParents(of: o.path, root: project.root)
             try AtomicFile.move(src, over: dst)
             dirs.insert(dst.deletingLastPathComponent().path)
             runner.hasher.remember(dst, FileHasher.Digest(sha256: o.output.sha256, size: o.output.size))

@@ -52,6 +52,11 @@ public protocol StageKind: Sendable {
     /// that spread their own work over `context.parallelism` threads), else
     /// that many (a kind that runs on one thread). Default: nil.
     var defaultCPUs: Int? { get }
+    /// Files the stage reads that its params name (paths, or stages whose outputs
+    /// they are: see `StageOutputs`), added to its declared deps. Default: none.
+    func derivedDeps(_ params: Params, outputs: StageOutputs) throws -> [String]
+    /// How to write the kind's params, for `repro kinds NAME` (empty: see its first code file).
+    var help: String { get }
 }
 
 extension StageKind {
@@ -60,6 +65,8 @@ extension StageKind {
     public func verify(root: URL, stage: StageInfo, params: Params) throws -> [String] { [] }
     public func platform(_ params: Params, stage: StageInfo) throws -> [PlatformFact] { [] }
     public var defaultCPUs: Int? { nil }
+    public func derivedDeps(_ params: Params, outputs: StageOutputs) throws -> [String] { [] }
+    public var help: String { "" }
 
     /// `run` for a config that arrives type-erased, as the registry holds kinds
     /// as existentials: it must be what this kind's `validate` returned.
@@ -106,10 +113,17 @@ public struct StageInfo: Sendable {
     public let name: String
     public let deps: [String]
     public let outs: [String]
-    public init(name: String, deps: [String], outs: [String]) {
+    /// Every stage's outputs, for params that name a stage instead of a file (at validation).
+    public let outputs: StageOutputs
+    /// The sandbox commands run in at key time (`shell`'s fingerprints), and
+    /// the project directory it hides.
+    public var sandbox: SandboxPolicy = .standard
+    public var projectRoot: String = "/nonexistent"
+    public init(name: String, deps: [String], outs: [String], outputs: StageOutputs = StageOutputs()) {
         self.name = name
         self.deps = deps
         self.outs = outs
+        self.outputs = outputs
     }
 }
 
@@ -133,13 +147,17 @@ public final class StageContext: Sendable {
     public let upstream: [UpstreamStage]
     /// How `shell` commands are isolated (the pipeline's `sandbox:`, or `--no-sandbox`).
     public let sandbox: SandboxPolicy
+    /// The key (and its fields) the engine computed for this run of the
+    /// stage: an executor that runs it elsewhere hands it on, to be checked there.
+    public let key: TaskKey?
     private let reporter: @Sendable (StageEvent) -> Void
     private let cancelled: @Sendable () -> Bool
 
     public init(info: StageInfo, params: Params, root: URL, staging: URL, parallelism: Int,
                 processes: ChildProcesses = ChildProcesses(), upstream: [UpstreamStage] = [],
                 reporter: @escaping @Sendable (StageEvent) -> Void,
-                cancelled: @escaping @Sendable () -> Bool, sandbox: SandboxPolicy = .standard) {
+                cancelled: @escaping @Sendable () -> Bool, sandbox: SandboxPolicy = .standard, key: TaskKey? = nil) {
+        self.key = key
         self.info = info
         self.params = params
         self.root = root

@@ -41,15 +41,20 @@ public struct Store: Sendable {
         }
     }
 
-    /// Copies an object to `dest` after checking its digest. Returns false if
-    /// the object is missing or corrupted (a corrupted object is deleted).
-    public func restore(_ sha256: String, to dest: URL) throws -> Bool {
+    /// Copies an object to `dest` after checking its digest and its size
+    /// against the record (a record's size is no more trusted than its
+    /// digest). Returns false if the object is missing or corrupted (a
+    /// corrupted object is deleted) or the record's size is not the object's.
+    public func restore(_ output: LockFile.Output, to dest: URL) throws -> Bool {
+        let sha256 = output.sha256
         let obj = objectURL(sha256)
         guard Self.isDigest(sha256), Self.isRegularFile(obj.path) else { return false }
-        guard try FileHasher.hash(url: obj).sha256 == sha256 else {
+        let found = try FileHasher.hash(url: obj)
+        guard found.sha256 == sha256 else {
             try? FileManager.default.removeItem(at: obj)
             return false
         }
+        guard found.size == output.size else { return false }
         try FileManager.default.createDirectory(at: dest.deletingLastPathComponent(), withIntermediateDirectories: true)
         try? FileManager.default.removeItem(at: dest)
         do { try FileManager.default.copyItem(at: obj, to: dest) } catch {

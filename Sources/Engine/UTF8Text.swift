@@ -10,22 +10,28 @@ enum UTF8Text {
         var line: Int
         var column: Int
         var offset: Int
+        /// The encoding it most likely is, as iconv names it, if one can be told.
+        var likely: String? = nil
     }
 
     static func decode(_ data: Data) -> Result<String, Problem> {
         let b = [UInt8](data)
         if let enc = unicodeBOM(b) {
-            return .failure(Problem(message: "is \(enc) text (it starts with a \(enc) byte-order mark)", line: 1, column: 1, offset: 0))
+            return .failure(Problem(message: "is \(enc) text (it starts with a \(enc) byte-order mark)", line: 1, column: 1, offset: 0, likely: enc))
         }
         let start = b.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         if let nul = b[start...].firstIndex(of: 0) {
             let (line, column) = position(of: nul, in: b, from: start)
             // ASCII text saved as UTF-16 has every other byte zero.
             let zeros = b[start...].prefix(64).enumerated().filter { $0.element == 0 }.count
-            let looksUTF16 = b.count - start >= 4 && zeros * 3 >= min(64, b.count - start)
-            return .failure(Problem(message: looksUTF16 ? "looks like UTF-16 text without a byte-order mark (it has NUL bytes)"
-                                                        : "contains a NUL byte",
-                                    line: line, column: column, offset: nul))
+            // ... and as UTF-32, three bytes in four.
+            let sample = min(64, b.count - start)
+            let looksUTF32 = b.count - start >= 8 && zeros * 4 >= sample * 3 - 4
+            let looksUTF16 = !looksUTF32 && b.count - start >= 4 && zeros * 3 >= sample
+            let likely = looksUTF32 ? "UTF-32" : looksUTF16 ? "UTF-16" : nil
+            return .failure(Problem(message: likely.map { "looks like \($0) text without a byte-order mark (it has NUL bytes)" }
+                                                ?? "contains a NUL byte",
+                                    line: line, column: column, offset: nul, likely: likely))
         }
         var bad: Int?
         var i = start
@@ -36,8 +42,9 @@ enum UTF8Text {
         }
         if let bad {
             let (line, column) = position(of: bad, in: b, from: start)
+            // A lone byte above 0x7F in otherwise plain text: most likely Latin-1 (ISO-8859-1) or Windows-1252.
             return .failure(Problem(message: "is not valid UTF-8 (byte 0x\(String(b[bad], radix: 16, uppercase: true)))",
-                                    line: line, column: column, offset: bad))
+                                    line: line, column: column, offset: bad, likely: "LATIN1"))
         }
         return .success(String(decoding: b[start...], as: UTF8.self))
     }

@@ -65,7 +65,7 @@ enum ClaimsTeX {
         return out
     }
 
-    static func document(_ results: [(ClaimsKind.Claim, Double)], figures: [Figure]) -> String {
+    static func document(_ results: [(Claim, Double, ResolvedBound)], figures: [Figure]) -> String {
         var t = """
             % artifacts/claims.tex: written by repro's `claims` stage from artifacts/claims.json and the figures'
             % metrics. Do not edit; \\input it. Macros, number rule and key rule: Sources/Stages/ClaimsTeX.swift.
@@ -87,18 +87,18 @@ enum ClaimsTeX {
             \\providecommand\\figprovenance[1]{\\repro@get{provenance}{#1}}
 
             """
-        for (c, v) in results {
+        for (c, v, b) in results {
             let k = key(c.id)
             t += "% claim \(c.id)\n"
             t += "\\repro@def{value}{\(k)}{\(TeXNumber.tex(v))}\n"
-            t += "\\repro@def{holds}{\(k)}{\(c.holds(v) ? "holds" : "fails")}\n"
-            t += "\\repro@def{bound}{\(k)}{\(boundTeX(c))}\n"
-            t += "\\repro@def{claimmetric}{\(k)}{\\texttt{\(TeXText.escape(c.key))}}\n"
+            t += "\\repro@def{holds}{\(k)}{\(b.holds(v) ? "holds" : "fails")}\n"
+            t += "\\repro@def{bound}{\(k)}{\(boundTeX(b))}\n"
+            t += "\\repro@def{claimmetric}{\(k)}{\\texttt{\(TeXText.escape(c.what))}}\n"
             t += "\\repro@def{statement}{\(k)}{\(TeXText.escape(c.claim))}\n"
             t += "\\repro@def{figure}{\(k)}{\(TeXText.escape(c.figure))}\n"
         }
         var claimsOf: [String] = []
-        for (c, _) in results where !claimsOf.contains(c.figure) { claimsOf.append(c.figure) }
+        for (c, _, _) in results where !claimsOf.contains(c.figure) { claimsOf.append(c.figure) }
         for f in figures where !claimsOf.contains(f.name) { claimsOf.append(f.name) }
         for fig in claimsOf {
             let rows = results.filter { $0.0.figure == fig }.map { "\\claimrow{\(key($0.0.id))}" }.joined()
@@ -114,9 +114,9 @@ enum ClaimsTeX {
         return t
     }
 
-    static func boundTeX(_ c: ClaimsKind.Claim) -> String {
-        let b = c.bound.map { TeXNumber.math($0) }
-        switch c.op {
+    static func boundTeX(_ bound: ResolvedBound) -> String {
+        let b = bound.values.map { TeXNumber.math($0) }
+        switch bound.op {
         case "lt": return "$<" + b[0] + "$"
         case "le": return "$\\le " + b[0] + "$"
         case "gt": return "$>" + b[0] + "$"

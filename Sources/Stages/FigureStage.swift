@@ -2,22 +2,31 @@ import Engine
 import Foundation
 import Plot
 
-/// One figure of the paper: reads its input artifacts, draws its panels and
-/// computes the metrics its claims are checked against. One file per figure
-/// in `Sources/Stages/Figures/`, listed in `FigureDrawings.all`.
+/// One figure of the paper: reads its input tables, analyses them (the
+/// metrics its analysis claims read, in `Sources/Stages/Analyses/`), and
+/// draws its panels. One file per figure in `Sources/Stages/Figures/`, listed
+/// in `FigureDrawings.all`; the drawing computes no metric.
 public protocol FigureDrawing: Sendable {
-    /// The figure's `options`, read and checked: what `draw` receives.
+    /// The figure's `options`, read and checked: what `load` receives.
     associatedtype Options: Sendable
+    /// The figure's data: its typed tables, read once, and what its analysis
+    /// derives from them that the drawing shows too (a fit, an interval).
+    associatedtype Data
     /// The `figure:` name used in pipeline.yaml.
     var name: String { get }
-    /// This drawing's source file: its code digest is the figure's.
-    var sourceFile: String { get }
+    /// This drawing's source files (the figure and its analysis): their code digest is the figure's.
+    var sourceFiles: [String] { get }
     /// Reads and checks the figure's `options` (every key it has).
     func options(_ options: Params) throws -> Options
     /// Every file the drawing reads with these options; the figure kind
     /// checks at validation that each is among the stage's deps.
     func inputs(_ options: Options) -> [String]
-    func draw(_ options: Options, _ input: FigureInput) throws -> (Figure, Metrics)
+    /// Reads the tables.
+    func load(_ options: Options, _ input: FigureInput) throws -> Data
+    /// The metrics: each computed from the data or recorded as unavailable.
+    func analyse(_ data: Data) -> Metrics
+    /// Draws; an empty table draws no marks rather than failing.
+    func draw(_ data: Data) throws -> Figure
 }
 
 extension FigureDrawing {
@@ -28,9 +37,10 @@ extension FigureDrawing {
         return (o, inputs(o))
     }
 
-    func draw(validated options: any Sendable, _ input: FigureInput) throws -> (Figure, Metrics) {
+    func render(validated options: any Sendable, _ input: FigureInput) throws -> (Figure, Metrics) {
         guard let options = options as? Options else { throw StageFailure("internal error: figure \(name) got options it did not check") }
-        return try draw(options, input)
+        let data = try load(options, input)
+        return (try draw(data), analyse(data))
     }
 }
 
@@ -55,18 +65,9 @@ public struct FigureInput: Sendable {
     /// A path template with `{d}` replaced by the dimension (e.g. artifacts/fig6/flows-d{d}-c3.0-metrics.csv).
     public static func path(_ template: String, d: Int) -> String { template.replacingOccurrences(of: "{d}", with: String(d)) }
 
-    public func csv(_ path: String) throws -> CSVReader {
-        do { return try CSVReader(url: try context.input(path)) } catch let e as StageFailure {
-            throw StageFailure("\(path): \(e.message)")
-        }
-    }
-
-    /// The first dep whose path contains `fragment` (e.g. "fig2/ode").
-    public func dep(containing fragment: String) throws -> String {
-        guard let d = deps.first(where: { $0.contains(fragment) }) else {
-            throw StageFailure("no input matching '\(fragment)' among deps \(deps)")
-        }
-        return d
+    /// The table at `path`, checked against its schema.
+    public func table(_ path: String, _ schema: [Column]) throws -> Table {
+        try Table.read(try context.input(path), name: path, schema: schema)
     }
 
     public func progress(_ f: Double) { context.progress(f) }
@@ -78,8 +79,7 @@ public struct FigureInput: Sendable {
 /// optionally `height:` in inches) lays it out at a paper's column width:
 ///
 ///     kind: figure
-///     params: {figure: fig2, options: {...}}
-///     deps: [artifacts/fig2/ode.csv, ...]
+///     params: {figure: fig2, options: {...}}     # the files the options name are the stage's deps
 ///     outs: [figures/fig2-mean-alignment.svg, artifacts/fig2/metrics.json]
 public struct FigureKind: StageKind {
     public init() {}
@@ -88,13 +88,13 @@ public struct FigureKind: StageKind {
     public var defaultCPUs: Int? { 1 }
     public let summary = "draw one figure of the paper (SVG) and compute its metrics"
     public let codePaths = ["Sources/Stages/FigureStage.swift", "Sources/Stages/CSVReader.swift", "Sources/Stages/Columns.swift", "Sources/Stages/Metrics.swift",
-                            "Sources/Stages/Figures/FigureStyle.swift", "Sources/Engine/Value.swift", "Sources/Engine/JSONReader.swift", "Sources/Theory/Classification.swift",
-                            "target:Plot"]
+                            "Sources/Stages/Tables", "Sources/Stages/Figures/FigureStyle.swift", "Sources/Stages/Analyses/Statistics.swift",
+                            "Sources/Engine/Value.swift", "Sources/Engine/JSONReader.swift", "Sources/Theory/Classification.swift", "target:Plot"]
     public var recordsProvenance: Bool { true }
 
     public func codePaths(for params: Params) -> [String] {
         let name = (try? params.string("figure")) ?? ""
-        return codePaths + (FigureDrawings.byName[name].map { [$0.sourceFile] } ?? [])
+        return codePaths + (FigureDrawings.byName[name]?.sourceFiles ?? [])
     }
 
     func drawing(_ p: Params) throws -> any FigureDrawing {
@@ -113,6 +113,11 @@ public struct FigureKind: StageKind {
         let paperSize: (PaperWidth, Double?)?
     }
 
+    /// The files the figure's options name are its deps, without being listed again.
+    public func derivedDeps(_ params: Params, outputs: StageOutputs) throws -> [String] {
+        try drawing(params).checkedOptions(try params.object("options", default: .init())).inputs
+    }
+
     public func validate(_ params: Params, stage: StageInfo) throws -> Config {
         let d = try drawing(params)
         let (options, inputs) = try d.checkedOptions(try params.object("options", default: .init()))
@@ -129,7 +134,7 @@ public struct FigureKind: StageKind {
     public func run(_ cfg: Config, in ctx: StageContext) throws {
         let d = cfg.drawing
         let input = FigureInput(deps: ctx.info.deps, context: ctx)
-        var (figure, metrics) = try d.draw(validated: cfg.options, input)
+        var (figure, metrics) = try d.render(validated: cfg.options, input)
         if let (w, h) = cfg.paperSize { figure = figure.resized(to: w, heightInches: h) }
         let svg: String
         do { svg = try figure.svg() } catch { throw StageFailure("figure \(d.name): \(error)") }
@@ -137,6 +142,8 @@ public struct FigureKind: StageKind {
         var doc = Value.Object()
         doc["figure"] = .string(d.name)
         doc["metrics"] = .object(metrics.values)
+        // Only when some metric could not be computed (the claims on it then fail, saying why).
+        if !metrics.unavailable.isEmpty { doc["unavailable"] = .object(metrics.unavailable) }
         doc["provenance"] = .array(ctx.upstream.map { u in
             var o = Value.Object()
             o["stage"] = .string(u.name)

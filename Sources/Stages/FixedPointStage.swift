@@ -76,15 +76,20 @@ public struct FixedPointStage: StageKind {
         var table = CSVTable(columns: Schema.branch)
         for p in branch {
             let e = p.eigenvalues
-            table.append([.text("branch"), .double(p.mu), .double(p.alpha.x), .double(p.alpha.y),
-                          .double(e[0].re), .double(e[0].im), .double(e[1].re), .double(e[1].im), .text(""), .text("")])
+            table.append(Self.row("branch", mu: p.mu, alpha: (p.alpha.x, p.alpha.y), eigenvalues: e, bracket: nil))
         }
         let e = try Eigen.nonsymmetricEigenvalues(su.fp.jacobian(fold.x, mu: fold.hi), n: 2)
-        table.append([.text("fold"), .double(fold.hi), .double(fold.x.x / fold.hi), .double(fold.x.y / fold.hi),
-                      .double(e[0].re), .double(e[0].im), .double(e[1].re), .double(e[1].im), .double(fold.lo), .double(fold.hi)])
+        table.append(Self.row("fold", mu: fold.hi, alpha: (fold.x.x / fold.hi, fold.x.y / fold.hi), eigenvalues: e, bracket: (fold.lo, fold.hi)))
         let ee = try Eigen.nonsymmetricEigenvalues(su.fp.jacobian(ext.x, mu: ext.mu), n: 2)
-        table.append([.text("fold_extended"), .double(ext.mu), .double(ext.x.x / ext.mu), .double(ext.x.y / ext.mu),
-                      .double(ee[0].re), .double(ee[0].im), .double(ee[1].re), .double(ee[1].im), .text(""), .text("")])
+        table.append(Self.row("fold_extended", mu: ext.mu, alpha: (ext.x.x / ext.mu, ext.x.y / ext.mu), eigenvalues: ee, bracket: nil))
         try table.write(to: try ctx.output(su.output))
+    }
+
+    /// A row of the branch table (`Schema.branch`).
+    static func row(_ kind: String, mu: Double, alpha: (Double, Double), eigenvalues e: [Eigen.Complex],
+                    bracket: (Double, Double)?) -> [Column: CSVTable.Cell] {
+        [.row: .text(kind), .mu: .double(mu), .alphaPlus: .double(alpha.0), .alphaMinus: .double(alpha.1),
+         .eig1Re: .double(e[0].re), .eig1Im: .double(e[0].im), .eig2Re: .double(e[1].re), .eig2Im: .double(e[1].im),
+         .muLo: bracket.map { .double($0.0) } ?? .empty, .muHi: bracket.map { .double($0.1) } ?? .empty]
     }
 }

@@ -84,11 +84,11 @@ public struct FlowStage: StageKind {
         for r in results {
             for row in r.log {
                 let m = row.metrics
-                let loss: [CSVTable.Cell] = row.batchLoss.map { [.double($0.mean), .double($0.standardError)] }
-                    ?? [.text(""), .text("")]
-                t.append([.int(Int(r.seed)), .int(row.step), .double(cfg.experiment.training.beta(atStep: row.step)),
-                          .double(m.kl.mean), .double(m.kl.standardError), .double(m.massPlus),
-                          .double(min(m.massPlus, 1 - m.massPlus)), .double(m.alphaPlus), .double(m.alphaMinus)] + loss)
+                t.append([.seed: .int(Int(r.seed)), .step: .int(row.step), .beta: .double(cfg.experiment.training.beta(atStep: row.step)),
+                          .kl: .double(m.kl.mean), .klSe: .double(m.kl.standardError), .massPlus: .double(m.massPlus),
+                          .minMass: .double(min(m.massPlus, 1 - m.massPlus)), .alphaPlus: .double(m.alphaPlus), .alphaMinus: .double(m.alphaMinus),
+                          .batchLoss: row.batchLoss.map { .double($0.mean) } ?? .empty,
+                          .batchLossSe: row.batchLoss.map { .double($0.standardError) } ?? .empty])
             }
         }
         try t.write(to: url)
@@ -100,7 +100,7 @@ public struct FlowStage: StageKind {
         for r in results {
             for s in r.snapshots {
                 for i in 0..<(s.samples.count / d) {
-                    t.append([.int(Int(r.seed)), .int(s.step), .double(s.samples[i * d]), .double(s.samples[i * d + 1])])
+                    t.append([.seed: .int(Int(r.seed)), .step: .int(s.step), .x1: .double(s.samples[i * d]), .x2: .double(s.samples[i * d + 1])])
                 }
             }
         }
@@ -115,8 +115,8 @@ public struct FlowStage: StageKind {
                 for i in 0..<g.count {
                     for j in 0..<g.count {
                         let lq = s.logDensity[i * g.count + j]
-                        t.append([.int(Int(r.seed)), .int(s.step), .double(g.coordinate(i)), .double(g.coordinate(j)),
-                                  .double(lq), .double(Foundation.exp(lq))])
+                        t.append([.seed: .int(Int(r.seed)), .step: .int(s.step), .x1: .double(g.coordinate(i)), .x2: .double(g.coordinate(j)),
+                                  .logQ: .double(lq), .q: .double(Foundation.exp(lq))])
                     }
                 }
             }

@@ -8,11 +8,13 @@ import Foundation
 ///     params:
 ///       title: "..."
 ///       intro: "..."
-///       claims: artifacts/claims.json
-///       report: paper/reproduction.pdf      # optional: linked at the top
+///       claims: claims                      # the claims stage (or its JSON's path)
+///       report: report                      # optional: linked at the top (a stage, or the PDF's path)
 ///       figures:
-///         - {svg: figures/fig2.svg, pdf: figures/fig2.pdf, metrics: artifacts/fig2/metrics.json, title: "...", caption: "..."}
-///           # pdf is optional: linked beside the SVG
+///         - {figure: fig2, pdf: "figure-pdf@fig=fig2", title: "...", caption: "..."}
+///           # figure: the figure stage (its SVG and metrics JSON), or `svg:` and `metrics:` paths;
+///           # pdf (optional, linked beside the SVG): a stage or a path. Every file is a dep of the
+///           # gallery without being listed.
 public struct GalleryKind: StageKind {
     public init() {}
     public let name = "gallery"
@@ -26,31 +28,42 @@ public struct GalleryKind: StageKind {
 
     public struct Config: Sendable { var title: String, intro: String, claims: String, report: String?, figures: [Entry] }
 
-    func config(_ p: Params, deps: [String]) throws -> Config {
+    /// The params with every stage they name resolved to its file.
+    func config(_ p: Params, outputs: StageOutputs) throws -> Config {
         let title = try p.string("title")
         let intro = try p.string("intro", default: "")
-        let claims = try p.string("claims")
-        guard deps.contains(claims) else { throw ParamError(key: "claims", "'\(claims)' must be among the deps") }
-        let report = p.has("report") ? try p.string("report") : nil
-        if let report, !deps.contains(report) { throw ParamError(key: "report", "'\(report)' must be among the deps") }
+        let claims = try outputs.file(try p.string("claims"), endingIn: ".json", key: "claims")
+        let report = p.has("report") ? try outputs.file(try p.string("report"), endingIn: ".pdf", key: "report") : nil
         guard case .array(let items)? = p.raw("figures"), !items.isEmpty else { throw ParamError(key: "figures", "must be a non-empty list") }
         var figures: [Entry] = []
         for (i, item) in items.enumerated() {
             guard case .object(let o) = item else { throw ParamError(key: "figures[\(i)]", "must be a mapping") }
             let f = Params(o, path: "figures[\(i)]")
-            let e = Entry(svg: try f.string("svg"), pdf: f.has("pdf") ? try f.string("pdf") : nil, metrics: try f.string("metrics"),
-                          title: try f.string("title"), caption: try f.string("caption"))
-            for path in [e.svg, e.metrics] + (e.pdf.map { [$0] } ?? []) where !deps.contains(path) {
-                throw ParamError(key: "figures[\(i)]", "'\(path)' must be among the deps")
+            // The figure stage (its SVG and metrics JSON), or the two files by path.
+            let svg: String, metrics: String
+            if f.has("figure") {
+                let figure = try f.string("figure")
+                guard outputs[figure] != nil else { throw ParamError(key: f.fullKey("figure"), "'\(figure)' is not a stage of the pipeline") }
+                (svg, metrics) = (try outputs.file(figure, endingIn: ".svg", key: f.fullKey("figure")),
+                                  try outputs.file(figure, endingIn: ".json", key: f.fullKey("figure")))
+            } else {
+                (svg, metrics) = (try f.string("svg"), try f.string("metrics"))
             }
-            if let k = f.unreadKeys.first { throw ParamError(key: k, "is not a figure field (svg, pdf, metrics, title, caption)") }
+            let e = Entry(svg: svg, pdf: f.has("pdf") ? try outputs.file(try f.string("pdf"), endingIn: ".pdf", key: f.fullKey("pdf")) : nil,
+                          metrics: metrics, title: try f.string("title"), caption: try f.string("caption"))
+            if let k = f.unreadKeys.first { throw ParamError(key: k, "is not a figure field (figure, or svg and metrics; pdf, title, caption)") }
             figures.append(e)
         }
         return Config(title: title, intro: intro, claims: claims, report: report, figures: figures)
     }
 
+    public func derivedDeps(_ params: Params, outputs: StageOutputs) throws -> [String] {
+        let c = try config(params, outputs: outputs)
+        return [c.claims] + (c.report.map { [$0] } ?? []) + c.figures.flatMap { [$0.svg, $0.metrics] + ($0.pdf.map { [$0] } ?? []) }
+    }
+
     public func validate(_ params: Params, stage: StageInfo) throws -> Config {
-        let cfg = try config(params, deps: stage.deps)
+        let cfg = try config(params, outputs: stage.outputs)
         guard stage.outs.count == 1, stage.outs[0].hasSuffix(".html") else { throw ParamError(key: "title", "the gallery has one output, an .html file") }
         return cfg
     }

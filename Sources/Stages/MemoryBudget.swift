@@ -35,6 +35,7 @@ struct MemoryBudget: Sendable {
 
     /// "8.0 TB", "512.0 MB": decimal units, one decimal.
     static func size(_ bytes: Double) -> String {
+        guard bytes.isFinite else { return "more than any machine has" }
         let units = ["bytes", "kB", "MB", "GB", "TB", "PB", "EB"]
         var v = bytes, u = 0
         while v >= 1000, u < units.count - 1 { v /= 1000; u += 1 }
@@ -43,6 +44,8 @@ struct MemoryBudget: Sendable {
 
     /// 1000 → "1000", 1e12 → "1e12", 2.5e9 → "2.5e9".
     static func number(_ x: Double) -> String {
+        // A param such as mu_start: 1e308 makes a count of inf: no conversion to Int may trap on it.
+        guard x.isFinite else { return x.isNaN ? "an undefined number of" : "more than 1e308" }
         if x < 1e6, x == x.rounded() { return String(Int(x)) }
         let e = floor(log10(x)), m = x / pow(10, e)
         let mantissa = abs(m - m.rounded()) < 1e-9 ? String(Int(m.rounded())) : String(format: "%.2g", m)

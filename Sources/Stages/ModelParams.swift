@@ -85,8 +85,8 @@ enum ModelParams {
     }
 
     static func weights(_ p: Params) throws -> WeightMode {
-        let mode = try p.choice("weights", ["fixed", "trainable"])
-        if mode == "trainable" {
+        let mode = try p.choice("weights", WeightsMode.allCases.map(\.rawValue))
+        if mode == WeightsMode.trainable.rawValue {
             if p.has("w") { throw ParamError(key: p.fullKey("w"), "applies only to weights: fixed (trainable weights start from init.theta)") }
             return .trainable
         }

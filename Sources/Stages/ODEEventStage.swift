@@ -61,7 +61,7 @@ public struct ODEEventStage: StageKind {
         let total = su.mus.count
         let rows = try cancellable {
             try parallelMap(count: total, threads: ctx.parallelism, cancelled: { ctx.isCancelled },
-                            completed: { ctx.progress(Double($0) / Double(total), "\($0)/\(total) separations") }) { i -> [CSVTable.Cell] in
+                            completed: { ctx.progress(Double($0) / Double(total), "\($0)/\(total) separations") }) { i -> [Column: CSVTable.Cell] in
                 let mu = su.mus[i]
                 let target = Target.symmetric(mu: mu, rho: su.rho, sigmaP2: su.sp2)
                 let ic = su.starts[i]
@@ -74,9 +74,11 @@ public struct ODEEventStage: StageKind {
                         let o = model.observables(y)
                         return min(o.massPlus, o.massMinus) > su.threshold
                     }
-                    guard let ev else { return [.double(mu), .text(""), .text(""), .text(""), .text(""), .text("")] }
+                    // No escape before the limit: the row says so with empty cells.
+                    guard let ev else { return [.mu: .double(mu), .tEscape: .empty, .bracket: .empty, .alphaPlus: .empty, .alphaMinus: .empty, .w: .empty] }
                     let o = model.observables(ev.state)
-                    return [.double(mu), .double(ev.t), .double(ev.bracket), .double(o.alphaPlus), .double(o.alphaMinus), .double(o.w)]
+                    return [.mu: .double(mu), .tEscape: .double(ev.t), .bracket: .double(ev.bracket),
+                            .alphaPlus: .double(o.alphaPlus), .alphaMinus: .double(o.alphaMinus), .w: .double(o.w)]
                 } catch let e as IntegrationFailure {
                     throw StageFailure("|μ| = \(mu): \(e)")
                 }

@@ -45,7 +45,7 @@ public struct ODEStage: StageKind {
         return c
     }
 
-    static let columns = ["d", "seed", "t"] + Observables.names + Array(OverlapState.names.prefix(7))
+    static let columns = Schema.trajectory
 
     public func run(_ su: Config, in ctx: StageContext) throws {
         let runs = su.initial.conditions()
@@ -62,8 +62,9 @@ public struct ODEStage: StageKind {
                 let y0 = ic.state(target: su.target, d: d).vector(trainable: su.weights.isTrainable)
                 try integ.integrate(y0, grid: su.grid, cancelled: { ctx.isCancelled }) { k, y in
                     let o = model.observables(y)
-                    table.append([.int(d), seed.map { .int(Int($0)) } ?? .text(""), .double(su.grid.times[k])]
-                        + (o.values + y.prefix(7)).map { .double($0) })
+                    var row: [Column: CSVTable.Cell] = [.d: .int(d), .seed: seed.map { .int(Int($0)) } ?? .empty, .t: .double(su.grid.times[k])]
+                    for (c, v) in zip(Schema.observables + Schema.trajectory.suffix(7), o.values + y.prefix(7)) { row[c] = .double(v) }
+                    table.append(row)
                 }
             } catch let e as IntegrationFailure {
                 throw StageFailure("d = \(d)\(seed.map { ", seed = \($0)" } ?? ""): \(e)")

@@ -128,7 +128,7 @@ public struct ParticlesStage: StageKind {
         return (outs.first { $0 != inits[0] }!, inits[0])
     }
 
-    static let columns = ODEStage.columns + ["kl_mc", "kl_mc_se"]
+    static let columns = Schema.particles
 
     /// Runs at once (outer) and threads per run (inner) for `runs` runs on
     /// `threads` threads: the split with the shortest expected makespan,
@@ -148,7 +148,7 @@ public struct ParticlesStage: StageKind {
         }
         return best
     }
-    static let initColumns = ["d", "seed"] + OverlapState.names
+    static let initColumns = Schema.particleInits
 
     public func run(_ su: Config, in ctx: StageContext) throws {
         let jobs = su.dims.flatMap { d in su.runs.map { (d: d, seed: $0.seed, ic: $0.ic) } }
@@ -162,16 +162,18 @@ public struct ParticlesStage: StageKind {
                 let (d, seed, ic) = jobs[j]
                 let config = ModelConfig(target: su.target, s: su.s, weights: su.weights, tempering: su.tempering, d: d)
                 var table = CSVTable(columns: Self.columns)
-                var initRow: [CSVTable.Cell] = []
+                var initRow: [Column: CSVTable.Cell] = [:]
                 let at = "d = \(d), seed = \(seed)"
                 do {
                     let sim = try ParticleSimulation(config: config, settings: su.settings,
                                                      initial: ic.state(target: su.target, d: d), seed: seed)
-                    initRow = [.int(d), .int(Int(seed))] + sim.overlaps.vector(trainable: true).map { .double($0) }
+                    initRow = [.d: .int(d), .seed: .int(Int(seed))]
+                    for (c, v) in zip(Schema.particleInits.dropFirst(2), sim.overlaps.vector(trainable: true)) { initRow[c] = .double(v) }
                     try sim.run(grid: su.grid, threads: inner, cancelled: { ctx.isCancelled }) { _, r in
                         let y = r.state.vector(trainable: false)
-                        table.append([.int(d), .int(Int(seed)), .double(r.t)]
-                            + (r.observables.values + y + [r.klMC, r.klMCStdErr]).map { .double($0) })
+                        var row: [Column: CSVTable.Cell] = [.d: .int(d), .seed: .int(Int(seed)), .t: .double(r.t)]
+                        for (c, v) in zip(Schema.particles.dropFirst(3), r.observables.values + y + [r.klMC, r.klMCStdErr]) { row[c] = .double(v) }
+                        table.append(row)
                         let k = done.withLock { $0 += 1; return $0 }
                         ctx.progress(Double(k) / total, "\(k)/\(Int(total)) records")
                     }

@@ -50,7 +50,7 @@ public struct SweepStage: StageKind {
     public let codePaths = ["Sources/Stages/SweepStage.swift", "Sources/Stages/ODEStage.swift"] + ModelParams.codePaths
 
     public struct Config: Sendable {
-        var cells: [(weights: String, mu: Double, d: Int, tempering: Tempering, cell: SweepCell)]
+        var cells: [(weights: WeightsMode, mu: Double, d: Int, tempering: Tempering, cell: SweepCell)]
         var endTimes: [Double], solver: SolverSettings, summary: String, runs: String?
     }
 
@@ -59,11 +59,13 @@ public struct SweepStage: StageKind {
         let (mus, rho, sp2) = try ModelParams.separations(p)
         let s = try ModelParams.s(p)
         let dims = try ModelParams.dimensions(p)
-        let modes = try p.strings("weights")
-        if modes.isEmpty { throw ParamError(key: p.fullKey("weights"), "must not be empty") }
-        for m in modes where m != "fixed" && m != "trainable" {
-            throw ParamError(key: p.fullKey("weights"), "entries must be fixed or trainable, got '\(m)'")
+        let modes = try p.strings("weights").map { m in
+            guard let mode = WeightsMode(rawValue: m) else {
+                throw ParamError(key: p.fullKey("weights"), "entries must be fixed or trainable, got '\(m)'")
+            }
+            return mode
         }
+        if modes.isEmpty { throw ParamError(key: p.fullKey("weights"), "must not be empty") }
         let w = try p.double("w", default: 0.5)
         try p.check("w", w, "must be in (0, 1)") { $0 > 0 && $0 < 1 }
         let i = try p.object("init")
@@ -116,13 +118,13 @@ public struct SweepStage: StageKind {
         guard (1...2).contains(stage.outs.count), stage.outs.allSatisfy({ $0.hasSuffix(".csv") }) else {
             throw ParamError(key: "outs", "declare a summary CSV and optionally a per-run CSV (paths ending in .csv)")
         }
-        var cells: [(String, Double, Int, Tempering, SweepCell)] = []
+        var cells: [(WeightsMode, Double, Int, Tempering, SweepCell)] = []
         for mode in modes {
             for mu in mus {
                 for d in dims {
                     for tempering in temperings {
                         let config = ModelConfig(target: .symmetric(mu: mu, rho: rho, sigmaP2: sp2), s: s,
-                                                 weights: mode == "fixed" ? .fixed(w) : .trainable, tempering: tempering, d: d)
+                                                 weights: mode == .fixed ? .fixed(w) : .trainable, tempering: tempering, d: d)
                         let offset = Self.scheduleEnd(tempering)
                         cells.append((mode, mu, d, tempering,
                                       SweepCell(config: config, tau: tau, theta0: theta, sampler: RandomInitSampler(rawValue: samplerName)!,
@@ -166,24 +168,34 @@ public struct SweepStage: StageKind {
         // A `shape` column (after tau) only in tempered sweeps: an
         // untempered sweep has no schedule whose shape could vary.
         let shapeColumn = su.cells.contains { $0.tempering != .none }
-        let keys = Schema.sweepKeys + (shapeColumn ? [.shape] : [])
-        var summary = CSVTable(columns: keys + Schema.sweepSummary)
-        var perRun = CSVTable(columns: keys + [.tEnd, .seed, .outcome] + Observables.names.map(Column.init))
+        var summary = CSVTable(schema: Schema.sweep(tempered: shapeColumn))
+        var perRun = CSVTable(schema: Schema.sweepRuns(tempered: shapeColumn))
         for (ci, c) in su.cells.enumerated() {
             let cellRuns = Array(runs[(ci * nSeeds)..<((ci + 1) * nSeeds)])
             let counts = SweepCell.tally(cellRuns, endTimes: su.endTimes.count)
             let (tm, b0, tau, shape) = Self.describe(c.tempering)
             for (k, cnt) in counts.enumerated() {
-                let key: [CSVTable.Cell] = [.text(c.weights), .double(c.mu), .int(c.d), .text(tm), .double(b0), .double(tau)]
-                    + (shapeColumn ? [.text(shape)] : []) + [.double(c.cell.endTimes[k])]
-                var row = key + [.int(cnt.total), .int(cnt.covered), .int(cnt.meanAlignment), .int(cnt.vanishingWeight), .int(cnt.collapsed)]
-                for x in [cnt.collapsed, cnt.meanAlignment, cnt.vanishingWeight] {
-                    let (lo, hi) = wilsonInterval(successes: x, trials: cnt.total)
-                    row += [.double(Double(x) / Double(cnt.total)), .double(lo), .double(hi)]
+                var key: [Column: CSVTable.Cell] = [.weights: .text(c.weights.rawValue), .mu: .double(c.mu), .d: .int(c.d), .tempering: .text(tm),
+                                                    .beta0: .double(b0), .tau: .double(tau), .tEnd: .double(c.cell.endTimes[k])]
+                if shapeColumn { key[.shape] = .text(shape) }
+                var row = key.merging([.n: .int(cnt.total), .covered: .int(cnt.covered), .meanAlignment: .int(cnt.meanAlignment),
+                                       .vanishingWeight: .int(cnt.vanishingWeight), .collapsed: .int(cnt.collapsed)]) { a, _ in a }
+                for (x, (p, lo, hi)) in zip([cnt.collapsed, cnt.meanAlignment, cnt.vanishingWeight],
+                                            [(Column.pCollapse, Column.pCollapseLo, Column.pCollapseHi),
+                                             (.pMeanAlignment, .pMeanAlignmentLo, .pMeanAlignmentHi),
+                                             (.pVanishingWeight, .pVanishingWeightLo, .pVanishingWeightHi)]) {
+                    let (l, h) = wilsonInterval(successes: x, trials: cnt.total)
+                    row[p] = .double(Double(x) / Double(cnt.total))
+                    row[lo] = .double(l)
+                    row[hi] = .double(h)
                 }
                 summary.append(row)
                 for r in cellRuns {
-                    perRun.append(key + [.int(Int(r.seed)), .text(CollapseOutcome(r.finals[k]).rawValue)] + r.finals[k].values.map { .double($0) })
+                    var run = key
+                    run[.seed] = .int(Int(r.seed))
+                    run[.outcome] = .text(CollapseOutcome(r.finals[k]).rawValue)
+                    for (c, v) in zip(Schema.observables, r.finals[k].values) { run[c] = .double(v) }
+                    perRun.append(run)
                 }
             }
         }

@@ -16,6 +16,6 @@ struct Dag: ParsableCommand {
     func run() throws {
         let project = try projectOptions.load()
         let p = project.pipeline
-        print(dot ? DagExport.dot(p) : mermaid ? DagExport.mermaid(p) : DagExport.text(p), terminator: "")
+        try emit(dot ? DagExport.dot(p) : mermaid ? DagExport.mermaid(p) : DagExport.text(p), command: "repro dag")
     }
 }

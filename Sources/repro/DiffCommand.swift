@@ -14,8 +14,8 @@ struct Diff: ParsableCommand {
 
             EXIT CODES
               0   no difference
-              5   differences, no claim flipped
-              6   a claim flipped (holds ↔ fails), or a claim that held is gone
+              6   differences, no claim flipped
+              7   a claim flipped (holds ↔ fails), or a claim that held is gone
               64  unknown revision or experiment, bad option
               65  a side without repro.lock, a damaged lock, objects missing from a shallow clone
             """)

@@ -6,8 +6,10 @@ import Foundation
 /// staging directory chosen by the coordinating repro, which alone verifies
 /// the outputs and updates the cache and the lock. With `--index`, the stage,
 /// staging directory and the rest come from task `SLURM_ARRAY_TASK_ID` (0 for
-/// a plain job) of the index file the coordinator wrote beside the job script;
-/// what the task cost (host, CPU, peak memory, wall time) is then left in the
+/// a plain job) of the index file the coordinator wrote beside the job script.
+/// The task carries the key the coordinator computed: the node recomputes it
+/// from what it loads and refuses (exit 5, naming what changed) when they
+/// differ, so nothing computed here is stored under another key. What the task cost (host, CPU, peak memory, wall time) is then left in the
 /// task's usage file, also when the stage fails.
 struct ExecStage: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,48 +19,24 @@ struct ExecStage: ParsableCommand {
 
     @OptionGroup var projectOptions: ProjectOptions
 
-    @Option(help: "The Slurm index file naming each task's stage (instead of --staging and STAGE).")
-    var index: String?
+    @Option(help: "The Slurm index file naming each task's stage, staging directory and key.")
+    var index: String
 
     @Option(help: "The task of the index file to run (default: $SLURM_ARRAY_TASK_ID, else 0).")
     var task: Int?
-
-    @Option(help: "Directory to write the outputs into (inside the project's .repro/).")
-    var staging: String?
-
-    @Option(help: "Threads the stage may use.")
-    var threads: Int = 1
-
-    @Flag(help: "Run a shell stage without the bubblewrap sandbox.")
-    var noSandbox = false
-
-    @Option(help: "STAGE=KEY of a stage this one reads from (for kinds that record provenance; repeated).")
-    var upstream: [String] = []
-
-    @Argument(help: "The stage's full name.")
-    var stage: String?
-
-    func validate() throws {
-        if index == nil && (staging == nil || stage == nil) { throw ValidationError("give --index FILE, or --staging DIR and the stage's name") }
-        if index != nil && (staging != nil || stage != nil) { throw ValidationError("--index names the stage and its staging directory: give neither") }
-    }
 
     func run() throws {
         let start = Date()
         let project = try projectOptions.load()
         let spec: SlurmTask
-        if let index {
-            let env = ProcessInfo.processInfo.environment["SLURM_ARRAY_TASK_ID"]
-            guard let n = task ?? (env.map { Int($0) } ?? 0) else {
-                printError("repro exec-stage: SLURM_ARRAY_TASK_ID is '\(env ?? "")', not a task number")
-                throw ExitCode(64)
-            }
-            do { spec = try SlurmIndex.task(n, in: URL(fileURLWithPath: index)) } catch {
-                printError("repro exec-stage: \(error)")
-                throw ExitCode(64)
-            }
-        } else {
-            spec = SlurmTask(stage: stage!, staging: staging!, usage: "", threads: threads, noSandbox: noSandbox, upstream: upstream)
+        let env = ProcessInfo.processInfo.environment["SLURM_ARRAY_TASK_ID"]
+        guard let n = task ?? (env.map { Int($0) } ?? 0) else {
+            printError("repro exec-stage: SLURM_ARRAY_TASK_ID is '\(env ?? "")', not a task number")
+            throw ExitCode(64)
+        }
+        do { spec = try SlurmIndex.task(n, in: URL(fileURLWithPath: index)) } catch {
+            printError("repro exec-stage: \(error)")
+            throw ExitCode(64)
         }
         let stagingURL = try inside(project, spec.staging, what: "the staging directory")
         let usageURL = spec.usage.isEmpty ? nil : try inside(project, spec.usage, what: "the usage file")
@@ -68,6 +46,10 @@ struct ExecStage: ParsableCommand {
             throw ExitCode(64)
         }
         let s = project.pipeline.stages[i]
+        if let why = TaskKeyCheck.mismatch(project, stage: i, task: spec.key, noSandbox: spec.noSandbox) {
+            printError(TaskKeyCheck.marker + why)
+            throw ExitCode(TaskKeyCheck.exitStatus)
+        }
         try FileManager.default.createDirectory(at: stagingURL, withIntermediateDirectories: true)
         // STAGE=KEY: a key has no '=', a matrix stage's name may.
         let keys = spec.upstream.compactMap { arg -> KeyFields.Dep? in

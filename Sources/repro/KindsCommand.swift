@@ -24,6 +24,11 @@ struct Kinds: ParsableCommand {
         }
         print("\(k.name): \(k.summary)")
         print("code (part of every key of this kind): \(k.codePaths.joined(separator: ", "))")
-        print("its parameters are documented in the first of those files")
+        if k.help.isEmpty {
+            print("its parameters are documented in the first of those files")
+        } else {
+            print("")
+            print(k.help, terminator: k.help.hasSuffix("\n") ? "" : "\n")
+        }
     }
 }

@@ -28,7 +28,7 @@ struct Log: ParsableCommand {
         let chosen = records.filter { stages.isEmpty || stages.contains($0.record.stage) || stages.contains(Self.baseName($0.record.stage)) }
             .sorted { ($0.record.attempt.start, $0.line) < ($1.record.attempt.start, $1.line) }
         if json {
-            for r in chosen { print(r.record.jsonLine) }
+            try emit(chosen.map { $0.record.jsonLine + "\n" }.joined(), command: "repro log")
             return
         }
         if chosen.isEmpty {

@@ -45,6 +45,23 @@ struct ProjectOptions: ParsableArguments {
     }
 }
 
+/// Writes a command's output when it is data (`dag --dot`, `log --json`):
+/// a write that fails (`> /dev/full`) is an error, exit 1; a reader that has
+/// gone (`| head`) just ends the output.
+func emit(_ s: String, command: String) throws {
+    var bytes = Array(s.utf8)[...]
+    while !bytes.isEmpty {
+        let n = bytes.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+        if n < 0, errno == EINTR { continue }
+        if n < 0, errno == EPIPE { return }
+        guard n > 0 else {
+            printError("\(command): cannot write standard output: \(String(cString: strerror(n < 0 ? errno : EIO)))")
+            throw ExitCode(1)
+        }
+        bytes = bytes.dropFirst(n)
+    }
+}
+
 func printError(_ s: String) {
     ConsoleOutput.err(s.hasSuffix("\n") ? s : s + "\n")
 }

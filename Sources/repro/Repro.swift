@@ -20,9 +20,9 @@ struct Repro: ParsableCommand {
               2   status: something is out of date
               3   verify: outputs on disk differ from repro.lock
               4   check --rebuild: a stage is not deterministic
+              6   diff: differences (no claim flipped)
+              7   diff: a claim flipped
               64  usage error (unknown stage, stale binary, bad option)
-              5   diff: differences (no claim flipped)
-              6   diff: a claim flipped
               65  pipeline.yaml is invalid (errors name file:line:column)
               130 interrupted (Ctrl-C); finished stages are kept, the rest untouched
             """,

@@ -92,7 +92,7 @@ final class AuthorsLoopTests: XCTestCase {
         XCTAssertEqual(try s.repro("all").status, 0)
         let text = try s.repro("diff")
         XCTAssertFalse(text.stdout.contains("out of date"), text.stdout)
-        XCTAssertEqual(text.status, 6, text.all)  // a claim flipped
+        XCTAssertEqual(text.status, 7, text.all)  // a claim flipped
         XCTAssertTrue(text.stdout.contains("FLIPPED  sum-small: holds → fails, value 12 → 18, bound < 15"), text.stdout)
         XCTAssertTrue(text.stdout.contains("artifacts/fig1/metrics.json sum: 12 → 18 (Δ +6, +50%)"), text.stdout)
         XCTAssertTrue(text.stdout.contains("  gen:\n    - params changed: env.SCALE: \"2\" -> \"3\""), text.stdout)
@@ -102,7 +102,7 @@ final class AuthorsLoopTests: XCTestCase {
 
         let j = try json(try s.repro("diff", "--json", "HEAD").stdout)
         XCTAssertEqual(j["schema"] as? String, "repro-diff/1")
-        XCTAssertEqual(j["exit_code"] as? Int, 6)
+        XCTAssertEqual(j["exit_code"] as? Int, 7)
         let claims = try XCTUnwrap(j["claims"] as? [[String: Any]])
         XCTAssertEqual(claims.count, 1)
         XCTAssertEqual(claims[0]["id"] as? String, "sum-small")
@@ -117,7 +117,7 @@ final class AuthorsLoopTests: XCTestCase {
         XCTAssertEqual(metrics.first?["abs_delta"] as? Double, 6)
 
         let html1 = try s.repro("diff", "--html", "page1")
-        XCTAssertEqual(html1.status, 6, html1.all)
+        XCTAssertEqual(html1.status, 7, html1.all)
         let page = try XCTUnwrap(s.read("page1/index.html"))
         XCTAssertTrue(page.contains("<tr class=\"flipped\"><td><code>sum-small</code>"), page)
         XCTAssertTrue(page.contains("1500 of 20000 pixels changed"), page)  // the bar grew from 60 to 90 px, 50 px high
@@ -129,7 +129,7 @@ final class AuthorsLoopTests: XCTestCase {
         // Between two commits: the same report; the uncommitted table comes from the cache.
         try git(s, "commit", "-qam", "scale 3")
         let commits = try s.repro("diff", "HEAD~1", "HEAD")
-        XCTAssertEqual(commits.status, 6, commits.all)
+        XCTAssertEqual(commits.status, 7, commits.all)
         XCTAssertTrue(commits.stdout.contains("out/data.csv: 3 matched by x"), commits.stdout)
         // A damaged cache object of a committed file: its bytes come from git instead.
         let lock = try json(s.read("repro.lock")!)
@@ -159,7 +159,7 @@ final class AuthorsLoopTests: XCTestCase {
         let list = try s.repro("exp", "list")
         XCTAssertTrue(list.stdout.contains(#"big  --set gen.env.SCALE="3"  ran 3, restored 0, up to date 0  1 claim(s) flipped: sum-small"#), list.all)
         let diff = try s.repro("exp", "diff", "big")
-        XCTAssertEqual(diff.status, 6, diff.all)
+        XCTAssertEqual(diff.status, 7, diff.all)
         XCTAssertTrue(diff.stdout.contains("repro diff: HEAD (") && diff.stdout.contains("→ experiment big"), diff.stdout)
         XCTAssertTrue(diff.stdout.contains("FLIPPED  sum-small: holds → fails, value 12 → 18"), diff.stdout)
 
@@ -309,7 +309,7 @@ final class AuthorsLoopTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.all)
         XCTAssertTrue(s.read(".repro/exp/three/pipeline.yaml")!.contains("      n: [1, 2, 3]     # the cells\n"))
         let diff = try s.repro("exp", "diff", "three")
-        XCTAssertEqual(diff.status, 5, diff.all)
+        XCTAssertEqual(diff.status, 6, diff.all)
         XCTAssertTrue(diff.stdout.contains("  added    cell@n=3\n"), diff.stdout)
         XCTAssertTrue(diff.stdout.contains("out/all.csv: 1 rows added, 0 removed; 2 matched by n"), diff.stdout)
         XCTAssertTrue(diff.stdout.contains("out/c-3.csv: new table, 1 rows × 2 columns"), diff.stdout)

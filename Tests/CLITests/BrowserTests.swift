@@ -107,7 +107,7 @@ final class BrowserTests: XCTestCase {
         let s = try loop.makeProject()
         try loop.setScale(s, "3")
         XCTAssertEqual(try s.repro("all").status, 0)
-        XCTAssertEqual(try s.repro("diff", "--html", "page").status, 6)
+        XCTAssertEqual(try s.repro("diff", "--html", "page").status, 7)
         let lines = try open(s.root.appendingPathComponent("page/index.html"), name: "diff")
         assertClean(lines, expectImages: 3)  // old | new | difference of the one changed figure
     }

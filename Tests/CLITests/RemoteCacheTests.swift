@@ -171,10 +171,15 @@ final class RemoteCacheTests: XCTestCase {
     }
 
     func testShellFingerprintCommandsAreKeyFields() throws {
-        let version = FileManager.default.temporaryDirectory.appendingPathComponent("repro-fp-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: version) }
+        // Fingerprints run in the stage's sandbox: the "tool" lives in a read_only directory.
+        let tool = FileManager.default.temporaryDirectory.appendingPathComponent("repro-fp-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: tool) }
+        try FileManager.default.createDirectory(at: tool, withIntermediateDirectories: true)
+        let version = tool.appendingPathComponent("version")
         try Data("tool 1.0\n".utf8).write(to: version)
         let s = try Scratch(["pipeline.yaml": """
+            sandbox:
+              read_only: [\(tool.path)]
             stages:
               use:
                 kind: shell

@@ -26,12 +26,17 @@ final class HostileFileTests: XCTestCase {
         ])
         XCTAssertEqual(try loadErrors(le).first?.hasPrefix("pipeline.yaml:1:2: error: pipeline.yaml looks like UTF-16 text without a byte-order mark"), true)
         XCTAssertEqual(try loadErrors([0x00, 0x00, 0xFE, 0xFF]).first?.contains("is UTF-32 text"), true)
+        XCTAssertEqual(try loadErrors([0x00, 0x00, 0xFE, 0xFF]).first?.contains("iconv -f UTF-32 -t UTF-8"), true)
+        // UTF-32 without a byte-order mark is named as UTF-32, with its own iconv hint (issue 26).
+        let le32 = Array(Self.yaml.unicodeScalars).flatMap { s in [UInt8(s.value & 0xFF), 0, 0, 0] }
+        let e32 = try XCTUnwrap(try loadErrors(le32).first)
+        XCTAssertTrue(e32.contains("looks like UTF-32 text without a byte-order mark") && e32.contains("iconv -f UTF-32 -t UTF-8"), e32)
     }
 
     func testLatin1BytesArePinpointed() throws {
         var bytes = Array(Self.yaml.utf8)
         bytes.insert(0xE9, at: bytes.firstIndex(of: UInt8(ascii: "x"))!)  // "é" in Latin-1
-        XCTAssertEqual(try loadErrors(bytes).first, "pipeline.yaml:4:12: error: pipeline.yaml is not valid UTF-8 (byte 0xE9)\n  hint: save it as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8 pipeline.yaml > fixed.yaml, then rename)")
+        XCTAssertEqual(try loadErrors(bytes).first, "pipeline.yaml:4:12: error: pipeline.yaml is not valid UTF-8 (byte 0xE9)\n  hint: save it as UTF-8 (e.g. iconv -f LATIN1 -t UTF-8 pipeline.yaml > fixed.yaml, then rename); if it is not Latin-1, name its encoding instead of LATIN1")
         // Overlong encodings and surrogates are not UTF-8 either.
         XCTAssertEqual(try loadErrors(Array("stages: ".utf8) + [0xC0, 0xAF]).first?.contains("byte 0xC0"), true)
         XCTAssertEqual(try loadErrors(Array("stages: ".utf8) + [0xED, 0xA0, 0x80]).first?.contains("byte 0xED"), true)

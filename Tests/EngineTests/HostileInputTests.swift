@@ -166,11 +166,12 @@ final class HostileInputTests: XCTestCase {
     }
 
     func testAnotherPipelineFileMayNotOverwritePipelineYAML() throws {
-        let t = try TempProject(["other.yaml": "stages:\n  a:\n    kind: concat\n    outs: [pipeline.yaml, other.yaml.lock]\n"])
+        // other.yaml's lock is other.lock (issue 26: it was checked as other.yaml.lock, which is no lock).
+        let t = try TempProject(["other.yaml": "stages:\n  a:\n    kind: concat\n    outs: [pipeline.yaml, other.lock]\n"])
         XCTAssertThrowsError(try Pipeline.load(root: t.root, file: "other.yaml", registry: testRegistry)) { e in
             XCTAssertEqual((e as? PipelineErrors)?.errors.map(\.message), [
                 "output 'pipeline.yaml' of stage 'a' is the pipeline file",
-                "output 'other.yaml.lock' of stage 'a' is the lock file",
+                "output 'other.lock' of stage 'a' is this pipeline file's lock",
             ])
         }
     }

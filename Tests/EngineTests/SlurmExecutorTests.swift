@@ -36,6 +36,20 @@ final class SlurmExecutorTests: XCTestCase {
         XCTAssertEqual(Set(index[1...3].map { $0.contains("\"staging\":") ? String($0).components(separatedBy: "\"staging\":")[1] : "" }).count, 3)
     }
 
+    /// A task the node refused for a key mismatch fails the stage with the
+    /// node's message, and is not retried even with `retry_on: [failed]`.
+    func testATaskRefusedForAKeyMismatchFailsWithTheNodesMessageAndIsNotRetried() throws {
+        let t = try slurmProject(stages: 1, executor: "  retries: 2\n  retry_on: [failed]\n")
+        let fake = try FakeSlurm(plan: ["REFUSED"])
+        let run = try XCTUnwrap(try executeConcurrently(try slurmExecutor(t, fake), t, stages: ["s0"])["s0"])
+        let message = "\(try XCTUnwrap(run.error))"
+        XCTAssertTrue(message.contains("refused to run it: stage 's0' was submitted with key aaa, and here its key is bbb: input changed: data/x"), message)
+        XCTAssertEqual(fake.sbatchCalls.count, 1, "a key mismatch is never retried: \(fake.sbatchCalls)")
+        // The index the node read carries the key.
+        let index = try String(contentsOf: try indexFile(t, job: 1), encoding: .utf8)
+        XCTAssertTrue(index.contains("\"key\":{"), index)
+    }
+
     func testDifferentResourcesGoAsDifferentJobs() throws {
         let t = try slurmProject(stages: 3, resources: [2: "{cpus_per_task: 2}"])
         let fake = try FakeSlurm(plan: ["COMPLETED"])

@@ -7,7 +7,8 @@ import XCTest
 /// temporary directory). `plan` line k gives the final state of each task of
 /// the k-th submission (its last word repeats for further tasks; the last line
 /// for further submissions). A COMPLETED task writes `out/STAGE.txt` into its
-/// staging directory and a usage file naming host nodeI; with `hold` present,
+/// staging directory and a usage file naming host nodeI; a REFUSED one ends
+/// FAILED with exit 5 and exec-stage's key-mismatch line in its log; with `hold` present,
 /// tasks stay RUNNING in squeue until scancel.
 final class FakeSlurm {
     let dir: URL
@@ -40,6 +41,9 @@ final class FakeSlurm {
                 FAILED) code=3:0;;
               esac
               echo "task $i ran $stage" > "$(dirname "$script")/slurm-$i.log"
+              if [ $st = REFUSED ]; then st=FAILED; code=5:0
+                echo "repro exec-stage: key mismatch: stage '$stage' was submitted with key aaa, and here its key is bbb: input changed: data/x" >> "$(dirname "$script")/slurm-$i.log"
+              fi
               if [ $array = yes ]; then id="${job}_$i"; rec="JobId=$((job + 1 + i)) ArrayJobId=$job ArrayTaskId=$i"
               else id=$job; rec="JobId=$job"; fi
               echo "$rec JobName=x JobState=$st Reason=None ExitCode=$code BatchHost=node$i" >> "$d/job-$job"
@@ -99,7 +103,8 @@ func executeConcurrently(_ executor: SlurmExecutor, _ t: TempProject, stages: [S
         let events = Mutex<[StageEvent]>([])
         let staging = project.tmpDir.appendingPathComponent("\(i)-\(name)")
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
-        let ctx = project.context(for: i, staging: staging, parallelism: 1, noSandbox: true,
+        let fields = KeyFields(kind: "count", code: "c", params: "{}", deps: [], outs: project.pipeline.stages[i].spec.outs)
+        let ctx = project.context(for: i, staging: staging, parallelism: 1, noSandbox: true, key: TaskKey(key: fields.key, fields: fields),
                                   reporter: { e in events.withLock { $0.append(e) } }, cancelled: cancelled)
         group.enter()
         Thread.detachNewThread {

@@ -118,7 +118,8 @@ final class SlurmStateTests: XCTestCase {
     func testIndexHasOneTaskPerLineAndTheScriptQuotesEveryValue() throws {
         let tasks = (0..<3).map { i in
             SlurmTask(stage: "cell[d=\(i)]", staging: "/p/it's here/task-\(i)", usage: "/p/u\(i).json", threads: 2, noSandbox: false,
-                      upstream: ["up=abc"])
+                      upstream: ["up=abc"], key: TaskKey(key: String(repeating: "a", count: 64),
+                                                         fields: KeyFields(kind: "shell", code: "c", params: "{}", deps: [], outs: ["o"])))
         }
         let dir = try TempProject()
         let url = dir.root.appendingPathComponent("index.json")

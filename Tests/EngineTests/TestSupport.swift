@@ -69,6 +69,8 @@ func fakeCode(_ overrides: [String: String] = [:]) -> CodeDigests {
         ("Sources/Engine/ShellKind.swift", String(repeating: "e", count: 64)),
         ("Sources/Engine/Subprocess.swift", String(repeating: "f", count: 64)),
         ("Sources/Engine/Sandbox.swift", String(repeating: "d", count: 64)),
+        ("Sources/Engine/UnsandboxedSession.swift", String(repeating: "1", count: 64)),
+        ("Sources/Engine/StageBounds.swift", String(repeating: "2", count: 64)),
     ]
     for (i, f) in files.enumerated() { if let o = overrides[f.0] { files[i].1 = o } }
     return CodeDigests(files: files.map { (path: $0.0, sha256: $0.1) })

@@ -3,64 +3,23 @@ import Foundation
 import Stages
 import XCTest
 
-/// Every claim of the project's pipeline.yaml can fail: with the metric it
-/// reads moved just past its bound (one ulp, on the committed metrics), the
-/// `claims` stage fails naming that claim and no other; with the metric
-/// missing, it fails saying so. The committed metrics themselves pass.
+/// Every claim of the project's pipeline.yaml can fail from the metric side:
+/// with the number it reads moved just past its bound (one ulp, on the
+/// committed data: a metric rewritten in its figure's metrics JSON, or the
+/// cells a table claim reduces rewritten in its CSV), the `claims` stage fails
+/// naming that claim and no other; with a metric removed, it fails saying so.
+/// The committed data itself passes. (The data side: ClaimsDataSideTests.)
 final class ClaimsCanFailTests: XCTestCase {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    struct Unreadable: Error { var what: String }
-
-    struct Bound { var id: String, file: String, key: String, op: String, values: [Double] }
-
-    func bounds(_ stage: Pipeline.Stage) throws -> [Bound] {
-        guard case .array(let items)? = stage.spec.params["claims"] else { return [] }
-        return try items.map { item in
-            guard case .object(let o) = item, case .string(let id)? = o["id"], case .string(let metric)? = o["metric"] else {
-                throw Unreadable(what: "a claim without id or metric: \(item)")
-            }
-            let parts = metric.split(separator: "#", maxSplits: 1).map(String.init)
-            if case .object(let bin)? = o["binomial"] {
-                return Bound(id: id, file: parts[0], key: parts[1], op: "between", values: try binomialInterval(bin))
-            }
-            for op in ["lt", "le", "gt", "ge", "between"] {
-                guard let v = o[op] else { continue }
-                let numbers: [Double] = {
-                    switch v {
-                    case .int(let i): return [Double(i)]
-                    case .double(let d): return [d]
-                    case .array(let a): return a.compactMap { if case .int(let i) = $0 { Double(i) } else if case .double(let d) = $0 { d } else { nil } }
-                    default: return []
-                    }
-                }()
-                return Bound(id: id, file: parts[0], key: parts[1], op: op, values: numbers)
-            }
-            XCTFail("claim \(id) has no bound")
-            return Bound(id: id, file: parts[0], key: parts[1], op: "", values: [])
-        }
-    }
-
-    /// A `binomial: {p, n, level, tests}` claim's interval [k_lo/n, k_hi/n], computed here
-    /// independently of the stage (pmf summed in log space, not GSL's CDF): the central
-    /// acceptance region of Binomial(n, p), (1 − level)/tests split between the two tails.
-    func binomialInterval(_ o: Value.Object) throws -> [Double] {
-        func number(_ k: String, _ d: Double) -> Double {
-            switch o[k] {
-            case .int(let i)?: Double(i)
-            case .double(let x)?: x
-            default: d
-            }
-        }
-        let p = number("p", .nan), n = Int(number("n", .nan)), level = number("level", 0.95), tests = number("tests", 1)
-        guard p > 0, p < 1, n > 0 else { throw Unreadable(what: "a binomial bound without p and n: \(o)") }
-        let tail = (1 - level) / tests / 2
+    /// A `binomial` claim's interval [k_lo/n, k_hi/n], computed here independently of the stage (pmf
+    /// summed in log space, not GSL's CDF): the central acceptance region of Binomial(n, p), (1 − level)/tests
+    /// split between the two tails.
+    func binomialInterval(p: Double, n: Int, level: Double, tests: Int) -> [Double] {
+        let tail = (1 - level) / Double(tests) / 2
         func lnGamma(_ x: Double) -> Double { let r: Double = lgamma(x); return r }
         let logNFact = lnGamma(Double(n + 1)), logP = log(p), logQ = log(1 - p)
         let pmf: [Double] = (0...n).map { (k: Int) -> Double in
             let logChoose: Double = logNFact - lnGamma(Double(k + 1)) - lnGamma(Double(n - k + 1))
-            let logPower: Double = Double(k) * logP + Double(n - k) * logQ
-            return exp(logChoose + logPower)
+            return exp(logChoose + Double(k) * logP + Double(n - k) * logQ)
         }
         // k_lo: the largest k with P(X < k) ≤ tail; k_hi: the smallest k with P(X > k) ≤ tail.
         var below = 0.0, kLo = 0
@@ -70,65 +29,88 @@ final class ClaimsCanFailTests: XCTestCase {
         return [Double(kLo) / Double(n), Double(kHi) / Double(n)]
     }
 
-    /// Values just outside the bound (both sides for `between`).
-    func pastTheBound(_ b: Bound) -> [Double] {
-        switch b.op {
-        case "lt": [b.values[0]]
-        case "le": [b.values[0].nextUp]
-        case "gt": [b.values[0]]
-        case "ge": [b.values[0].nextDown]
-        default: [b.values[0].nextDown, b.values[1].nextUp]
-        }
+    /// The bound's numbers: a binomial claim's interval from the n of its selected rows and, for min/max, their count.
+    func bound(_ c: ClaimFixture, rows: [[String: String]]) throws -> (op: String, values: [Double]) {
+        guard c.op == "binomial" else { return (c.op, c.values) }
+        let n = try XCTUnwrap(Int(try XCTUnwrap(rows.first?["n"])), "\(c.id): no n")
+        XCTAssertTrue(rows.allSatisfy { $0["n"] == String(n) }, "\(c.id): one n for the selected rows")
+        let stage = try ClaimFixture.claimsStage()
+        guard case .array(let items)? = stage.spec.params["claims"],
+              let o = items.compactMap({ if case .object(let o) = $0, o["id"] == .string(c.id) { o } else { nil } }).first else { throw Unreadable(c.id) }
+        let joint = o["min"] != nil || o["max"] != nil
+        return ("between", binomialInterval(p: c.values[0], n: n, level: 0.95, tests: joint ? rows.count : 1))
     }
 
-    /// Runs the claims stage on `metrics` (file -> its JSON text); the failure message, or nil if it passed.
-    func runClaims(_ stage: Pipeline.Stage, metrics: [String: String]) throws -> String? {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("claims-fail-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        for dep in stage.spec.deps {
-            let url = dir.appendingPathComponent(dep)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            if let text = metrics[dep] { try Data(text.utf8).write(to: url) } else {
-                try FileManager.default.copyItem(at: root.appendingPathComponent(dep), to: url)
-            }
-        }
-        let ctx = StageContext(info: stage.info, params: Params(stage.spec.params), root: dir, staging: dir.appendingPathComponent(".staging"),
-                               parallelism: 1, reporter: { _ in }, cancelled: { false })
-        do {
-            try stage.run(ctx)
-            return nil
-        } catch let e as StageFailure {
-            return e.message
+    /// Values just outside the bound (both sides for `between`).
+    func pastTheBound(_ op: String, _ values: [Double]) -> [Double] {
+        switch op {
+        case "lt": [values[0]]
+        case "le": [values[0].nextUp]
+        case "gt": [values[0]]
+        case "ge": [values[0].nextDown]
+        default: [values[0].nextDown, values[1].nextUp]
         }
     }
 
     /// The metrics file `file` with `key` set to `value` (nil: removed).
     func rewritten(_ file: String, key: String, value: Double?) throws -> String {
-        guard case .object(var o) = try JSONReader.parse(String(contentsOf: root.appendingPathComponent(file), encoding: .utf8)),
-              case .object(var m)? = o["metrics"] else { throw Unreadable(what: "\(file) is not a metrics file") }
+        guard case .object(var o) = try JSONReader.parse(String(contentsOf: ClaimFixture.root.appendingPathComponent(file), encoding: .utf8)),
+              case .object(var m)? = o["metrics"] else { throw Unreadable("\(file) is not a metrics file") }
         XCTAssertNotNil(m[key], "\(file) has no metric \(key)")
         m[key] = value.map { .double($0) }
         o["metrics"] = .object(m)
         return Value.object(o).canonicalJSON + "\n"
     }
 
+    /// A table claim's files with the reduced column of every selected row set to `value` (so max, min,
+    /// the one value and the value at the largest key are all `value`).
+    func tablesWith(_ c: ClaimFixture, value: Double) throws -> [String: String] {
+        var out: [String: String] = [:]
+        for file in c.tables {
+            var csv = try RawCSV(ClaimFixture.root.appendingPathComponent(file))
+            let col = try XCTUnwrap(csv.header.firstIndex(of: try XCTUnwrap(c.column)))
+            for i in csv.rows.indices where c.selects(csv.cells(csv.rows[i])) { csv.rows[i][col] = value.description }
+            out[file] = csv.text
+        }
+        return out
+    }
+
     func testEveryClaimFailsJustPastItsBoundAndWhenItsMetricIsMissing() throws {
-        let pipeline = try Pipeline.load(root: root, registry: KindRegistry(StageKinds.all + [ShellKind(), CSVConcatKind()]))
-        let stage = try XCTUnwrap(pipeline.stages.first { $0.spec.kind == "claims" })
-        XCTAssertNil(try runClaims(stage, metrics: [:]), "the committed metrics must satisfy every claim")
-        let all = try bounds(stage)
-        XCTAssertGreaterThanOrEqual(all.count, 40)
-        guard case .array(let items)? = stage.spec.params["claims"] else { return XCTFail("no claims") }
-        let binomial = items.filter { if case .object(let o) = $0 { o["binomial"] != nil } else { false } }
-        XCTAssertGreaterThanOrEqual(binomial.count, 3, "fig4's and fig7's ≈ 1/2 claims are binomial intervals, covered here too")
-        for b in all {
-            for v in pastTheBound(b) {
-                let message = try runClaims(stage, metrics: [b.file: try rewritten(b.file, key: b.key, value: v)])
-                XCTAssertEqual(message?.split(separator: "\n").count, 1, "\(b.id) at \(v): \(message ?? "passed")")
-                XCTAssertTrue(message?.hasPrefix("claim \(b.id) does not hold: \(b.key) = ") ?? false, "\(b.id) at \(v): \(message ?? "passed")")
+        let stage = try ClaimFixture.claimsStage()
+        XCTAssertNil(try runClaims(stage, replacing: [:]), "the committed data must satisfy every claim")
+        let all = try ClaimFixture.all(stage)
+        XCTAssertEqual(all.count, 45)
+        XCTAssertGreaterThanOrEqual(all.filter { $0.op == "binomial" }.count, 4, "fig4's and fig7's ≈ 1/2 claims are binomial intervals, covered here too")
+        XCTAssertGreaterThanOrEqual(all.filter { !$0.tables.isEmpty }.count, 18, "most claims are on tables")
+        for c in all {
+            if let file = c.metricFile, let name = c.metricName {
+                for v in pastTheBound(c.op, c.values) {
+                    let message = try runClaims(stage, replacing: [file: try rewritten(file, key: name, value: v)])
+                    XCTAssertEqual(message?.split(separator: "\n").count, 1, "\(c.id) at \(v): \(message ?? "passed")")
+                    XCTAssertTrue(message?.hasPrefix("claim \(c.id) does not hold: \(name) = ") ?? false, "\(c.id) at \(v): \(message ?? "passed")")
+                }
+                let missing = try runClaims(stage, replacing: [file: try rewritten(file, key: name, value: nil)])
+                XCTAssertTrue(missing?.contains("claim \(c.id): metric '\(name)' is missing") ?? false, "\(c.id): \(missing ?? "passed")")
+            } else {
+                let rows = try c.tables.flatMap { f in
+                    let csv = try RawCSV(ClaimFixture.root.appendingPathComponent(f))
+                    return csv.rows.map(csv.cells).filter(c.selects)
+                }
+                XCTAssertFalse(rows.isEmpty, "\(c.id) selects rows of the committed tables")
+                let (op, values) = try bound(c, rows: rows)
+                // Claims on the same rows may fail with it (the lowest point past the upper bound takes the
+                // highest with it); a claim on other data must not.
+                let sharing = Set(all.filter { !Set($0.tables).isDisjoint(with: c.tables) }.map(\.id))
+                for v in pastTheBound(op, values) {
+                    let message = try runClaims(stage, replacing: try tablesWith(c, value: v)) ?? "passed"
+                    let lines = message.split(separator: "\n").map(String.init)
+                    XCTAssertTrue(lines.contains { $0.hasPrefix("claim \(c.id) does not hold: ") && $0.contains("= \(v), required") }, "\(c.id) at \(v): \(message)")
+                    for line in lines {
+                        let id = line.dropFirst("claim ".count).prefix { $0 != " " && $0 != ":" }
+                        XCTAssertTrue(sharing.contains(String(id)), "\(c.id) at \(v) also failed \(id), which reads other data: \(line)")
+                    }
+                }
             }
-            let missing = try runClaims(stage, metrics: [b.file: try rewritten(b.file, key: b.key, value: nil)])
-            XCTAssertTrue(missing?.contains("claim \(b.id): metric '\(b.key)' is missing") ?? false, "\(b.id): \(missing ?? "passed")")
         }
     }
 }

@@ -71,9 +71,15 @@ final class ReportingKindsTests: XCTestCase {
     func testClaimsParamsAreChecked() throws {
         let info = StageInfo(name: "s", deps: ["m.json"], outs: ["c.json"])
         let bad: [(Value, String)] = [
-            (claim("x", "m.json", "le", 1), "must be FILE#NAME"),
+            (claim("x", "m.json", "le", 1), "must be FIGURE#NAME"),
             (claim("x", "other.json#a", "le", 1), "not among the stage's deps"),
-            (.object(.init([("id", .string("x")), ("figure", .string("f")), ("claim", .string("c")), ("metric", .string("m.json#a"))])), "exactly one of"),
+            (.object(.init([("id", .string("x")), ("figure", .string("f")), ("claim", .string("c")), ("metric", .string("m.json#a"))])), "needs exactly one bound"),
+            (.object(.init([("id", .string("x")), ("figure", .string("f")), ("claim", .string("c")), ("le", .int(1))])), "needs exactly one of table"),
+            (.object(.init([("id", .string("x")), ("figure", .string("f")), ("claim", .string("c")), ("table", .string("t.csv")), ("le", .int(1))])),
+             "needs exactly one reduction"),
+            (.object(.init([("id", .string("x")), ("figure", .string("f")), ("claim", .string("c")), ("table", .string("t.csv")),
+                            ("where", .object(.init([("d", .object(.init([("ge", .int(1)), ("gt", .int(2))])))]))), ("max", .string("p")), ("le", .int(1))])),
+             "at most one lower bound"),
         ]
         for (c, message) in bad {
             XCTAssertThrowsError(try ClaimsKind().validate(Params(.init([("claims", .array([c]))])), stage: info)) { e in

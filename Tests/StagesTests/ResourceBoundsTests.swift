@@ -96,9 +96,9 @@ final class ResourceBoundsTests: XCTestCase, ParamBuilding {
     }
 
     func testTheTableWriterRefusesNonFiniteCells() throws {
-        var t = CSVTable(columns: ["d", "seed", "kl"])
-        t.append([.int(2), .int(0), .double(1.5)])
-        t.append([.int(2), .int(1), .double(.infinity)])
+        var t = CSVTable(schema: [Column("d", .int), Column("seed", .int), Column("kl")])
+        t.append(positional: [.int(2), .int(0), .double(1.5)])
+        t.append(positional: [.int(2), .int(1), .double(.infinity)])
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("nonfinite-\(UUID().uuidString).csv")
         XCTAssertThrowsError(try t.write(to: url)) { error in
             let m = "\(error)"

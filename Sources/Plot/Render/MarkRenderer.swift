@@ -3,15 +3,21 @@ import Foundation
 /// What the drawn marks cover, for legend placement (figure coordinates).
 struct Obstacles: Sendable {
     var segments: [(Point, Point)] = []
+    /// Reference lines (hline, vline): a legend over one hides less than over data.
+    var references: [(Point, Point)] = []
     var points: [Point] = []
     var areas: [Rect] = []
 
-    /// How much of `box` the data cover: length of lines inside it (points), 8 per marker
-    /// inside it, and a large penalty per area overlapped (heat maps, fills, text).
+    /// How much of `box` the data cover: length of lines inside it (points), a fifth of that
+    /// for reference lines, 8 per marker inside it, and a large penalty per area overlapped
+    /// (heat maps, fills, text).
     func score(_ box: Rect) -> Double {
         var s = 0.0
         for (a, b) in segments {
             if let (p, q) = Clip.segment(a, b, box) { s += 1 + ((q.x - p.x) * (q.x - p.x) + (q.y - p.y) * (q.y - p.y)).squareRoot() }
+        }
+        for (a, b) in references {
+            if let (p, q) = Clip.segment(a, b, box) { s += 0.2 * ((q.x - p.x) * (q.x - p.x) + (q.y - p.y) * (q.y - p.y)).squareRoot() }
         }
         for p in points where box.contains(p) { s += 8 }
         for r in areas {
@@ -102,13 +108,13 @@ struct MarkRenderer {
         case .hline(let y, let style):
             guard let py = ym(y) else { return }
             let r = plan.rect
-            obstacles.segments.append((Point(r.minX, py), Point(r.maxX, py)))
+            obstacles.references.append((Point(r.minX, py), Point(r.maxX, py)))
             strokePath([[Point(r.minX, py), Point(r.maxX, py)]], color: color, width: style.width ?? theme.lineWidth,
                        dash: style.dash, opacity: style.opacity, into: &w)
         case .vline(let x, let style):
             guard let px = xm(x) else { return }
             let r = plan.rect
-            obstacles.segments.append((Point(px, r.minY), Point(px, r.maxY)))
+            obstacles.references.append((Point(px, r.minY), Point(px, r.maxY)))
             strokePath([[Point(px, r.minY), Point(px, r.maxY)]], color: color, width: style.width ?? theme.lineWidth,
                        dash: style.dash, opacity: style.opacity, into: &w)
         case .text(let s, let x, let y, let coords, let align, _, let size):

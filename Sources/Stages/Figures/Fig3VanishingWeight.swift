@@ -5,7 +5,7 @@ import Plot
 
 struct Fig3VanishingWeight: FigureDrawing {
     let name = "fig3"
-    let sourceFile = "Sources/Stages/Figures/Fig3VanishingWeight.swift"
+    let sourceFiles = ["Sources/Stages/Figures/Fig3VanishingWeight.swift", "Sources/Stages/Analyses/Fig3Analysis.swift"]
 
     /// `ode` is a path template in `{d}`.
     struct Options { var dims: [Int], ode: String, odeOnParticleGrid: String, particles: String }
@@ -19,39 +19,26 @@ struct Fig3VanishingWeight: FigureDrawing {
         o.dims.map { FigureInput.path(o.ode, d: $0) } + [o.odeOnParticleGrid, o.particles]
     }
 
-    func draw(_ o: Options, _ input: FigureInput) throws -> (Figure, Metrics) {
-        let dims = o.dims
-        let sim = try input.csv(o.particles)
-        let odeGrid = try input.csv(o.odeOnParticleGrid)
-        var fig = Figure(width: FigureStyle.fullWidth, height: 330, rows: 2, cols: dims.count)
+    func load(_ o: Options, _ input: FigureInput) throws -> Fig3Data {
+        Fig3Data(dims: o.dims, ode: try o.dims.map { try input.table(FigureInput.path(o.ode, d: $0), Schema.trajectory) },
+                 particles: try input.table(o.particles, Schema.particles),
+                 odeOnParticleGrid: try input.table(o.odeOnParticleGrid, Schema.trajectory))
+    }
+
+    func analyse(_ data: Fig3Data) -> Metrics { Fig3Analysis.metrics(data) }
+
+    func draw(_ data: Fig3Data) throws -> Figure {
+        var fig = Figure(width: FigureStyle.fullWidth, height: 330, rows: 2, cols: data.dims.count)
         fig.shareX = true
         fig.shareY = true
-        var m = Metrics()
-        var maxDA = 0.0, maxDLogW = 0.0
-        for (k, d) in dims.enumerated() {
-            let ode = try input.csv(FigureInput.path(o.ode, d: d))
+        for (k, (d, ode)) in zip(data.dims, data.ode).enumerated() {
             let t = try ode.doubles(.t), w = try ode.doubles(.w), ap = try ode.doubles(.alphaPlus), am = try ode.doubles(.alphaMinus)
-            let masses = zip(try ode.doubles(.massPlus), try ode.doubles(.massMinus)).map { min($0, $1) }
-            m["d\(d)_min_w"] = w.min()
-            m["d\(d)_final_w"] = w.last
-            m["d\(d)_final_min_mass"] = masses.last
-            m["d\(d)_w_at_20"] = try ode.value(.w, where: .t, closestTo: 20)
-            m["d\(d)_alpha_plus_drift"] = abs((ap.last ?? 0) - ap[0])
-            m["d\(d)_final_alpha_minus"] = am.last
-            let s = try sim.filter([.d: String(d)]), g = try odeGrid.filter([.d: String(d)])
-            let gt = try g.doubles(.t)
-            let ref = Dictionary(zip(gt, zip(try g.doubles(.w), zip(try g.doubles(.alphaPlus), try g.doubles(.alphaMinus)))),
-                                 uniquingKeysWith: { a, _ in a })
-            let st = try s.doubles(.t), sw = try s.doubles(.w), sap = try s.doubles(.alphaPlus), sam = try s.doubles(.alphaMinus)
             // Markers: every seed, every 4th time point (all points enter the agreement metrics).
+            let sim = try data.particles.selecting(.d, d)
+            let st = try sim.doubles(.t), sw = try sim.doubles(.w), sap = try sim.doubles(.alphaPlus), sam = try sim.doubles(.alphaMinus)
             let times = Array(Set(st)).sorted()
             let shownTimes = Set(times.enumerated().filter { $0.offset % 4 == 0 }.map(\.element))
             let shown = st.indices.filter { shownTimes.contains(st[$0]) }
-            for i in st.indices {
-                guard let (rw, (rp, rm)) = ref[st[i]] else { throw StageFailure("no ODE point at t = \(st[i]) on the particle grid") }
-                maxDA = max(maxDA, abs(sap[i] - rp), abs(sam[i] - rm))
-                maxDLogW = max(maxDLogW, abs(log(sw[i]) - log(rw)))
-            }
             fig.panel(0, k) { p in
                 p.xScale = .log
                 p.yScale = .log
@@ -76,8 +63,6 @@ struct Fig3VanishingWeight: FigureDrawing {
                 p.legend = k == 0 ? .centerRight : .none
             }
         }
-        m["max_abs_dalpha"] = maxDA
-        m["max_abs_dlogw"] = maxDLogW
-        return (fig, m)
+        return fig
     }
 }

@@ -6,7 +6,7 @@ import Theory
 
 struct Fig7Annealing: FigureDrawing {
     let name = "fig7"
-    let sourceFile = "Sources/Stages/Figures/Fig7Annealing.swift"
+    let sourceFiles = ["Sources/Stages/Figures/Fig7Annealing.swift", "Sources/Stages/Analyses/Fig7Analysis.swift"]
 
     struct FlowRun { var label: String, metrics: String }
 
@@ -39,78 +39,69 @@ struct Fig7Annealing: FigureDrawing {
         [o.power, o.variance, o.baseline, o.checkParticles, o.checkODE] + o.flows.map(\.metrics)
     }
 
-    /// One schedule of a sweep: its collapse probability with the Wilson interval,
-    /// and the total time it integrates (the schedule's τ plus the end time).
-    struct Cell { var beta0: Double, tau: Double, tEnd: Double, p: Double, lo: Double, hi: Double }
-
-    func cells(_ csv: CSVReader) throws -> [Cell] {
-        let b = try csv.doubles(.beta0), t = try csv.doubles(.tau), e = try csv.doubles(.tEnd), p = try csv.doubles(.pCollapse)
-        let lo = try csv.doubles(.pCollapseLo), hi = try csv.doubles(.pCollapseHi)
-        return b.indices.map { Cell(beta0: b[$0], tau: t[$0], tEnd: e[$0], p: p[$0], lo: lo[$0], hi: hi[$0]) }
+    func load(_ o: Options, _ input: FigureInput) throws -> Fig7Data {
+        let modes = try [("power", "power tempering $p^{\\beta}$", o.power), ("variance", "variance tempering $\\sigma_{p}^{2}/\\beta$", o.variance)].map { name, title, path in
+            let t = try input.table(path, Schema.sweep(tempered: true))
+            return Fig7Data.Mode(name: name, title: title, table: t, schedules: try Fig7Analysis.schedules(t))
+        }
+        return Fig7Data(modes: modes, baseline: try input.table(o.baseline, Schema.sweep(tempered: false)),
+                        beta0Line: o.beta0Line, avoidThreshold: o.avoidThreshold,
+                        checkParticles: try input.table(o.checkParticles, Schema.particles), checkODE: try input.table(o.checkODE, Schema.trajectory),
+                        flows: try o.flows.map { ($0.label, try input.table($0.metrics, Schema.flowMetrics)) })
     }
 
-    typealias Mode = (name: String, title: String, cells: [Cell])
+    func analyse(_ data: Fig7Data) -> Metrics { Fig7Analysis.metrics(data) }
+
+    /// The no-annealing baseline: P(collapse) and its interval (nil without a row: nothing is drawn for it).
     struct Baseline { var p: Double, lo: Double, hi: Double }
 
-    func draw(_ o: Options, _ input: FigureInput) throws -> (Figure, Metrics) {
-        let threshold = o.avoidThreshold
-        let baselineCSV = try input.csv(o.baseline)
-        let base = Baseline(p: try baselineCSV.doubles(.pCollapse)[0], lo: try baselineCSV.doubles(.pCollapseLo)[0],
-                            hi: try baselineCSV.doubles(.pCollapseHi)[0])
-        let modes: [Mode] = [("power", "power tempering $p^{\\beta}$", try cells(try input.csv(o.power))),
-                             ("variance", "variance tempering $\\sigma_{p}^{2}/\\beta$", try cells(try input.csv(o.variance)))]
-        var m = Metrics()
-        m["baseline_p_collapse"] = base.p
+    func draw(_ data: Fig7Data) throws -> Figure {
+        let b = data.baseline
+        let base = b.isEmpty ? nil : Baseline(p: try b.doubles(.pCollapse)[0], lo: try b.doubles(.pCollapseLo)[0], hi: try b.doubles(.pCollapseHi)[0])
         var fig = Figure(width: FigureStyle.fullWidth, height: 580, rows: 3, cols: 2)
-        heatmaps(modes, base: base, threshold: threshold, into: &fig, &m)
-        profile(modes, base: base, beta0: o.beta0Line, threshold: threshold, into: &fig)
-        cost(modes, base: base, threshold: threshold, into: &fig)
-        try particleCheck(try input.csv(o.checkParticles), ode: try input.csv(o.checkODE), &m)
-        try flows(o.flows, input, into: &fig, &m)
-        return (fig, m)
+        heatmaps(data, base: base, into: &fig)
+        profile(data, base: base, into: &fig)
+        cost(data, base: base, into: &fig)
+        try flows(data.flows, into: &fig)
+        return fig
     }
 
     /// a, b: P(collapse) over (τ, β₀) per tempering mode, the cheapest avoiding schedule marked.
-    func heatmaps(_ modes: [Mode], base: Baseline, threshold: Double, into fig: inout Figure, _ m: inout Metrics) {
-        var best = 1.0
-        for (k, (mode, title, cs)) in modes.enumerated() {
+    func heatmaps(_ data: Fig7Data, base: Baseline?, into fig: inout Figure) {
+        for (k, mode) in data.modes.enumerated() where !mode.schedules.isEmpty {
+            let cs = mode.schedules
             let betas = Array(Set(cs.map(\.beta0))).sorted(), taus = Array(Set(cs.map(\.tau))).sorted()
             var z = Array(repeating: Array(repeating: Double.nan, count: taus.count), count: betas.count)
             for c in cs { z[betas.firstIndex(of: c.beta0)!][taus.firstIndex(of: c.tau)!] = c.p }
-            let modeBest = cs.map(\.p).min() ?? 1
-            best = min(best, modeBest)
-            m["\(mode)_best_p_collapse"] = modeBest
-            // The cheapest schedule (least total time) that avoids collapse.
-            let avoiding = cs.filter { $0.p <= threshold }.sorted { ($0.tau, $0.beta0) < ($1.tau, $1.beta0) }
-            m["\(mode)_cheapest_avoiding_total_time"] = avoiding.first.map(\.tEnd) ?? .infinity
+            let cheapest = Fig7Analysis.cheapestAvoiding(mode, threshold: data.avoidThreshold)
             fig.panel(0, k) { p in
                 p.heatmap(x: taus, y: betas, z: z, range: 0...0.6)
                 p.xScale = .log
                 p.yScale = .log
                 p.xLabel = "annealing time $\\tau$"
                 p.yLabel = "initial $\\beta_{0}$"
-                p.title = title
-                p.colorbarLabel = "$P_{\\mathrm{collapse}}$ (no annealing: \(fixed(base.p, 2)))"
-                if let a = avoiding.first { p.scatter([a.tau], [a.beta0], marker: .cross, color: .white) }
+                p.title = mode.title
+                p.colorbarLabel = "$P_{\\mathrm{collapse}}$" + (base.map { " (no annealing: \(fixed($0.p, 2)))" } ?? "")
+                if let a = cheapest { p.scatter([a.tau], [a.beta0], marker: .cross, color: .white) }
             }
         }
-        m["best_p_collapse"] = best
-        let pw = m["power_cheapest_avoiding_total_time"] ?? .infinity, vr = m["variance_cheapest_avoiding_total_time"] ?? .infinity
-        m["cheapest_time_ratio_power_over_variance"] = pw / vr
     }
 
     /// c: P vs τ at one β₀, both modes, Wilson bands, with the baseline.
-    func profile(_ modes: [Mode], base: Baseline, beta0 b0: Double, threshold: Double, into fig: inout Figure) {
+    func profile(_ data: Fig7Data, base: Baseline?, into fig: inout Figure) {
+        let b0 = data.beta0Line
         fig.panel(1, 0) { p in
-            p.band([1, 2e4], lower: [base.lo, base.lo], upper: [base.hi, base.hi], color: .darkGray, opacity: 0.12)
-            p.hline(base.p, label: "no annealing", style: LineStyle(color: .black, dash: .dashed))
-            for (k, (_, title, cs)) in modes.enumerated() {
-                let row = cs.filter { $0.beta0 == b0 }.sorted { $0.tau < $1.tau }
+            if let base {
+                p.band([1, 2e4], lower: [base.lo, base.lo], upper: [base.hi, base.hi], color: .darkGray, opacity: 0.12)
+                p.hline(base.p, label: "no annealing", style: LineStyle(color: .black, dash: .dashed))
+            }
+            for (k, mode) in data.modes.enumerated() {
+                let row = mode.schedules.filter { $0.beta0 == b0 }.sorted { $0.tau < $1.tau }
                 let color = k == 0 ? FigureStyle.vermillion : FigureStyle.blue
                 p.band(row.map(\.tau), lower: row.map(\.lo), upper: row.map(\.hi), color: color, opacity: 0.18)
-                p.line(row.map(\.tau), row.map(\.p), label: title, style: LineStyle(color: color, marker: .circle))
+                p.line(row.map(\.tau), row.map(\.p), label: mode.title, style: LineStyle(color: color, marker: .circle))
             }
-            p.hline(threshold, style: LineStyle(color: .gray, width: 0.6, dash: .dotted))
+            p.hline(data.avoidThreshold, style: LineStyle(color: .gray, width: 0.6, dash: .dotted))
             p.xScale = .log
             p.xLimits = 5...20000
             p.yLimits = -0.02...0.95
@@ -121,14 +112,14 @@ struct Fig7Annealing: FigureDrawing {
     }
 
     /// d: cost: P vs total training time for every schedule.
-    func cost(_ modes: [Mode], base: Baseline, threshold: Double, into fig: inout Figure) {
+    func cost(_ data: Fig7Data, base: Baseline?, into fig: inout Figure) {
         fig.panel(1, 1) { p in
-            for (k, (_, title, cs)) in modes.enumerated() {
+            for (k, mode) in data.modes.enumerated() {
                 let color = k == 0 ? FigureStyle.vermillion : FigureStyle.blue
-                p.scatter(cs.map(\.tEnd), cs.map(\.p), label: title, marker: k == 0 ? .circle : .square, color: color)
+                p.scatter(mode.schedules.map(\.tEnd), mode.schedules.map(\.p), label: mode.title, marker: k == 0 ? .circle : .square, color: color)
             }
-            p.hline(threshold, label: "$P$ = \(threshold)", style: LineStyle(color: .gray, width: 0.6, dash: .dotted))
-            p.hline(base.p, style: LineStyle(color: .black, dash: .dashed))
+            p.hline(data.avoidThreshold, label: "$P$ = \(data.avoidThreshold)", style: LineStyle(color: .gray, width: 0.6, dash: .dotted))
+            if let base { p.hline(base.p, style: LineStyle(color: .black, dash: .dashed)) }
             p.xScale = .log
             p.yLimits = -0.02...0.95
             p.xLabel = "total training time $\\tau$ + 400"
@@ -137,53 +128,17 @@ struct Fig7Annealing: FigureDrawing {
         }
     }
 
-    /// The particle check of one cell: same starts, same schedule, compared
-    /// over the whole trajectory (at the end, where q covers p, the Monte-Carlo
-    /// gradient vanishes and agreement is automatic). The cell is chosen so
-    /// that its runs end in both outcomes: `check_minority_outcome_runs`.
-    func particleCheck(_ simC: CSVReader, ode odeC: CSVReader, _ m: inout Metrics) throws {
-        var maxDA = 0.0, maxFinal = 0.0, agree = 0, total = 0, collapsedODE = 0
-        for seed in try odeC.distinct(.seed) {
-            let a = try simC.filter([.seed: seed]), b = try odeC.filter([.seed: seed])
-            for (x, y) in zip(try a.doubles(.alphaPlus) + a.doubles(.alphaMinus), try b.doubles(.alphaPlus) + b.doubles(.alphaMinus)) {
-                maxDA = max(maxDA, abs(x - y))
-            }
-            for c in [Column.alphaPlus, .alphaMinus] {
-                maxFinal = max(maxFinal, abs((try a.doubles(c).last ?? .nan) - (try b.doubles(c).last ?? .nan)))
-            }
-            let collapsed = { (r: CSVReader) throws -> Bool in min(try r.doubles(.massPlus).last ?? 0, try r.doubles(.massMinus).last ?? 0) < CollapseOutcome.massThreshold }
-            total += 1
-            if try collapsed(a) == collapsed(b) { agree += 1 }
-            if try collapsed(b) { collapsedODE += 1 }
-        }
-        m["check_runs"] = Double(total)
-        m["check_minority_outcome_runs"] = Double(min(collapsedODE, total - collapsedODE))
-        m["check_max_abs_dalpha"] = maxDA
-        m["check_max_final_abs_dalpha"] = maxFinal
-        m["check_outcome_agreement"] = Double(agree) / Double(max(total, 1))
-    }
-
     /// e, f: normalizing flows in fig6's collapsing setting, with and without an annealed target.
-    func flows(_ runs: [FlowRun], _ input: FigureInput, into fig: inout Figure, _ m: inout Metrics) throws {
-        let csvs = try runs.map { try input.csv($0.metrics) }
-        var xs: [Double] = [], fr: [Double] = [], lo: [Double] = [], hi: [Double] = [], labels: [String] = []
-        var seedCounts: [Int] = []
-        for (i, (run, csv)) in zip(runs, csvs).enumerated() {
-            var last: [String: Double] = [:]
-            for (seed, mm) in zip(try csv.strings(.seed), try csv.doubles(.minMass)) { last[seed] = mm }
-            let k = last.values.filter { $0 < CollapseOutcome.massThreshold }.count, n = last.count
-            let (l, h) = wilsonInterval(successes: k, trials: n)
-            xs.append(Double(i)); fr.append(Double(k) / Double(n)); lo.append(l); hi.append(h)
-            labels.append(run.label)
-            seedCounts.append(n)
-            m["flows_\(i)_collapse_fraction"] = Double(k) / Double(n)
-        }
-        m["flows_best_annealed_collapse_fraction"] = fr.dropFirst().min() ?? .nan
+    func flows(_ runs: [(label: String, table: Table)], into fig: inout Figure) throws {
+        // A run without rows draws no point (its claims fail, saying why).
+        let cells = try runs.enumerated().compactMap { i, run in try run.table.isEmpty ? nil : (Double(i), run.label, Fig6Analysis.count(run.table)) }
+        let xs = cells.map(\.0), fr = cells.map(\.2.fraction)
+        let seedCounts = cells.map(\.2.seeds)
         fig.panel(2, 0) { p in
-            p.errorBars(xs, fr, lower: lo, upper: hi, color: FigureStyle.purple)
+            p.errorBars(xs, fr, lower: cells.map(\.2.interval.lo), upper: cells.map(\.2.interval.hi), color: FigureStyle.purple)
             p.scatter(xs, fr, marker: .circle, color: FigureStyle.purple)
-            for (x, label) in zip(xs, labels) { p.text(label, x: x, y: -0.16, align: .center, size: 8) }
-            p.xLimits = -0.6...(Double(xs.count) - 0.4)
+            for (x, label, _) in cells { p.text(label, x: x, y: -0.16, align: .center, size: 8) }
+            p.xLimits = -0.6...(Double(runs.count) - 0.4)
             p.xTicks = []
             p.yLimits = -0.25...1.05
             p.yTicks = [0, 0.25, 0.5, 0.75, 1]
@@ -193,10 +148,9 @@ struct Fig7Annealing: FigureDrawing {
             p.title = "RealNVP, $d$ = 16, far start, \(seeds)"
         }
         try fig.panel(2, 1) { p in
-            for (i, (run, csv)) in zip(runs, csvs).enumerated() {
+            for (i, run) in runs.enumerated() {
                 let color = i == 0 ? Color.darkGray : FigureStyle.okabe(i)
-                for (j, s) in try csv.distinct(.seed).enumerated() {
-                    let r = try csv.filter([.seed: s])
+                for (j, (_, r)) in try run.table.groups(by: .seed).enumerated() {
                     p.line(try r.doubles(.step), try r.doubles(.minMass).map { max($0, 1e-6) },
                            label: j == 0 ? run.label : nil,
                            style: LineStyle(color: color, width: 0.6, opacity: 0.6))

@@ -18,34 +18,6 @@ enum FigureStyle {
     static let muColors = [blue, vermillion, green, orange, purple]
 }
 
-extension CSVReader {
-    /// Rows where `column` equals `value` numerically.
-    func rows(_ column: Column, _ value: Double) throws -> CSVReader { try filter([column: value.description]) }
-
-    /// The value of `column` in the row where `key` is closest to `at`.
-    func value(_ column: Column, where key: Column, closestTo at: Double) throws -> Double {
-        let ks = try doubles(key), vs = try doubles(column)
-        guard let i = ks.indices.min(by: { abs(ks[$0] - at) < abs(ks[$1] - at) }) else { throw StageFailure("no rows for \(column)") }
-        return vs[i]
-    }
-}
-
-/// Least-squares line y = a + b x, with R².
-func linearFit(_ x: [Double], _ y: [Double]) -> (a: Double, b: Double, r2: Double) {
-    let n = Double(x.count)
-    let mx = x.reduce(0, +) / n, my = y.reduce(0, +) / n
-    var sxy = 0.0, sxx = 0.0, syy = 0.0
-    for (u, v) in zip(x, y) { sxy += (u - mx) * (v - my); sxx += (u - mx) * (u - mx); syy += (v - my) * (v - my) }
-    let b = sxy / sxx
-    return (my - b * mx, b, sxx > 0 && syy > 0 ? sxy * sxy / (sxx * syy) : 1)
-}
-
-/// The residual sum of squares of the least-squares line through (x, y).
-func residualSquares(_ x: [Double], _ y: [Double]) -> Double {
-    let f = linearFit(x, y)
-    return zip(x, y).reduce(0) { $0 + ($1.1 - f.a - f.b * $1.0) * ($1.1 - f.a - f.b * $1.0) }
-}
-
 /// A number with `digits` decimals for labels (deterministic, no locale).
 func fixed(_ v: Double, _ digits: Int) -> String {
     var scale = 1.0
