@@ -50,6 +50,7 @@ final class CommittedFiguresTests: XCTestCase {
         let options: [(String, Value)] = [
             ("dims", .array([.int(2)])), ("far", .string("f-d{d}-metrics.csv")), ("near", .string("n-d{d}-metrics.csv")),
             ("far_samples", .string("f-d{d}-samples.csv")), ("panel_b_d", .int(2)), ("panel_c_dims", .array([.int(2)])),
+            ("small_d_max", .int(4)), ("large_d_min", .int(16)),
         ]
         let outs = ["fig6.svg", "fig6.json"]
         let all = ["f-d2-metrics.csv", "n-d2-metrics.csv", "f-d2-samples.csv"]
