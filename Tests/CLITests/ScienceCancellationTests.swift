@@ -32,6 +32,11 @@ final class ScienceCancellationTests: XCTestCase {
                   seeds: [1, 2]
                   steps: 1000000
                   log_every: 1000
+                  # Small batches: the loop checks for Ctrl-C after every step, and on a CPU without
+                  # AVX-512 a debug build's step at the default sizes (its generic portable kernels
+                  # unspecialized) takes seconds, which would time the step, not the cancellation.
+                  batch: 32
+                  eval_samples: 64
                 outs: [out/flow-metrics.csv]
             """),
         ("particles", """
