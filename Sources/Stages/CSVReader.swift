@@ -1,9 +1,10 @@
 import Engine
 import Foundation
 
-/// Reads a tidy CSV written by `CSVTable` (header line, comma-separated,
-/// double quotes around cells holding commas, quotes or line breaks, which a
-/// quoted cell keeps): columns by name.
+/// Splits a tidy CSV written by `CSVTable` into its header and records of
+/// text cells (comma-separated, double quotes around cells holding commas,
+/// quotes or line breaks, which a quoted cell keeps). Readers use `Table`,
+/// which types each column once from these records.
 public struct CSVReader: Sendable {
     public let columns: [String]
     public let rows: [[String]]
@@ -62,42 +63,6 @@ public struct CSVReader: Sendable {
         if quoted { throw StageFailure("\(name) ends inside a quoted cell") }
         if lineHasContent || !cell.isEmpty { record.append(String(cell)); records.append(record) }
         return records
-    }
-
-    public func index(_ column: Column) throws -> Int {
-        guard let i = columns.firstIndex(of: column.name) else {
-            throw StageFailure("no column '\(column)' (columns: \(columns.joined(separator: ", ")))")
-        }
-        return i
-    }
-
-    public func strings(_ column: Column) throws -> [String] {
-        let i = try index(column)
-        return rows.map { $0[i] }
-    }
-
-    public func doubles(_ column: Column) throws -> [Double] {
-        let i = try index(column)
-        return try rows.enumerated().map { n, r in
-            guard let d = Double(r[i]) else { throw StageFailure("column '\(column)' row \(n + 1): '\(r[i])' is not a number") }
-            return d
-        }
-    }
-
-    /// The rows whose cells equal the given values (compared as text, or as numbers when both parse).
-    public func filter(_ conditions: [Column: String]) throws -> CSVReader {
-        let idx = try conditions.keys.sorted { $0.name < $1.name }.map { (try index($0), conditions[$0]!) }
-        let kept = rows.filter { r in
-            idx.allSatisfy { i, v in r[i] == v || (Double(r[i]) != nil && Double(r[i]) == Double(v)) }
-        }
-        return CSVReader(columns: columns, rows: kept)
-    }
-
-    /// Distinct values of a column, in first-appearance order.
-    public func distinct(_ column: Column) throws -> [String] {
-        var seen = Set<String>(), out: [String] = []
-        for v in try strings(column) where seen.insert(v).inserted { out.append(v) }
-        return out
     }
 
     init(columns: [String], rows: [[String]]) {

@@ -32,15 +32,15 @@ final class ReportingKindsTests: XCTestCase {
                        ("metric", .string(metric)), (op, .double(bound))]))
     }
 
-    func testCSVReaderHandlesQuotesFiltersAndRejectsRaggedRows() throws {
-        let csv = try CSVReader(text: "a,b,name\n1,2.5,x\n1,3,\"q, r\"\n2,4,\"say \"\"hi\"\"\"\n")
-        XCTAssertEqual(try csv.doubles(Column("b")), [2.5, 3, 4])
-        XCTAssertEqual(try csv.strings(Column("name")), ["x", "q, r", "say \"hi\""])
-        XCTAssertEqual(try csv.filter([Column("a"): "1.0"]).rows.count, 2, "numeric cells compare as numbers")
-        XCTAssertEqual(try csv.distinct(Column("a")), ["1", "2"])
-        XCTAssertThrowsError(try csv.doubles(Column("nope")))
-        XCTAssertThrowsError(try CSVReader(text: "a,b\n1\n"))
-        XCTAssertThrowsError(try CSVReader(text: "a\nx\n").doubles(Column("a")))
+    func testTablesHandleQuotesSelectByValueAndRejectRaggedRows() throws {
+        let t = try Table.parse("a,b,name\n1,2.5,x\n1,3,\"q, r\"\n2,4,\"say \"\"hi\"\"\"\n", name: "t.csv")
+        XCTAssertEqual(try t.doubles(Column("b")), [2.5, 3, 4])
+        XCTAssertEqual(try t.texts(Column("name", .text)), ["x", "q, r", "say \"hi\""])
+        XCTAssertEqual(try t.selecting(Column("a"), 1.0).count, 2, "numeric cells compare as numbers")
+        XCTAssertEqual(try t.distinctInts(Column("a", .int)), [1, 2])
+        XCTAssertThrowsError(try t.doubles(Column("nope")))
+        XCTAssertThrowsError(try Table.parse("a,b\n1\n", name: "t.csv"))
+        XCTAssertThrowsError(try Table.parse("a\nx\n", name: "t.csv").doubles(Column("a")))
     }
 
     func testClaimsPassWriteTheirValuesAndVerifyRechecksThem() throws {
