@@ -26,35 +26,12 @@ public struct Experiments: Sendable {
     public func existing(_ name: String) throws -> Workspace {
         let all = names()
         guard all.contains(name) else {
-            let guess = closestName(name, in: all).map { " (did you mean '\($0)'?)" } ?? ""
+            let guess = closest(name, in: all.sorted(), tolerance: 2).map { " (did you mean '\($0)'?)" } ?? ""
             let list = all.isEmpty ? "there are none yet: repro exp run --set STAGE.PARAM=VALUE" : "repro exp list shows them: \(all.joined(separator: ", "))"
             throw ChangesError("no experiment named '\(name)'\(guess)\nhint: \(list)")
         }
         return Workspace(name: name, root: dir.appendingPathComponent(name))
     }
-}
-
-/// The candidate nearest to `s` by edit distance, if near enough to be a typo.
-public func closestName(_ s: String, in candidates: [String]) -> String? {
-    func dist(_ a: [Character], _ b: [Character]) -> Int {
-        var prev = Array(0...b.count)
-        for i in 1...max(a.count, 1) where !a.isEmpty {
-            var cur = [i] + Array(repeating: 0, count: b.count)
-            for j in stride(from: 1, through: b.count, by: 1) {
-                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            prev = cur
-        }
-        return a.isEmpty ? b.count : prev[b.count]
-    }
-    let a = Array(s)
-    var best: (name: String, d: Int)? = nil
-    for c in candidates.sorted() {
-        let d = dist(a, Array(c))
-        if best == nil || d < best!.d { best = (c, d) }
-    }
-    guard let best, best.d <= max(2, s.count / 3) else { return nil }
-    return best.name
 }
 
 /// One `--set STAGE.PARAM=VALUE` (or `STAGE.matrix.AXIS=[..]`), as given.
@@ -81,7 +58,7 @@ public struct Override: Sendable, Equatable {
         let candidates = stageNames.filter { lhs.hasPrefix($0 + ".") }.sorted { $0.count > $1.count }
         guard let stage = candidates.first else {
             let first = String(lhs.split(separator: ".").first ?? "")
-            let guess = closestName(first, in: stageNames).map { " (did you mean '\($0)'?)" } ?? ""
+            let guess = closest(first, in: stageNames.sorted(), tolerance: 2).map { " (did you mean '\($0)'?)" } ?? ""
             throw ChangesError("--set \(arg): no stage named '\(first)' in pipeline.yaml\(guess)\nhint: name a stage as declared under stages: (a matrix entry's name sets all its instances)")
         }
         let path = lhs.dropFirst(stage.count + 1).split(separator: ".", omittingEmptySubsequences: false).map(String.init)
@@ -225,7 +202,7 @@ public func nearestExistingKey(_ text: String, path: [String]) -> (missing: Stri
         guard case .mapping(let m) = node else { return nil }
         if let v = m.first(where: { $0.key.string == k })?.value { node = v; continue }
         let keys = m.compactMap { $0.key.string }
-        return closestName(k, in: keys).map { (k, $0) }
+        return closest(k, in: keys.sorted(), tolerance: 2).map { (k, $0) }
     }
     return nil
 }

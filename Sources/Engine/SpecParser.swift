@@ -407,8 +407,9 @@ extension SpecParser {
     }
 }
 
-/// The candidate nearest to `s` by edit distance, if it is plausibly a typo.
-func closest(_ s: String, in candidates: [String]) -> String? {
+/// The candidate nearest to `s` by edit distance (the first of equals), if it is plausibly a typo:
+/// within `tolerance` edits, or a third of its length.
+public func closest(_ s: String, in candidates: [String], tolerance: Int = 1) -> String? {
     func dist(_ a: [Character], _ b: [Character]) -> Int {
         var prev = Array(0...b.count)
         for i in 1...max(a.count, 1) where !a.isEmpty {
@@ -424,6 +425,6 @@ func closest(_ s: String, in candidates: [String]) -> String? {
     guard s.utf8.count <= 64 else { return nil }
     let a = Array(s)
     let best = candidates.map { ($0, dist(a, Array($0))) }.min { $0.1 < $1.1 }
-    guard let best, best.1 <= max(1, s.count / 3) else { return nil }
+    guard let best, best.1 <= max(tolerance, s.count / 3) else { return nil }
     return best.0
 }
