@@ -10,7 +10,7 @@ struct Fig3Data {
 }
 
 /// One particle record with the ODE's values at its (d, t).
-struct Fig3Point { var t: Double, w: Double, alphaPlus: Double, alphaMinus: Double, ode: (w: Double, alphaPlus: Double, alphaMinus: Double) }
+struct Fig3Point { var w: Double, alphaPlus: Double, alphaMinus: Double, ode: (w: Double, alphaPlus: Double, alphaMinus: Double) }
 
 enum Fig3Analysis {
     static func metrics(_ data: Fig3Data) -> Metrics {
@@ -46,7 +46,7 @@ enum Fig3Analysis {
         let st = try s.doubles(.t), sw = try s.doubles(.w), sap = try s.doubles(.alphaPlus), sam = try s.doubles(.alphaMinus)
         return try st.indices.map { i in
             guard let (rw, (rp, rm)) = ref[st[i]] else { throw AnalysisError("no ODE point at t = \(st[i]) on the particle grid (d = \(d))") }
-            return Fig3Point(t: st[i], w: sw[i], alphaPlus: sap[i], alphaMinus: sam[i], ode: (rw, rp, rm))
+            return Fig3Point(w: sw[i], alphaPlus: sap[i], alphaMinus: sam[i], ode: (rw, rp, rm))
         }
     }
 }

@@ -103,8 +103,6 @@ public struct Table: Sendable {
 
     // MARK: columns
 
-    public func has(_ column: String) -> Bool { columns.contains(column) }
-
     public func values(_ column: String) throws -> Values {
         guard let i = columns.firstIndex(of: column) else {
             throw TableError(file: name, column: column, "is not a column (columns: \(columns.joined(separator: ", ")))")
