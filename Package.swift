@@ -44,7 +44,7 @@ let package = Package(
     products: [
         .executable(name: "repro", targets: ["repro"]),
         // For the fuzz targets in Fuzz/ (a separate package built by scripts/fuzz.sh).
-        .library(name: "Engine", targets: ["Engine"]),
+        .library(name: "EngineCore", targets: ["EngineCore", "StageAPI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -56,12 +56,27 @@ let package = Package(
         .systemLibrary(name: "CGSL", pkgConfig: "gsl", providers: [.apt(["libgsl-dev"])]),
         .target(name: "GSL", dependencies: ["CGSL"]),
 
-        // The DAG runner: knows nothing of the science.
-        .target(name: "Engine", dependencies: [
-            "Parallel",
+        // The DAG runner, in parts that depend on its core only; it knows nothing of the science.
+        // One way to start a child process (posix_spawn, its own group, inherited fds closed).
+        .target(name: "ProcessSpawn", dependencies: ["Parallel"]),
+        // What a stage kind sees: the StageKind protocol, params, values, its context.
+        // Every kind's code scope includes it, so it holds nothing else.
+        .target(name: "StageAPI", dependencies: ["ProcessSpawn", .product(name: "Crypto", package: "swift-crypto")]),
+        // Spec, graph, keys, store, lock, planner, runner, run log, the local executor.
+        .target(name: "EngineCore", dependencies: [
+            "StageAPI", "ProcessSpawn", "Parallel",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Yams", package: "Yams"),
         ]),
+        // bubblewrap: running a command with only its declared files, and its bounds.
+        .target(name: "StageSandbox", dependencies: ["StageAPI", "ProcessSpawn"]),
+        // The shared cache (file:// and http:// remotes), plugged into a run by the CLI.
+        .target(name: "RemoteCache", dependencies: ["EngineCore", "StageAPI"]),
+        // Stages as Slurm jobs and arrays, registered by the CLI like a kind.
+        .target(name: "SlurmExecutor", dependencies: ["EngineCore", "StageAPI", "ProcessSpawn"]),
+        // The generic kinds: `shell` (a sandboxed command) and `concat` (CSV tables).
+        .target(name: "ShellStages", dependencies: ["StageAPI", "StageSandbox", "ProcessSpawn"]),
+        .target(name: "ConcatStages", dependencies: ["StageAPI"]),
 
         // The science. `Random` is the project's own seeded RNG, shared by all of it.
         .target(name: "Random"),
@@ -83,27 +98,40 @@ let package = Package(
         .plugin(name: "SourceDigestPlugin", capability: .buildTool(), dependencies: ["source-digest"]),
         .target(name: "BuildInfo", plugins: ["SourceDigestPlugin"]),
 
-        // Stage kinds: the only module that knows both the engine and the science.
-        .target(name: "Stages", dependencies: ["Engine", "GSL", "Theory", "Particles", "Flows", "Plot", "BuildInfo", "Parallel"]),
+        // Stage kinds: the only modules that know both the engine's StageAPI and the science.
+        // A kind's code scope (part of its keys) is its own target and all it depends on,
+        // read off the package graph; so the kinds are grouped into targets by what they use.
+        .target(name: "StageSupport", dependencies: ["StageAPI", "GSL", "Annealing"]),
+        .target(name: "ModelInputs", dependencies: ["StageSupport", "GSL", "Theory", "Annealing"]),
+        .target(name: "TheoryStages", dependencies: ["ModelInputs", "StageSupport", "StageAPI", "GSL", "Theory", "Annealing", "Parallel"]),
+        .target(name: "ParticleStages", dependencies: ["ModelInputs", "StageSupport", "StageAPI", "Theory", "Particles", "Parallel"]),
+        .target(name: "FlowStages", dependencies: ["StageSupport", "StageAPI", "Flows", "Annealing"]),
+        .target(name: "TableQuery", dependencies: ["StageSupport", "StageAPI"]),
+        .target(name: "FigureStages", dependencies: ["TableQuery", "StageSupport", "StageAPI", "Plot", "Theory"]),
+        .target(name: "ClaimStages", dependencies: ["TableQuery", "StageSupport", "StageAPI", "GSL"]),
+        .target(name: "GalleryStages", dependencies: ["StageAPI"]),
+        // Every kind this binary knows, for the CLI to register.
+        .target(name: "Stages", dependencies: ["StageAPI", "TheoryStages", "ParticleStages", "FlowStages", "FigureStages",
+                                               "ClaimStages", "GalleryStages"]),
         // Changing the paper: `repro diff` and experiments. Generic (claims.json,
         // metrics.json, CSV and SVG outputs); knows nothing of the science.
         // zlib (Debian zlib1g-dev): the diff page's PNGs (decode rsvg-convert's, encode the difference).
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "Changes", dependencies: ["Engine", "CZlib", "Parallel", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Changes", dependencies: ["EngineCore", "StageAPI", "CZlib", "Parallel", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "repro", dependencies: [
-            "Stages", "Engine", "Changes",
+            "Stages", "ShellStages", "ConcatStages", "EngineCore", "StageAPI", "RemoteCache", "SlurmExecutor", "Changes", "BuildInfo",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // Benchmarks and examples: executables that print measured numbers.
-        .executableTarget(name: "engine-bench", dependencies: ["Engine"], path: "Benchmarks/engine-bench"),
+        .executableTarget(name: "engine-bench", dependencies: ["EngineCore", "StageAPI", "ShellStages"], path: "Benchmarks/engine-bench"),
         .executableTarget(name: "theory-bench", dependencies: ["Theory", "Parallel"], path: "Benchmarks/theory-bench"),
         .executableTarget(name: "particles-bench", dependencies: ["Particles", "Theory", "Parallel"], path: "Benchmarks/particles-bench"),
         .executableTarget(name: "flow-bench", dependencies: ["Flows", "CFlowKernels"], path: "Benchmarks/flow-bench",
                          swiftSettings: flowsSettings),  // its peak-FMA loop must be hardware FMA
         .executableTarget(name: "plot-examples", dependencies: ["Plot"], path: "Benchmarks/plot-examples"),
 
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Parallel"]),
+        .testTarget(name: "EngineTests", dependencies: ["EngineCore", "StageAPI", "ProcessSpawn", "StageSandbox", "ShellStages", "ConcatStages", "RemoteCache", "SlurmExecutor", "Parallel"]),
         .testTarget(name: "RandomTests", dependencies: ["Random"]),
         .testTarget(name: "GSLTests", dependencies: ["GSL"]),
         .testTarget(name: "AnnealingTests", dependencies: ["Annealing"]),
@@ -111,8 +139,10 @@ let package = Package(
         .testTarget(name: "ParticlesTests", dependencies: ["Particles", "Theory", "Parallel", "Random"]),
         .testTarget(name: "FlowsTests", dependencies: ["Flows"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"], exclude: ["Golden"]),
-        .testTarget(name: "StagesTests", dependencies: ["Stages", "Engine", "Plot", "BuildInfo", "Random"]),
-        .testTarget(name: "CLITests", dependencies: ["repro", "Stages", "Engine", "BuildInfo"]),
-        .testTarget(name: "ChangesTests", dependencies: ["Changes", "Engine"]),
+        .testTarget(name: "StagesTests", dependencies: [
+            "Stages", "EngineCore", "StageAPI", "StageSupport", "ModelInputs", "TheoryStages", "ParticleStages", "FlowStages", "TableQuery",
+            "FigureStages", "ClaimStages", "GalleryStages", "ShellStages", "ConcatStages", "Plot", "BuildInfo", "Random", "Theory", "Annealing", "GSL"]),
+        .testTarget(name: "CLITests", dependencies: ["repro", "Stages", "EngineCore", "StageAPI", "RemoteCache", "SlurmExecutor", "StageSandbox", "ShellStages", "StageSupport", "TableQuery", "ClaimStages", "FigureStages", "BuildInfo"]),
+        .testTarget(name: "ChangesTests", dependencies: ["Changes", "EngineCore", "StageAPI"]),
     ]
 )

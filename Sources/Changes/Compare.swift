@@ -1,4 +1,5 @@
-import Engine
+import EngineCore
+import StageAPI
 import Foundation
 
 /// One claim as `claims.json` records it, read leniently: keyed on `id`;

@@ -1,4 +1,5 @@
-import Engine
+import EngineCore
+import StageAPI
 import Foundation
 
 /// `repro diff --json`: schema "repro-diff/1" (README, "Changing the paper").

@@ -1,4 +1,5 @@
-import Engine
+import EngineCore
+import StageAPI
 import Foundation
 
 /// How numbers and values are shown (deterministic: no locale).

@@ -1,4 +1,5 @@
-import Engine
+import EngineCore
+import StageAPI
 import Foundation
 import Parallel
 
@@ -73,8 +74,8 @@ public struct DiffReport: Sendable {
     /// 0: no difference; 6: differences, no claim flipped; 7: a claim flipped
     /// (or one that held is gone). (5 is exec-stage's.)
     public var exitCode: Int32 {
-        if claims.contains(where: { $0.kind == .flipped || ($0.kind == .removed && $0.old?.holds == true) }) { return 7 }
-        return isEmpty ? 0 : 6
+        if claims.contains(where: { $0.kind == .flipped || ($0.kind == .removed && $0.old?.holds == true) }) { return ExitStatus.claimFlipped.rawValue }
+        return isEmpty ? ExitStatus.success.rawValue : ExitStatus.differences.rawValue
     }
 }
 

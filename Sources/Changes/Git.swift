@@ -1,12 +1,14 @@
 import Foundation
+import EngineCore
 
 /// A bad argument or unreadable state, with the exit code it maps to:
 /// 64 (usage: an unknown revision or experiment, a bad `--set`) or 65 (data:
 /// a revision without a lock, a damaged lock, objects missing from a shallow clone).
 public struct ChangesError: Error, CustomStringConvertible, Sendable {
     public var message: String
-    public var exitCode: Int32
-    public init(_ message: String, exit: Int32 = 64) { self.message = message; self.exitCode = exit }
+    public var exit: ExitStatus
+    public var exitCode: Int32 { exit.rawValue }
+    public init(_ message: String, exit: ExitStatus = .usage) { self.message = message; self.exit = exit }
     public var description: String { message }
 }
 
@@ -80,7 +82,7 @@ public struct Git: Sendable {
         for p in paths { input += "\(commit):\(prefix)\(p)\n" }
         let r = try Git.run(["cat-file", "--batch", "--buffer"], in: projectRoot, input: Data(input.utf8))
         guard r.status == 0 else {
-            throw ChangesError("git cat-file failed reading commit \(commit.prefix(12)): \(r.err.trimmingCharacters(in: .whitespacesAndNewlines))\nhint: a shallow or partial clone may lack the objects: git fetch --unshallow", exit: 65)
+            throw ChangesError("git cat-file failed reading commit \(commit.prefix(12)): \(r.err.trimmingCharacters(in: .whitespacesAndNewlines))\nhint: a shallow or partial clone may lack the objects: git fetch --unshallow", exit: .invalidInput)
         }
         var files: [String: Data] = [:]
         var missing: [String] = []

@@ -1,4 +1,5 @@
-import Engine
+import EngineCore
+import StageAPI
 import Foundation
 
 /// `verify --numeric`: where an output's bytes differ from the lock's, compare

@@ -1,4 +1,5 @@
-import Engine
+import EngineCore
+import StageAPI
 import Foundation
 
 /// One state of the project that `repro diff` compares: a git revision, the
@@ -29,7 +30,7 @@ public struct Side: Sendable {
         if ref.isEmpty {
             let url = projectRoot.appendingPathComponent(lockName)
             guard FileManager.default.fileExists(atPath: url.path) else {
-                throw ChangesError("the working tree has no \(lockName)\nhint: run `repro all` first, or compare two revisions: repro diff A B", exit: 65)
+                throw ChangesError("the working tree has no \(lockName)\nhint: run `repro all` first, or compare two revisions: repro diff A B", exit: .invalidInput)
             }
             return Side(ref: ref, label: "working tree", commit: nil, lock: try loadLock(url), source: .directory(projectRoot), store: store)
         }
@@ -38,7 +39,7 @@ public struct Side: Sendable {
             let ws = try Experiments(projectRoot: projectRoot).existing(name)
             let url = ws.root.appendingPathComponent(lockName)
             guard FileManager.default.fileExists(atPath: url.path) else {
-                throw ChangesError("experiment '\(name)' has no \(lockName) yet (its run did not finish)\nhint: repro exp run -n \(name) … again", exit: 65)
+                throw ChangesError("experiment '\(name)' has no \(lockName) yet (its run did not finish)\nhint: repro exp run -n \(name) … again", exit: .invalidInput)
             }
             return Side(ref: ref, label: "experiment \(name)", commit: nil, lock: try loadLock(url), source: .directory(ws.root), store: store)
         }
@@ -48,14 +49,14 @@ public struct Side: Sendable {
         let commit = try git.commit(ref)
         let (files, missing) = try git.read(commit: commit, paths: [lockName])
         if !missing.isEmpty {
-            throw ChangesError("the objects of \(lockName) at \(ref) are not in this clone (shallow or partial)\nhint: git fetch --unshallow (or git fetch origin \(commit.prefix(12)))", exit: 65)
+            throw ChangesError("the objects of \(lockName) at \(ref) are not in this clone (shallow or partial)\nhint: git fetch --unshallow (or git fetch origin \(commit.prefix(12)))", exit: .invalidInput)
         }
         guard let data = files[lockName] else {
-            throw ChangesError("revision '\(ref)' (\(commit.prefix(7))) has no \(lockName): nothing was recorded there to compare\nhint: pick a later commit (git log --oneline -- \(git.prefix)\(lockName))", exit: 65)
+            throw ChangesError("revision '\(ref)' (\(commit.prefix(7))) has no \(lockName): nothing was recorded there to compare\nhint: pick a later commit (git log --oneline -- \(git.prefix)\(lockName))", exit: .invalidInput)
         }
         let lock: LockFile
         do { lock = try LockFile.decode(String(decoding: data, as: UTF8.self)) } catch {
-            throw ChangesError("\(lockName) at \(ref) (\(commit.prefix(7))) is damaged: \(error)", exit: 65)
+            throw ChangesError("\(lockName) at \(ref) (\(commit.prefix(7))) is damaged: \(error)", exit: .invalidInput)
         }
         let label = commit.hasPrefix(ref.lowercased()) ? String(commit.prefix(max(7, ref.count))) : "\(ref) (\(commit.prefix(7)))"
         return Side(ref: ref, label: label, commit: commit, lock: lock, source: .commit(git, commit), store: store)
@@ -63,7 +64,7 @@ public struct Side: Sendable {
 
     static func loadLock(_ url: URL) throws -> LockFile {
         do { return try LockFile.load(from: url) } catch {
-            throw ChangesError("\(error)", exit: 65)
+            throw ChangesError("\(error)", exit: .invalidInput)
         }
     }
 

@@ -1,4 +1,4 @@
-@_exported import Annealing
+import Annealing
 import Random
 
 /// How the target is tempered during training (model.md, "Extensions").

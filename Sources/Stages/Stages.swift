@@ -1,4 +1,12 @@
-import Engine
+import StageAPI
+import TheoryStages
+import ParticleStages
+import FlowStages
+import FigureStages
+import ClaimStages
+import GalleryStages
+import ShellStages
+import ConcatStages
 
 /// Every stage kind this binary knows (besides the engine's generic `shell`).
 public enum StageKinds {

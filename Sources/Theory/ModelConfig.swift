@@ -1,4 +1,4 @@
-@_exported import Annealing
+import Annealing
 
 /// How the mixture weight w = w₊ behaves (model.md, "Setting").
 public enum WeightMode: Sendable, Equatable {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Changes
-import Engine
+import EngineCore
+import StageAPI
 import Foundation
 
 struct Check: ParsableCommand {
@@ -44,8 +45,8 @@ struct Check: ParsableCommand {
         for f in unchecked { print("  not checked: \(f.stage): \(f.problem!)") }
         let within = findings.flatMap(\.withinTolerance)
         if !within.isEmpty { print("\(within.count) output(s) differ in bytes with every number within rtol \(numeric.rtol), atol \(numeric.atol): \(within.joined(separator: ", "))") }
-        if !nondeterministic.isEmpty { throw ExitCode(4) }
-        if !unchecked.isEmpty { throw ExitCode(1) }
+        if !nondeterministic.isEmpty { throw ExitCode(.notDeterministic) }
+        if !unchecked.isEmpty { throw ExitCode(.stageFailed) }
     }
 
     static func numericCompare(project: Project, rtol: Double, atol: Double) -> @Sendable (String, URL, String) -> String? {

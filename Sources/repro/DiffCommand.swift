@@ -1,7 +1,8 @@
 import ArgumentParser
 import BuildInfo
 import Changes
-import Engine
+import EngineCore
+import StageAPI
 import Foundation
 
 struct Diff: ParsableCommand {

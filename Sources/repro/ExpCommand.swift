@@ -1,7 +1,8 @@
 import ArgumentParser
 import BuildInfo
 import Changes
-import Engine
+import EngineCore
+import StageAPI
 import Foundation
 
 struct Exp: ParsableCommand {
@@ -41,7 +42,7 @@ struct OverrideSet {
 
     static func make(project: Project, file: String, sets: [String], setFiles: [String]) throws -> OverrideSet {
         let url = project.root.appendingPathComponent(file)
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else { throw ChangesError("cannot read \(file)", exit: 65) }
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { throw ChangesError("cannot read \(file)", exit: .invalidInput) }
         let names = declaredStageNames(text)
         var overrides = try sets.map { try Override.parse($0, stageNames: names) }
         for f in setFiles { overrides += try Override.parseFile(URL(fileURLWithPath: f), stageNames: names) }
@@ -95,7 +96,7 @@ struct ExpRun: ParsableCommand {
         let stale = project.staleSources(for: Array(project.pipeline.stages.indices))
         if !stale.isEmpty && !flags.allowStale {
             printError("repro: this binary was built from other sources than those on disk (\(stale.prefix(3).joined(separator: ", "))\(stale.count > 3 ? ", …" : "")): rebuild it (./repro does), or pass --allow-stale")
-            throw ExitCode(64)
+            throw ExitCode(.usage)
         }
         // The edited pipeline, as the workspace will read it.
         let edited = try reporting { try Pipeline.build(SpecParser.parse(yaml: set.editedText, file: file), root: project.root, registry: ProjectOptions.registry) }
@@ -175,7 +176,7 @@ struct ExpShow: ParsableCommand {
         let ws = try changesReporting { try Experiments(projectRoot: root).existing(name) }
         guard let r = ExperimentRecord.read(ws.root.appendingPathComponent(Experiments.recordName)) else {
             printError("repro: experiment '\(name)' has no readable record; repro exp remove \(name) and run it again")
-            throw ExitCode(65)
+            throw ExitCode(.invalidInput)
         }
         print("experiment \(r.name) (workspace .repro/exp/\(r.name))")
         print("overrides:")
@@ -247,7 +248,7 @@ struct ExpApply: ParsableCommand {
         let file = projectOptions.file
         let ws = try changesReporting { try Experiments(projectRoot: project.root).existing(name) }
         guard let r = ExperimentRecord.read(ws.root.appendingPathComponent(Experiments.recordName)) else {
-            printError("repro: experiment '\(name)' has no readable record"); throw ExitCode(65)
+            printError("repro: experiment '\(name)' has no readable record"); throw ExitCode(.invalidInput)
         }
         let set = try changesReporting { try OverrideSet.make(project: project, file: file, sets: r.overrides, setFiles: []) }
         if FileHasher.hash(data: Array(set.baseText.utf8)) != r.basePipelineSHA256 {

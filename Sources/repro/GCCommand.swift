@@ -1,6 +1,7 @@
 import ArgumentParser
 import Changes
-import Engine
+import EngineCore
+import StageAPI
 
 struct GC: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,7 @@
 import ArgumentParser
-import Engine
+import BuildInfo
+import EngineCore
+import StageAPI
 
 struct Kinds: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,12 +22,13 @@ struct Kinds: ParsableCommand {
         }
         guard let k = registry[kind] else {
             printError("repro kinds: no kind named '\(kind)'; known kinds: \(registry.names.joined(separator: ", "))")
-            throw ExitCode(64)
+            throw ExitCode(.usage)
         }
         print("\(k.name): \(k.summary)")
-        print("code (part of every key of this kind): \(k.codePaths.joined(separator: ", "))")
+        let scope = CodeDigests(files: BuildInfo.sourceDigests, targets: BuildInfo.targets).scope(of: k.codeTarget) ?? []
+        print("code (part of every key of this kind): target \(k.codeTarget) and all it depends on: \(scope.joined(separator: ", "))")
         if k.help.isEmpty {
-            print("its parameters are documented in the first of those files")
+            print("its parameters are documented in its source, under \(scope.first { $0.hasSuffix("/" + k.codeTarget) } ?? k.codeTarget)")
         } else {
             print("")
             print(k.help, terminator: k.help.hasSuffix("\n") ? "" : "\n")

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Engine
+import EngineCore
+import StageAPI
 import Foundation
 
 struct Log: ParsableCommand {

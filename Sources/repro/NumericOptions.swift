@@ -1,6 +1,7 @@
 import ArgumentParser
 import Changes
-import Engine
+import EngineCore
+import StageAPI
 import Foundation
 
 /// `--numeric [--rtol R] [--atol A]` of `verify` and `check --rebuild`.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BuildInfo
-import Engine
+import EngineCore
+import StageAPI
 import Foundation
 import Stages
 
@@ -15,7 +16,7 @@ struct ProjectOptions: ParsableArguments {
     @Option(help: "The most stages the pipeline may expand to (matrices are counted before they are expanded).")
     var maxStages: Int = SpecParser.defaultMaxStages
 
-    static var registry: KindRegistry { KindRegistry([ShellKind(), CSVConcatKind()] + StageKinds.all) }
+    static var registry: KindRegistry { Plugins.registry }
 
     /// Loads and validates the project; prints every error and exits 65 if
     /// invalid, 64 if this CPU cannot run the science modules.
@@ -28,19 +29,19 @@ struct ProjectOptions: ParsableArguments {
                 hint: run on such a CPU, or delete the "-march=x86-64-v3" flags in Package.swift and rebuild \
                 (same results bit for bit, but the flow and particle stages run many times slower).
                 """)
-            throw ExitCode(64)
+            throw ExitCode(.usage)
         }
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: project, isDirectory: &isDir), isDir.boolValue else {
             printError("repro: the project directory '\(project)' does not exist (or is not a directory)\nhint: pass -C with the directory that holds pipeline.yaml")
-            throw ExitCode(64)
+            throw ExitCode(.usage)
         }
         do {
             return try Project(root: URL(fileURLWithPath: project), pipelineFile: file, registry: Self.registry,
                                code: CodeDigests(files: BuildInfo.sourceDigests, targets: BuildInfo.targets), maxStages: maxStages)
         } catch let e as PipelineErrors {
             printError(e.description)
-            throw ExitCode(65)
+            throw ExitCode(.invalidInput)
         }
     }
 }
@@ -56,7 +57,7 @@ func emit(_ s: String, command: String) throws {
         if n < 0, errno == EPIPE { return }
         guard n > 0 else {
             printError("\(command): cannot write standard output: \(String(cString: strerror(n < 0 ? errno : EIO)))")
-            throw ExitCode(1)
+            throw ExitCode(.stageFailed)
         }
         bytes = bytes.dropFirst(n)
     }
@@ -73,15 +74,15 @@ func reporting<T>(_ body: () throws -> T) throws -> T {
     } catch let e as ExitCode {
         throw e
     } catch let e as EngineError {
-        if case .interrupted = e { printError("repro: interrupted"); throw ExitCode(130) }
+        if case .interrupted = e { printError("repro: interrupted"); throw ExitCode(.interrupted) }
         printError("repro: \(e)")
-        if case .usage = e { throw ExitCode(64) }
-        throw ExitCode(1)
+        if case .usage = e { throw ExitCode(.usage) }
+        throw ExitCode(.stageFailed)
     } catch let e as PipelineErrors {
         printError(e.description)
-        throw ExitCode(65)
+        throw ExitCode(.invalidInput)
     } catch {
         printError("repro: \(error)")
-        throw ExitCode(1)
+        throw ExitCode(.stageFailed)
     }
 }

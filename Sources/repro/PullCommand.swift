@@ -1,5 +1,6 @@
 import ArgumentParser
-import Engine
+import EngineCore
+import StageAPI
 import Foundation
 
 struct Pull: ParsableCommand {
@@ -12,20 +13,7 @@ struct Pull: ParsableCommand {
             outputs are in place, 1 otherwise (run `repro all` to compute what the remote lacks).
             """)
 
-    @OptionGroup var projectOptions: ProjectOptions
-    @OptionGroup var remote: RemoteFlags
+    @OptionGroup var transfer: TransferOptions
 
-    @Argument(help: "Stage names (default: every stage).")
-    var stages: [String] = []
-
-    func run() throws {
-        let setup = try TransferSetup(projectOptions, remote, stages: stages)
-        let (project, reporter, cache, selection) = (setup.project, setup.reporter, setup.cache, setup.selection)
-        let start = Date()
-        let report = try reporting { try RemoteSync(project: project, remote: cache).pull(selection) { reporter.message($0) } }
-        for (name, problem) in report.problems { print("not pulled  \(name): \(problem)") }
-        let s = cache.stats
-        print("pulled \(report.done.count) stages from \(cache.display) (\(s.downloadedObjects) objects, \(RemoteStats.bytes(s.downloadedBytes))), \(report.upToDate.count) already in place, \(report.problems.count) not pulled, in \(ConsoleReporter.duration(Date().timeIntervalSince(start)))")
-        if !report.problems.isEmpty { throw ExitCode(1) }
-    }
+    func run() throws { try transfer.run(.pull) }
 }

@@ -1,5 +1,7 @@
 import ArgumentParser
-import Engine
+import EngineCore
+import RemoteCache
+import StageAPI
 import Foundation
 
 /// Options of every command that talks to the shared cache.
@@ -56,5 +58,5 @@ struct TransferSetup {
 
 func reportingUsage(_ message: String) -> ExitCode {
     printError("repro: \(message)")
-    return ExitCode(64)
+    return ExitCode(.usage)
 }

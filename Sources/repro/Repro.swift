@@ -1,5 +1,6 @@
 import ArgumentParser
-import Engine
+import EngineCore
+import StageAPI
 
 @main
 struct Repro: ParsableCommand {
@@ -15,16 +16,7 @@ struct Repro: ParsableCommand {
             matrix order; `kind: concat` joins such CSVs under one header (`repro kinds concat`).
 
             EXIT CODES
-              0   success (status: everything up to date)
-              1   a stage failed
-              2   status: something is out of date
-              3   verify: outputs on disk differ from repro.lock
-              4   check --rebuild: a stage is not deterministic
-              6   diff: differences (no claim flipped)
-              7   diff: a claim flipped
-              64  usage error (unknown stage, stale binary, bad option)
-              65  pipeline.yaml is invalid (errors name file:line:column)
-              130 interrupted (Ctrl-C); finished stages are kept, the rest untouched
+            \(ExitStatus.table)
             """,
         subcommands: [All.self, Run.self, Status.self, Verify.self, Why.self, Diff.self, Exp.self, Dag.self, Check.self, Log.self, GC.self, Push.self, Pull.self, Kinds.self, ExecStage.self])
 

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Engine
+import EngineCore
+import StageAPI
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(

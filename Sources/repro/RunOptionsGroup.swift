@@ -1,5 +1,7 @@
 import ArgumentParser
-import Engine
+import EngineCore
+import RemoteCache
+import StageAPI
 import Foundation
 import Synchronization
 
@@ -8,7 +10,7 @@ struct RunFlags: ParsableArguments {
     @Option(name: .shortAndLong, help: "CPUs to use at once (default: number of cores): each running stage is charged its resources.cpus_per_task, else its kind's default (all of -j for the parallel science kinds, 1 for shell, concat, figure, claims, gallery), and is given that many threads. With Slurm: jobs in the queue at once (default 64). Outputs are identical for any value.")
     var jobs: Int?
 
-    @Option(help: "Where stages run: \(ExecutorRegistry.standard.names.joined(separator: " or ")) (local: this process; slurm: one batch job per stage, settings in pipeline.yaml's executor: block). Default: the executor block's type, else local.")
+    @Option(help: "Where stages run: \(Plugins.executors.names.joined(separator: " or ")) (local: this process; slurm: one batch job per stage, settings in pipeline.yaml's executor: block). Default: the executor block's type, else local.")
     var executor: String?
 
     @Flag(help: "After a failure, keep running the stages that do not depend on it.")
@@ -33,8 +35,8 @@ struct RunFlags: ParsableArguments {
 
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
-        if let executor, ExecutorRegistry.standard[executor] == nil {
-            throw ValidationError("--executor must be one of: \(ExecutorRegistry.standard.names.joined(separator: ", "))")
+        if let executor, Plugins.executors[executor] == nil {
+            throw ValidationError("--executor must be one of: \(Plugins.executors.names.joined(separator: ", "))")
         }
     }
 
@@ -43,7 +45,7 @@ struct RunFlags: ParsableArguments {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         var options = RunOptions(jobs: jobs ?? cores, keepGoing: keepGoing, force: force, dryRun: dryRun, allowStale: allowStale)
         options.noSandbox = noSandbox
-        let registry = ExecutorRegistry.standard
+        let registry = Plugins.executors
         let type = registry[registry.chosen(executor, block: project.pipeline.executorConfig)]!
         let made = try reporting {
             try type.make(Params(project.pipeline.executorConfig, path: "executor"),
@@ -53,7 +55,8 @@ struct RunFlags: ParsableArguments {
         options.jobs = jobs ?? made.jobs ?? cores
         options.threadsPerStage = made.threadsPerStage
         let firstRunHere = !FileManager.default.fileExists(atPath: project.store.root.path)
-        if !dryRun { options.remote = try remote.cache(for: project) { reporter.message($0) } }
+        let cache = dryRun ? nil : try remote.cache(for: project) { reporter.message($0) }
+        options.remote = cache
         let runner = Runner(project: project, options: options, reporter: reporter)
         let interrupts = InterruptHandler(onFirst: { runner.control.cancel() }, onSecond: { runner.control.kill() })
         let summary = try reporting { try runner.run(selection) }
@@ -63,9 +66,9 @@ struct RunFlags: ParsableArguments {
         if firstRunHere, !dryRun, !summary.results.isEmpty, summary.results.allSatisfy({ $0.outcome == .upToDate }) {
             reporter.message(Self.nothingToDo(stages: summary.results.count, lock: project.lockName))
         }
-        if let line = options.remote?.stats.summary { reporter.message("remote \(options.remote!.display): \(line)") }
-        if summary.interrupted { throw ExitCode(130) }
-        if summary.failed { throw ExitCode(1) }
+        if let cache, let line = cache.stats.summary { reporter.message("remote \(cache.display): \(line)") }
+        if summary.interrupted { throw ExitCode(.interrupted) }
+        if summary.failed { throw ExitCode(.stageFailed) }
     }
 }
 

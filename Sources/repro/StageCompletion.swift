@@ -1,5 +1,6 @@
 import ArgumentParser
-import Engine
+import EngineCore
+import StageAPI
 import Foundation
 
 /// Shell completion of stage names (`repro --generate-completion-script bash`):

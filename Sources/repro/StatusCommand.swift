@@ -1,5 +1,6 @@
 import ArgumentParser
-import Engine
+import EngineCore
+import StageAPI
 import Foundation
 
 struct Status: ParsableCommand {
@@ -45,7 +46,7 @@ struct Status: ParsableCommand {
             let n = outOfDate.count
             print(n == 0 ? "all \(items.count) stages up to date" : "\(n) of \(items.count) stages out of date")
         }
-        if items.contains(where: { $0.outcome != .upToDate }) { throw ExitCode(2) }
+        if items.contains(where: { $0.outcome != .upToDate }) { throw ExitCode(.outOfDate) }
     }
 
     static func state(_ o: Outcome) -> String {

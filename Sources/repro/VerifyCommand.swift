@@ -1,6 +1,7 @@
 import ArgumentParser
 import Changes
-import Engine
+import EngineCore
+import StageAPI
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,7 +23,7 @@ struct Verify: ParsableCommand {
             print("verified: \(checked) outputs of \(project.pipeline.stages.count) stages match \(project.lockName)")
         } else {
             print("\(mismatches.count) mismatch(es) against \(project.lockName)")
-            throw ExitCode(3)
+            throw ExitCode(.outputsDiffer)
         }
     }
 
@@ -49,6 +50,6 @@ struct Verify: ParsableCommand {
         for i in v.noReference { print("UNCHECKED \(i.path): \(i.detail)") }
         for m in others { print("MISMATCH  \(m)") }
         print(v.summary + (others.isEmpty ? "" : "; \(others.count) other mismatch(es)"))
-        if !v.passes || !others.isEmpty { throw ExitCode(3) }
+        if !v.passes || !others.isEmpty { throw ExitCode(.outputsDiffer) }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Engine
+import EngineCore
+import StageAPI
 
 struct Why: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-import Engine
+import EngineCore
+import StageAPI
 
 func sha256Hex(_ bytes: [UInt8]) -> String { FileHasher.hash(data: bytes) }
 

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-import Engine
+import EngineCore
+import StageAPI
 @testable import Stages
 
 /// The paper's artifacts end to end, on scratch copies of the committed artifacts: the figure-pdf,

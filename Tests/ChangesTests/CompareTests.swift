@@ -1,6 +1,7 @@
 import XCTest
 @testable import Changes
-import Engine
+import EngineCore
+import StageAPI
 
 final class YAMLEditTests: XCTestCase {
     let text = """

@@ -1,5 +1,6 @@
 import XCTest
-@testable import Engine
+@testable import EngineCore
+import StageAPI
 
 /// The engine's `concat` kind: byte-exact gathers, refused inputs named.
 final class ConcatKindTests: XCTestCase {

@@ -1,5 +1,6 @@
 import XCTest
-@testable import Engine
+@testable import EngineCore
+import StageAPI
 
 /// `NAME@*` deps: every out of every instance of a matrix stage, in matrix order.
 final class GatherTests: XCTestCase {

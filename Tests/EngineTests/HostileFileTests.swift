@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import Engine
+@testable import EngineCore
+import StageAPI
 
 /// Files on disk that are not what they claim: a pipeline in the wrong
 /// encoding, a lock nested too deep, a lock entry pointing outside the project.

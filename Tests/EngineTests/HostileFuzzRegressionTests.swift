@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import Engine
+@testable import EngineCore
+import StageAPI
 
 /// Replays every input in Fuzz/regressions/ (inputs that once crashed, hung
 /// or exhausted memory, found by scripts/fuzz.sh or reported in issues)

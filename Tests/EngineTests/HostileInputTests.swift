@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import Engine
+@testable import EngineCore
+import StageAPI
 
 /// pipeline.yaml written to cost without bound, or to smuggle a path or a
 /// line past the rules: each is refused at parse time with file:line:col and

@@ -1,6 +1,7 @@
 import Crypto
 import XCTest
-@testable import Engine
+@testable import EngineCore
+import StageAPI
 
 final class KeyAndLockTests: XCTestCase {
     let base = KeyFields(kind: "k", code: "c", params: #"{"a":1}"#, deps: [.init(path: "in", sha256: "s")], outs: ["o"])

@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
 import XCTest
-@testable import Engine
+@testable import EngineCore
+import StageAPI
 
 /// How the remote cache behaves when its transport misbehaves: retries,
 /// one warning then local computation, `required`, verification.

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import Engine
+@testable import EngineCore
+import StageAPI
 
 /// The plain-HTTP client against a scripted server on 127.0.0.1: the
 /// response framings a cache server may use, and a kept-alive connection the

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import Engine
+@testable import EngineCore
+import StageAPI
 
 /// What a remote's run records must satisfy before anything is written, and
 /// how remote URLs and platform facts are read.

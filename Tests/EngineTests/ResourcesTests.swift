@@ -1,6 +1,7 @@
 import Synchronization
 import XCTest
-@testable import Engine
+@testable import EngineCore
+import StageAPI
 
 /// Local CPU charging: a stage's CPUs count against `-j`, never more in use at once.
 final class ResourcesTests: XCTestCase {

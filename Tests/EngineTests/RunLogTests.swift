@@ -1,6 +1,7 @@
 import Parallel
 import XCTest
-@testable import Engine
+@testable import EngineCore
+import StageAPI
 
 /// `.repro/runs.jsonl`: one record per attempt, CPU of the stage's own threads.
 final class RunLogTests: XCTestCase {

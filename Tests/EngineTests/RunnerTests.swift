@@ -1,5 +1,6 @@
 import XCTest
-@testable import Engine
+@testable import EngineCore
+import StageAPI
 
 final class RunnerTests: XCTestCase {
     let twoStage = """

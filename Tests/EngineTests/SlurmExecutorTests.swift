@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import Engine
+@testable import EngineCore
+import StageAPI
 
 /// The Slurm executor against fake sbatch/squeue/scontrol/scancel: arrays, per-task states, retries, Ctrl-C.
 final class SlurmExecutorTests: XCTestCase {

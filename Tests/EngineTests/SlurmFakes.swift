@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
 import XCTest
-@testable import Engine
+@testable import EngineCore
+import StageAPI
 
 /// Stand-ins for sbatch, squeue, scontrol and scancel (shell scripts in a
 /// temporary directory). `plan` line k gives the final state of each task of

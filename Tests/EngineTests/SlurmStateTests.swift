@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
 import XCTest
-@testable import Engine
+@testable import EngineCore
+import StageAPI
 
 /// Reading Slurm's output per array task, the usage file from the node, the
 /// index file, and the command helper's pipes.

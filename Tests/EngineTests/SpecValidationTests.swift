@@ -1,5 +1,6 @@
 import XCTest
-@testable import Engine
+@testable import EngineCore
+import StageAPI
 
 /// Every validation error names file, line and column, and says what to do.
 final class SpecValidationTests: XCTestCase {

@@ -1,5 +1,6 @@
 import XCTest
-@testable import Engine
+@testable import EngineCore
+import StageAPI
 
 /// `.repro/logs/STAGE.log`: every run's log kept, on success too, the last 3.
 final class StageLogsTests: XCTestCase {

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import Engine
+@testable import EngineCore
+import StageAPI
 
 /// Concatenates its deps into its single output, optionally with a suffix param.
 struct ConcatKind: StageKind {

@@ -1,5 +1,6 @@
 import BuildInfo
-import Engine
+import EngineCore
+import StageAPI
 import Foundation
 import Stages
 import XCTest

@@ -1,0 +1,17 @@
+import ConcatStages
+import EngineCore
+import RemoteCache
+import ShellStages
+import SlurmExecutor
+import Stages
+
+/// What this binary plugs into the engine: the stage kinds, the executor
+/// types and the shared cache. The engine knows each only by its protocol;
+/// adding an executor is a target and a line here.
+enum Plugins {
+    static let executors = ExecutorRegistry([LocalExecutorType(), SlurmExecutorType()])
+
+    static var registry: KindRegistry {
+        KindRegistry([ShellKind(), CSVConcatKind()] + StageKinds.all, executors: executors, remote: RemoteBlock())
+    }
+}
