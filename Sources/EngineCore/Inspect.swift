@@ -24,8 +24,16 @@ public struct Inspector: Sendable {
     }
 
     public struct Mismatch: Sendable, CustomStringConvertible {
+        /// What is wrong, for callers that treat causes apart (`verify --numeric`).
+        public enum Cause: Sendable, Equatable {
+            case notInLock, outsDiffer, missing, contentDiffers, sizeDiffers
+            /// A problem the stage's kind reported (`StageKind.verify`), or its check throwing.
+            case kindCheck, checkFailed
+            case notInPipeline
+        }
         public var stage: String
         public var path: String?
+        public var cause: Cause
         public var problem: String
         public var description: String { path.map { "\($0) (\(stage)): \(problem)" } ?? "\(stage): \(problem)" }
     }
@@ -37,25 +45,25 @@ public struct Inspector: Sendable {
         var checked = 0
         for stage in project.pipeline.stages {
             guard let e = lock.stages[stage.name] else {
-                mismatches.append(Mismatch(stage: stage.name, path: nil, problem: "no entry in \(project.lockName) (never run?)"))
+                mismatches.append(Mismatch(stage: stage.name, path: nil, cause: .notInLock, problem: "no entry in \(project.lockName) (never run?)"))
                 continue
             }
             if e.outs.map(\.path) != stage.spec.outs {
-                mismatches.append(Mismatch(stage: stage.name, path: nil, problem: "declared outs differ from the lock's"))
+                mismatches.append(Mismatch(stage: stage.name, path: nil, cause: .outsDiffer, problem: "declared outs differ from the lock's"))
             }
             for (path, out) in e.outs {
                 checked += 1
                 let url = project.root.appendingPathComponent(path)
                 guard let d = try FileHasher.hashIfExists(url) else {
-                    mismatches.append(Mismatch(stage: stage.name, path: path, problem: "missing"))
+                    mismatches.append(Mismatch(stage: stage.name, path: path, cause: .missing, problem: "missing"))
                     continue
                 }
                 if d.sha256 != out.sha256 {
                     mismatches.append(Mismatch(stage: stage.name, path: path,
-                                               problem: "content differs: sha256 \(d.sha256.prefix(12))… (\(d.size) bytes), lock says \(out.sha256.prefix(12))… (\(out.size) bytes)"))
+                                               cause: .contentDiffers, problem: "content differs: sha256 \(d.sha256.prefix(12))… (\(d.size) bytes), lock says \(out.sha256.prefix(12))… (\(out.size) bytes)"))
                 } else if d.size != out.size {
                     mismatches.append(Mismatch(stage: stage.name, path: path,
-                                               problem: "size differs: \(d.size) bytes on disk, the lock says \(out.size) for the same sha256"))
+                                               cause: .sizeDiffers, problem: "size differs: \(d.size) bytes on disk, the lock says \(out.size) for the same sha256"))
                 }
             }
         }
@@ -65,15 +73,15 @@ public struct Inspector: Sendable {
             let info = stage.info
             do {
                 for problem in try stage.kind.verify(root: project.root, stage: info, params: Params(stage.spec.params)) {
-                    mismatches.append(Mismatch(stage: stage.name, path: nil, problem: problem))
+                    mismatches.append(Mismatch(stage: stage.name, path: nil, cause: .kindCheck, problem: problem))
                 }
             } catch {
-                mismatches.append(Mismatch(stage: stage.name, path: nil, problem: "check failed: \(error)"))
+                mismatches.append(Mismatch(stage: stage.name, path: nil, cause: .checkFailed, problem: "check failed: \(error)"))
             }
         }
         let names = Set(project.pipeline.stages.map(\.name))
         for name in lock.stages.keys.sorted() where !names.contains(name) {
-            mismatches.append(Mismatch(stage: name, path: nil, problem: "in \(project.lockName) but not in the pipeline"))
+            mismatches.append(Mismatch(stage: name, path: nil, cause: .notInPipeline, problem: "in \(project.lockName) but not in the pipeline"))
         }
         return (checked, mismatches)
     }

@@ -47,7 +47,7 @@ public struct Pipeline: Sendable {
     public static func load(root: URL, file: String = "pipeline.yaml", registry: KindRegistry, code: CodeDigests = CodeDigests(files: []),
                             maxStages: Int = SpecParser.defaultMaxStages) throws -> Pipeline {
         let text = try readText(root: root, file: file)
-        let spec = try SpecParser.parse(yaml: text, file: file, maxStages: maxStages)
+        let spec = try SpecParser.parse(yaml: text, file: file, maxStages: maxStages, registry: registry)
         return try build(spec, root: root, registry: registry, code: code)
     }
 
@@ -83,8 +83,7 @@ public struct Pipeline: Sendable {
         let (producers, depErrors) = resolveDeps(spec, root: root)
         // A param that names no stage is reported by derivation and again by validation: once is enough.
         var errors: [PipelineError] = []
-        for e in checkBlocks(spec, registry: registry) + derivedErrors + kindErrors
-                + checkOutsSpareSources(spec, root: root, kinds: kinds, codeDigests: code) + depErrors
+        for e in derivedErrors + kindErrors + checkOutsSpareSources(spec, root: root, kinds: kinds, codeDigests: code) + depErrors
             where !errors.contains(where: { "\($0)" == "\(e)" }) { errors.append(e) }
         if !errors.isEmpty { throw PipelineErrors(errors) }
 
@@ -259,32 +258,6 @@ public struct Pipeline: Sendable {
     /// file, the lock, the source code of the stages' kinds (part of every
     /// key), an existing directory, or a directory that holds other declared
     /// paths (a file there would replace the directory).
-    /// The `executor:` and `remote:` blocks, checked by the executor types and
-    /// the remote the binary registered (the engine itself reads neither).
-    static func checkBlocks(_ spec: PipelineSpec, registry: KindRegistry) -> [PipelineError] {
-        var errors: [PipelineError] = []
-        if let at = spec.executorLocation {
-            for problem in registry.executors.problems(spec.executor) {
-                errors.append(PipelineError(problem.message, at: problem.key.flatMap { spec.blockKeys[$0] } ?? at, hint: problem.hint))
-            }
-        }
-        if let at = spec.remoteLocation {
-            guard let remote = registry.remote else {
-                return errors + [PipelineError("this repro has no shared cache to read 'remote:' with", at: at, hint: "remove the block")]
-            }
-            for k in spec.remote.keys.sorted() where !remote.keys.contains(k) {
-                errors.append(PipelineError("unknown key '\(k)' in remote", at: spec.blockKeys["remote.\(k)"] ?? at,
-                                            hint: "allowed keys: \(remote.keys.joined(separator: ", "))" + remote.hint))
-            }
-            do { try remote.validate(Params(spec.remote, path: "remote")) } catch let e as ParamError {
-                errors.append(PipelineError("remote: \(e.message) (\(e.key))", at: spec.blockKeys[e.key] ?? spec.blockKeys["remote.\(e.key)"] ?? at))
-            } catch {
-                errors.append(PipelineError("remote: \(error)", at: at))
-            }
-        }
-        return errors
-    }
-
     static func checkOutsSpareSources(_ spec: PipelineSpec, root: URL, kinds: [(any StageKind)?], codeDigests: CodeDigests) -> [PipelineError] {
         let protected = Dictionary([(spec.file, "is the pipeline file"), ("pipeline.yaml", "is the pipeline file"),
                                     (LockFile.fileName, "is the lock file"),

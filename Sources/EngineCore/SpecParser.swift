@@ -22,7 +22,10 @@ public enum SpecParser {
 
     /// - Parameter maxStages: the most stages the pipeline may have after
     ///   matrix expansion; checked before anything is expanded.
-    public static func parse(yaml: String, file: String, maxStages: Int = defaultMaxStages) throws -> PipelineSpec {
+    /// - Parameter registry: what reads the `executor:` and `remote:` blocks
+    ///   (the executor types and the shared cache the binary registered).
+    public static func parse(yaml: String, file: String, maxStages: Int = defaultMaxStages,
+                             registry: KindRegistry = KindRegistry()) throws -> PipelineSpec {
         if let p = YAMLPrescan.firstProblem(in: yaml) {
             throw PipelineErrors([PipelineError(p.message, at: SourceLocation(file: file, line: p.line, column: p.column), hint: p.hint)])
         }
@@ -35,28 +38,19 @@ public enum SpecParser {
         var p = Parser(file: file, maxStages: maxStages)
         let stages = Matrix.expandGathers(p.parseRoot(root), errors: &p.errors)
         var spec = PipelineSpec(file: file, stages: stages)
-        if let node = root?.mapping?["executor"] {
+        // The plug-ins' blocks: kept whole with their keys' locations, and
+        // checked by the executor types and the remote the binary registers.
+        for (name, shape) in [("executor", "a mapping"), ("remote", "a mapping with 'url:'")] {
+            guard let node = root?.mapping?[Node(name)] else { continue }
             var keys: [String: SourceLocation] = [:]
-            if case .object(let o)? = p.value(node, path: "executor", keys: &keys) {
-                spec.executor = o
-                spec.executorLocation = p.loc(node)
-                spec.blockKeys.merge(keys) { a, _ in a }
-                // Its keys are checked against the executor types the binary registers (`Pipeline.build`).
-            } else {
-                p.errors.append(PipelineError("'executor' must be a mapping", at: p.loc(node)))
+            guard case .object(let o)? = p.value(node, path: name, keys: &keys) else {
+                p.errors.append(PipelineError("'\(name)' must be \(shape)", at: p.loc(node)))
+                continue
             }
+            if name == "executor" { (spec.executor, spec.executorLocation) = (o, p.loc(node)) } else { (spec.remote, spec.remoteLocation) = (o, p.loc(node)) }
+            spec.blockKeys.merge(keys) { a, _ in a }
         }
-        if let node = root?.mapping?["remote"] {
-            var keys: [String: SourceLocation] = [:]
-            if case .object(let o)? = p.value(node, path: "remote", keys: &keys) {
-                spec.remote = o
-                spec.remoteLocation = p.loc(node)
-                spec.blockKeys.merge(keys) { a, _ in a }
-                // Checked against the remote cache the binary registers (`Pipeline.build`).
-            } else {
-                p.errors.append(PipelineError("'remote' must be a mapping with 'url:'", at: p.loc(node)))
-            }
-        }
+        p.errors += checkBlocks(spec, registry: registry)
         if let node = root?.mapping?["sandbox"] {
             var keys: [String: SourceLocation] = [:]
             let (policy, problems) = p.value(node, path: "sandbox", keys: &keys).map { SandboxPolicy.parse($0) }
@@ -424,4 +418,32 @@ public func closest(_ s: String, in candidates: [String], tolerance: Int = 1) ->
     let best = candidates.map { ($0, dist(a, Array($0))) }.min { $0.1 < $1.1 }
     guard let best, best.1 <= max(tolerance, s.count / 3) else { return nil }
     return best.0
+}
+
+extension SpecParser {
+    /// The `executor:` and `remote:` blocks, checked by the executor types and
+    /// the remote the binary registered (the engine itself reads neither).
+    static func checkBlocks(_ spec: PipelineSpec, registry: KindRegistry) -> [PipelineError] {
+        var errors: [PipelineError] = []
+        if let at = spec.executorLocation {
+            for problem in registry.executors.problems(spec.executor) {
+                errors.append(PipelineError(problem.message, at: problem.key.flatMap { spec.blockKeys[$0] } ?? at, hint: problem.hint))
+            }
+        }
+        if let at = spec.remoteLocation {
+            guard let remote = registry.remote else {
+                return errors + [PipelineError("this repro has no shared cache to read 'remote:' with", at: at, hint: "remove the block")]
+            }
+            for k in spec.remote.keys.sorted() where !remote.keys.contains(k) {
+                errors.append(PipelineError("unknown key '\(k)' in remote", at: spec.blockKeys["remote.\(k)"] ?? at,
+                                            hint: "allowed keys: \(remote.keys.joined(separator: ", "))" + remote.hint))
+            }
+            do { try remote.validate(Params(spec.remote, path: "remote")) } catch let e as ParamError {
+                errors.append(PipelineError("remote: \(e.message) (\(e.key))", at: spec.blockKeys[e.key] ?? spec.blockKeys["remote.\(e.key)"] ?? at))
+            } catch {
+                errors.append(PipelineError("remote: \(error)", at: at))
+            }
+        }
+        return errors
+    }
 }

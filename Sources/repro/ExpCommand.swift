@@ -53,7 +53,7 @@ struct OverrideSet {
         for o in overrides {
             edited = try applyOverrides(edited, [o])
             do {
-                let spec = try SpecParser.parse(yaml: edited, file: file)
+                let spec = try SpecParser.parse(yaml: edited, file: file, registry: ProjectOptions.registry)
                 _ = try Pipeline.build(spec, root: project.root, registry: ProjectOptions.registry)
             } catch let e as PipelineErrors {
                 let guess = nearestExistingKey(text, path: o.yamlPath).map { " ('\($0.missing)': did you mean '\($0.nearest)'?)" } ?? ""
@@ -99,7 +99,7 @@ struct ExpRun: ParsableCommand {
             throw ExitCode(.usage)
         }
         // The edited pipeline, as the workspace will read it.
-        let edited = try reporting { try Pipeline.build(SpecParser.parse(yaml: set.editedText, file: file), root: project.root, registry: ProjectOptions.registry) }
+        let edited = try reporting { try Pipeline.build(SpecParser.parse(yaml: set.editedText, file: file, registry: ProjectOptions.registry), root: project.root, registry: ProjectOptions.registry) }
         if !stages.isEmpty { _ = try reporting { try edited.select(stages, upstreamToo: true) } }
         var sources = Set<String>()
         for s in edited.stages { for (d, p) in zip(s.spec.deps, s.producers) where p == nil { sources.insert(d) } }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ShellStages
 
 final class CLIRunTests: XCTestCase {
     static let pipeline = """
@@ -209,10 +210,10 @@ final class CLIRunTests: XCTestCase {
 
     func testStaleBinaryIsDetected() throws {
         let s = try Scratch(["pipeline.yaml": "stages:\n  a:\n    kind: shell\n    params: {argv: [sh, -c, \"echo > x\"]}\n    outs: [x]\n",
-                             "Sources/Engine/ShellKind.swift": "// not the source this binary was built from\n"])
+                             "Sources/ShellStages/ShellKind.swift": "// not the source this binary was built from\n"])
         let r = try s.repro("all")
         XCTAssertEqual(r.status, 64, r.all)
-        XCTAssertTrue(r.stderr.contains("built from other sources") && r.stderr.contains("Sources/Engine/ShellKind.swift"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("built from other sources") && r.stderr.contains("Sources/ShellStages/ShellKind.swift"), r.stderr)
         XCTAssertTrue(try s.repro("status").stdout.contains("warning: this repro binary was built from other sources"))
         XCTAssertEqual(try s.repro("all", "--allow-stale").status, 0)
     }

@@ -3,6 +3,8 @@ import StageAPI
 import Foundation
 import Stages
 import XCTest
+import ShellStages
+import ConcatStages
 
 /// With the real binary: a claim cannot hold about data that is not there. On a copy of the
 /// project's files, the figure and claims stages are run (`run --no-deps`) after removing the data

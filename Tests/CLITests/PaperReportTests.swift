@@ -3,6 +3,9 @@ import XCTest
 import EngineCore
 import StageAPI
 @testable import Stages
+@testable import ShellStages
+@testable import ConcatStages
+@testable import ClaimStages
 
 /// The paper's artifacts end to end, on scratch copies of the committed artifacts: the figure-pdf,
 /// claims, report and gallery stages of the real pipeline.yaml. Needs Debian's librsvg2-bin, fonts-dejavu-core,
@@ -56,7 +59,7 @@ final class PaperReportTests: XCTestCase {
     }
 
     func reportKey(_ s: Scratch) throws -> String {
-        guard case .object(let lock) = try Engine.JSONReader.parse(s.read("repro.lock") ?? ""), case .object(let stages)? = lock["stages"],
+        guard case .object(let lock) = try StageAPI.JSONReader.parse(s.read("repro.lock") ?? ""), case .object(let stages)? = lock["stages"],
               case .object(let report)? = stages["report"], case .string(let key)? = report["key"] else {
             XCTFail("no report key in repro.lock"); return ""
         }
@@ -65,7 +68,7 @@ final class PaperReportTests: XCTestCase {
 
     /// Every claim's value as the macros print it, as pdftotext shows it (spaces removed).
     func claimValues(_ s: Scratch) throws -> [(String, String)] {
-        guard case .object(let doc) = try Engine.JSONReader.parse(s.read("artifacts/claims.json") ?? ""), case .array(let list)? = doc["claims"] else {
+        guard case .object(let doc) = try StageAPI.JSONReader.parse(s.read("artifacts/claims.json") ?? ""), case .array(let list)? = doc["claims"] else {
             XCTFail("no artifacts/claims.json"); return []
         }
         return list.compactMap { item in

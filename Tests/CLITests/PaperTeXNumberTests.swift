@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Stages
+@testable import ClaimStages
 
 /// The number rule and the key rule of `artifacts/claims.tex` (Sources/Stages/ClaimsTeX.swift).
 final class PaperTeXNumberTests: XCTestCase {

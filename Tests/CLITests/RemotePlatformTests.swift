@@ -3,6 +3,7 @@ import StageAPI
 import Foundation
 import Stages
 import XCTest
+import StageSupport
 
 /// The science platform fingerprint: what it says, checked against the
 /// system's own tools, and that every computing kind carries it.

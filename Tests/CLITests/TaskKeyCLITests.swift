@@ -2,6 +2,7 @@ import EngineCore
 import StageAPI
 import Foundation
 import XCTest
+import SlurmExecutor
 
 /// Issue 26, part 2: a cluster task carries the key the coordinator computed,
 /// and `repro exec-stage` (the real binary, as a Slurm node runs it) refuses

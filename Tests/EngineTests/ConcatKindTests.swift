@@ -1,6 +1,7 @@
 import XCTest
 @testable import EngineCore
 import StageAPI
+@testable import ConcatStages
 
 /// The engine's `concat` kind: byte-exact gathers, refused inputs named.
 final class ConcatKindTests: XCTestCase {
@@ -79,7 +80,7 @@ final class ConcatKindTests: XCTestCase {
         let t = try TempProject(["pipeline.yaml": "stages:\n  g:\n    kind: concat\n    deps: [a.csv]\n    outs: [o.csv]\n", "a.csv": "x\n1\n"])
         let registry = KindRegistry([CSVConcatKind()])
         func run(_ digest: String) throws -> RunSummary {
-            let code = CodeDigests(files: [(path: "Sources/Engine/ConcatKind.swift", sha256: digest)])
+            let code = fakeDigests([(path: "Sources/ConcatStages/ConcatKind.swift", sha256: digest)])
             let p = try Project(root: t.root, registry: registry, code: code)
             return try Runner(project: p, options: RunOptions(), reporter: SilentReporter()).run(Array(p.pipeline.stages.indices))
         }

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import EngineCore
 import StageAPI
+@testable import ShellStages
 
 /// pipeline.yaml written to cost without bound, or to smuggle a path or a
 /// line past the rules: each is refused at parse time with file:line:col and
@@ -152,7 +153,7 @@ final class HostileInputTests: XCTestCase {
               b:
                 kind: shell
                 params: {argv: ["true"]}
-                outs: [Sources/Engine/ShellKind.swift, data, made/x]
+                outs: [Sources/ShellStages/ShellKind.swift, data, made/x]
               c:
                 kind: concat
                 outs: [made]
@@ -160,8 +161,8 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(errs.map(\.description), [
             "pipeline.yaml:4:12: error: output 'pipeline.yaml' of stage 'a' is the pipeline file\n  hint: a stage writes only files of its own, e.g. artifacts/a/result.csv",
             "pipeline.yaml:4:27: error: output path 'repro.lock' of stage 'a' is the lock file\n  hint: use a relative path inside the project, e.g. artifacts/a/result.csv",
-            "pipeline.yaml:8:12: error: output 'Sources/Engine/ShellKind.swift' of stage 'b' is source code of kind 'shell' (part of its stages' keys)\n  hint: a stage writes only files of its own, e.g. artifacts/b/result.csv",
-            "pipeline.yaml:8:44: error: output 'data' of stage 'b' is an existing directory\n  hint: a stage writes only files of its own, e.g. artifacts/b/result.csv",
+            "pipeline.yaml:8:12: error: output 'Sources/ShellStages/ShellKind.swift' of stage 'b' is source code of kind 'shell' (part of its stages' keys)\n  hint: a stage writes only files of its own, e.g. artifacts/b/result.csv",
+            "pipeline.yaml:8:49: error: output 'data' of stage 'b' is an existing directory\n  hint: a stage writes only files of its own, e.g. artifacts/b/result.csv",
             "pipeline.yaml:11:12: error: output 'made' of stage 'c' is a directory of other declared paths\n  hint: a stage writes only files of its own, e.g. artifacts/c/result.csv",
         ])
     }

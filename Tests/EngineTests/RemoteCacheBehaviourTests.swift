@@ -3,6 +3,7 @@ import Synchronization
 import XCTest
 @testable import EngineCore
 import StageAPI
+@testable import RemoteCache
 
 /// How the remote cache behaves when its transport misbehaves: retries,
 /// one warning then local computation, `required`, verification.

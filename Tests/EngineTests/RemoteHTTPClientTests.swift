@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import EngineCore
 import StageAPI
+@testable import RemoteCache
 
 /// The plain-HTTP client against a scripted server on 127.0.0.1: the
 /// response framings a cache server may use, and a kept-alive connection the

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import EngineCore
 import StageAPI
+@testable import RemoteCache
 
 /// What a remote's run records must satisfy before anything is written, and
 /// how remote URLs and platform facts are read.

@@ -14,7 +14,7 @@ final class ResourcesTests: XCTestCase {
         var name = "cpu"
         var defaultCPUs: Int?
         let summary = "test: holds its CPUs"
-        let codePaths = ["Sources/Test/CPU.swift"]
+        let codeTarget = "TestCPU"
         func validate(_ p: Params, stage: StageInfo) throws {}
         func run(_: Void, in ctx: StageContext) throws {
             ResourcesTests.inUse.withLock {
@@ -32,7 +32,7 @@ final class ResourcesTests: XCTestCase {
         Self.inUse.withLock { $0 = (0, 0, []) }
         let t = try TempProject(["pipeline.yaml": yaml])
         let registry = KindRegistry([CPUKind(), CPUKind(name: "cpu1", defaultCPUs: 1)])
-        let p = try Project(root: t.root, registry: registry, code: CodeDigests(files: [(path: "Sources/Test/CPU.swift", sha256: String(repeating: "c", count: 64))]))
+        let p = try Project(root: t.root, registry: registry, code: fakeDigests([(path: "Sources/TestCPU/CPU.swift", sha256: String(repeating: "c", count: 64))]))
         let s = try Runner(project: p, options: RunOptions(jobs: jobs), reporter: SilentReporter()).run(Array(p.pipeline.stages.indices))
         XCTAssertFalse(s.failed)
         let state = Self.inUse.withLock { $0 }

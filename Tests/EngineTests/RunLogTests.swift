@@ -2,6 +2,7 @@ import Parallel
 import XCTest
 @testable import EngineCore
 import StageAPI
+@testable import ShellStages
 
 /// `.repro/runs.jsonl`: one record per attempt, CPU of the stage's own threads.
 final class RunLogTests: XCTestCase {
@@ -9,7 +10,7 @@ final class RunLogTests: XCTestCase {
     struct SpinKind: StageKind {
         let name = "spin"
         let summary = "test: burns CPU"
-        let codePaths = ["Sources/Test/Spin.swift"]
+        let codeTarget = "TestSpin"
         var defaultCPUs: Int? { nil }
         func validate(_ p: Params, stage: StageInfo) throws { _ = try p.int("iterations") }
         func run(_: Void, in ctx: StageContext) throws {
@@ -25,7 +26,7 @@ final class RunLogTests: XCTestCase {
     /// Runs its stages locally and reports two attempts of its own, as a cluster executor would.
     struct ReportingExecutor: StageExecutor {
         let name = "reporting"
-        func execute(_ stage: Pipeline.Stage, context: StageContext, project: Project) throws {
+        func execute(_ stage: Pipeline.Stage, context: StageContext, key: TaskKey, project: Project) throws {
             context.reportAttempt(AttemptReport(attempt: 1, host: "node1", start: 1_700_000_000, wallSeconds: 2, cpuSeconds: 1.5, maxRSSKiB: 2048,
                                                 exitStatus: 1, state: "NODE_FAIL", jobID: "17_3", reason: "node failed: retried"))
             context.reportAttempt(AttemptReport(attempt: 2, host: "node2", start: 1_700_000_010, wallSeconds: 1, exitStatus: 0, state: "COMPLETED", jobID: "18_0"))
@@ -38,7 +39,7 @@ final class RunLogTests: XCTestCase {
         let kinds: [any StageKind] = [SpinKind(), FailKind(), SleepKind(), ShellKind()]
         let code = fakeCode()
         let p = try Project(root: t.root, registry: KindRegistry(kinds),
-                            code: CodeDigests(files: code.files + [(path: "Sources/Test/Spin.swift", sha256: String(repeating: "5", count: 64))]))
+                            code: fakeDigests(code.files + [(path: "Sources/TestSpin/Spin.swift", sha256: String(repeating: "5", count: 64))]))
         return (t, p)
     }
 

@@ -53,7 +53,7 @@ final class RunnerTests: XCTestCase {
         // Early cutoff: an upstream rerun that produces identical bytes leaves dependents alone.
         let t = try TempProject(["pipeline.yaml": twoStage, "in.txt": "hi"])
         _ = try t.run()
-        let s = try t.run(force: false, code: fakeCode(["Sources/Test/Concat.swift": String(repeating: "9", count: 64)]))
+        let s = try t.run(force: false, code: fakeCode(["Sources/TestConcat/Concat.swift": String(repeating: "9", count: 64)]))
         XCTAssertEqual(s.outcomes, ["first": "ran", "second": "ran"])  // both are concat: both code keys changed
         let t2 = try TempProject(["pipeline.yaml": """
             stages:
@@ -67,7 +67,7 @@ final class RunnerTests: XCTestCase {
                 outs: [b.txt]
             """])
         _ = try t2.run()
-        let s2 = try t2.run(code: fakeCode(["Sources/Test/Count.swift": String(repeating: "8", count: 64)]))
+        let s2 = try t2.run(code: fakeCode(["Sources/TestCount/Count.swift": String(repeating: "8", count: 64)]))
         XCTAssertEqual(s2.outcomes, ["a": "ran", "b": "up to date"])
     }
 
@@ -89,7 +89,7 @@ final class RunnerTests: XCTestCase {
                 outs: [n.txt]
             """, "in.txt": "x"])
         _ = try t.run()
-        let changed = fakeCode(["Sources/Test/Concat.swift": String(repeating: "7", count: 64)])
+        let changed = fakeCode(["Sources/TestConcat/Concat.swift": String(repeating: "7", count: 64)])
         XCTAssertEqual(try t.run(code: changed).outcomes, ["c": "ran", "d": "ran", "n": "up to date"])
     }
 
@@ -237,12 +237,12 @@ final class RunnerTests: XCTestCase {
 
     func testStaleSourcesAreDetected() throws {
         let t = try TempProject(["pipeline.yaml": "stages:\n  s:\n    kind: concat\n    outs: [o]\n",
-                                 "Sources/Test/Concat.swift": "// edited after the build\n"])
+                                 "Sources/TestConcat/Concat.swift": "// edited after the build\n"])
         let p = try t.project()
-        XCTAssertEqual(p.staleSources(for: [0]), ["Sources/Test/Concat.swift"])
+        XCTAssertEqual(p.staleSources(for: [0]), ["Sources/TestConcat/Concat.swift"])
         XCTAssertThrowsError(try t.run()) { XCTAssertTrue("\($0)".contains("built from other sources")) }
         // Matching content: not stale.
         let sha = FileHasher.hash(data: Array("// edited after the build\n".utf8))
-        XCTAssertEqual(try t.project(code: fakeCode(["Sources/Test/Concat.swift": sha])).staleSources(for: [0]), [])
+        XCTAssertEqual(try t.project(code: fakeCode(["Sources/TestConcat/Concat.swift": sha])).staleSources(for: [0]), [])
     }
 }

@@ -3,6 +3,7 @@ import Synchronization
 import XCTest
 @testable import EngineCore
 import StageAPI
+@testable import SlurmExecutor
 
 /// Stand-ins for sbatch, squeue, scontrol and scancel (shell scripts in a
 /// temporary directory). `plan` line k gives the final state of each task of
@@ -105,12 +106,13 @@ func executeConcurrently(_ executor: SlurmExecutor, _ t: TempProject, stages: [S
         let staging = project.tmpDir.appendingPathComponent("\(i)-\(name)")
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
         let fields = KeyFields(kind: "count", code: "c", params: "{}", deps: [], outs: project.pipeline.stages[i].spec.outs)
-        let ctx = project.context(for: i, staging: staging, parallelism: 1, noSandbox: true, key: TaskKey(key: fields.key, fields: fields),
+        let key = TaskKey(key: fields.key, fields: fields)
+        let ctx = project.context(for: i, staging: staging, parallelism: 1, noSandbox: true,
                                   reporter: { e in events.withLock { $0.append(e) } }, cancelled: cancelled)
         group.enter()
         Thread.detachNewThread {
             var error: Error?
-            do { try executor.execute(project.pipeline.stages[i], context: ctx, project: project) } catch let e { error = e }
+            do { try executor.execute(project.pipeline.stages[i], context: ctx, key: key, project: project) } catch let e { error = e }
             let run = SlurmRun(error: error, events: events.withLock { $0 })
             results.withLock { $0[name] = run }
             group.leave()

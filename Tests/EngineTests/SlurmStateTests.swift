@@ -3,6 +3,7 @@ import Synchronization
 import XCTest
 @testable import EngineCore
 import StageAPI
+@testable import SlurmExecutor
 
 /// Reading Slurm's output per array task, the usage file from the node, the
 /// index file, and the command helper's pipes.

@@ -2,12 +2,17 @@ import Foundation
 import XCTest
 @testable import EngineCore
 import StageAPI
+@testable import ProcessSpawn
+@testable import StageSandbox
+@testable import ShellStages
+import RemoteCache
+import SlurmExecutor
 
 /// Concatenates its deps into its single output, optionally with a suffix param.
 struct ConcatKind: StageKind {
     let name = "concat"
     let summary = "test: concatenate deps"
-    let codePaths = ["Sources/Test/Concat.swift"]
+    let codeTarget = "TestConcat"
     func validate(_ p: Params, stage: StageInfo) throws {
         _ = try p.string("suffix", default: "")
         if p.has("scale") { try p.check("scale", try p.double("scale"), "must be > 0") { $0 > 0 } }
@@ -24,7 +29,7 @@ struct ConcatKind: StageKind {
 struct FailKind: StageKind {
     let name = "fail"
     let summary = "test: fail"
-    let codePaths = ["Sources/Test/Fail.swift"]
+    let codeTarget = "TestFail"
     func validate(_ p: Params, stage: StageInfo) throws {}
     func run(_: Void, in ctx: StageContext) throws { throw StageFailure("failing on purpose") }
 }
@@ -33,7 +38,7 @@ struct FailKind: StageKind {
 struct SleepKind: StageKind {
     let name = "sleep"
     let summary = "test: sleep then write"
-    let codePaths = ["Sources/Test/Sleep.swift"]
+    let codeTarget = "TestSleep"
     func validate(_ p: Params, stage: StageInfo) throws { _ = try p.double("seconds") }
     func run(_: Void, in ctx: StageContext) throws {
         let deadline = Date().addingTimeInterval(try ctx.params.double("seconds"))
@@ -49,7 +54,7 @@ struct SleepKind: StageKind {
 struct CountingKind: StageKind {
     let name = "count"
     let summary = "test: counts runs"
-    let codePaths = ["Sources/Test/Count.swift"]
+    let codeTarget = "TestCount"
     func validate(_ p: Params, stage: StageInfo) throws { _ = try p.int("value"); _ = try p.string("counter") }
     func run(_: Void, in ctx: StageContext) throws {
         let counter = URL(fileURLWithPath: try ctx.params.string("counter"))
@@ -59,22 +64,33 @@ struct CountingKind: StageKind {
     }
 }
 
-let testRegistry = KindRegistry([ConcatKind(), FailKind(), SleepKind(), CountingKind(), ProvenanceKind(), ShellKind()])
+let testRegistry = KindRegistry([ConcatKind(), FailKind(), SleepKind(), CountingKind(), ProvenanceKind(), ShellKind()],
+                                executors: ExecutorRegistry([LocalExecutorType(), SlurmExecutorType()]), remote: RemoteBlock())
 
 func fakeCode(_ overrides: [String: String] = [:]) -> CodeDigests {
     var files = [
-        ("Sources/Test/Concat.swift", String(repeating: "a", count: 64)),
-        ("Sources/Test/Fail.swift", String(repeating: "b", count: 64)),
-        ("Sources/Test/Sleep.swift", String(repeating: "c", count: 64)),
-        ("Sources/Test/Count.swift", String(repeating: "d", count: 64)),
-        ("Sources/Engine/ShellKind.swift", String(repeating: "e", count: 64)),
-        ("Sources/Engine/Subprocess.swift", String(repeating: "f", count: 64)),
-        ("Sources/Engine/Sandbox.swift", String(repeating: "d", count: 64)),
-        ("Sources/Engine/UnsandboxedSession.swift", String(repeating: "1", count: 64)),
-        ("Sources/Engine/StageBounds.swift", String(repeating: "2", count: 64)),
+        ("Sources/TestConcat/Concat.swift", String(repeating: "a", count: 64)),
+        ("Sources/TestFail/Fail.swift", String(repeating: "b", count: 64)),
+        ("Sources/TestSleep/Sleep.swift", String(repeating: "c", count: 64)),
+        ("Sources/TestCount/Count.swift", String(repeating: "d", count: 64)),
+        ("Sources/TestProvenance/Provenance.swift", String(repeating: "9", count: 64)),
+        ("Sources/ShellStages/ShellKind.swift", String(repeating: "e", count: 64)),
+        ("Sources/StageSandbox/Sandbox.swift", String(repeating: "d", count: 64)),
+        ("Sources/ProcessSpawn/Subprocess.swift", String(repeating: "f", count: 64)),
     ]
     for (i, f) in files.enumerated() { if let o = overrides[f.0] { files[i].1 = o } }
-    return CodeDigests(files: files.map { (path: $0.0, sha256: $0.1) })
+    return fakeDigests(files.map { (path: $0.0, sha256: $0.1) })
+}
+
+/// A code table for `files`, with a target per directory under Sources/
+/// (`ShellStages` depends on the sandbox and the spawn path, as in the package).
+func fakeDigests(_ files: [(path: String, sha256: String)]) -> CodeDigests {
+    let dirs = Set(files.map { $0.path.split(separator: "/").prefix(2).joined(separator: "/") }).sorted()
+    let targets = dirs.map { dir -> CodeDigests.Target in
+        let name = String(dir.split(separator: "/").last!)
+        return (name, dir, name == "ShellStages" ? ["StageSandbox", "ProcessSpawn"].filter { dirs.contains("Sources/" + $0) } : [])
+    }
+    return CodeDigests(files: files, targets: targets)
 }
 
 /// A throwaway project directory.
@@ -141,12 +157,9 @@ func pipelineErrors(_ yaml: String, files: [String: String] = [:]) throws -> [Pi
 struct ProvenanceKind: StageKind {
     let name = "provenance"
     let summary = "test: provenance"
-    let codePaths = ["Sources/Test/Concat.swift"]
+    let codeTarget = "TestProvenance"
     var recordsProvenance: Bool { true }
     func validate(_ p: Params, stage: StageInfo) throws { _ = try p.string("variant", default: "") }
-    func codePaths(for params: Params) -> [String] {
-        (try? params.string("variant", default: "")) == "fail" ? ["Sources/Test/Fail.swift"] : codePaths
-    }
     func run(_: Void, in ctx: StageContext) throws {
         let text = ctx.upstream.map { "\($0.name) \($0.key) \($0.params)" }.joined(separator: "\n") + "\nok\n"
         try Data(text.utf8).write(to: try ctx.output(ctx.info.outs[0]))

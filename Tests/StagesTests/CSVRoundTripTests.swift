@@ -4,6 +4,8 @@ import Foundation
 import Random
 import Stages
 import XCTest
+import StageSupport
+import TableQuery
 
 /// Any table `CSVTable` writes, `CSVReader` reads back equal: the same
 /// header and, cell for cell, the text the writer formatted (a number's

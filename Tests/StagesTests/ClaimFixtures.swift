@@ -3,6 +3,8 @@ import StageAPI
 import Foundation
 import Stages
 import XCTest
+import ShellStages
+import ConcatStages
 
 /// The project's claims as the tests see them: read from pipeline.yaml's raw
 /// params (not through the claims kind), with a naive CSV reader and row

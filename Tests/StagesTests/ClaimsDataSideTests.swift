@@ -3,6 +3,8 @@ import StageAPI
 import Foundation
 import Stages
 import XCTest
+import ShellStages
+import ConcatStages
 
 /// Every claim fails when the data it is about is missing: a table claim
 /// whose selected rows are removed (or whose table is emptied), a metric claim

@@ -3,62 +3,111 @@ import EngineCore
 import StageAPI
 import Foundation
 import Stages
+import ShellStages
+import ConcatStages
 import XCTest
+import RemoteCache
+import SlurmExecutor
 
-/// A kind's code scope comes from the package graph: editing a file of a
-/// module changes the code digest (so the keys) of exactly the kinds whose
-/// code imports that module, directly or through another.
+/// A kind's code scope comes from the package graph: its own target and all
+/// that target depends on. Checked exhaustively: for every kind the binary
+/// registers and every source file it was built from, editing that file must
+/// change the kind's code digest (so its keys) exactly when the file belongs
+/// to a target the kind's target depends on, according to the graph SwiftPM
+/// itself reads from Package.swift (`swift package dump-package`), not the
+/// graph the plugin embedded.
 final class CodeScopeTests: XCTestCase {
-    let kinds: [any StageKind] = StageKinds.all + [ShellKind()]
+    let kinds: [any StageKind] = StageKinds.all + [ShellKind(), CSVConcatKind()]
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// Every kind's code digest, with the files of this binary (one file's digest optionally replaced).
-    func digests(editing edited: String? = nil) throws -> [String: String] {
-        let files = BuildInfo.sourceDigests.map { f in (path: f.path, sha256: f.path == edited ? String(repeating: "0", count: 64) : f.sha256) }
+    /// Package.swift's targets as SwiftPM reads them: name -> (directory, in-package dependencies).
+    static func packageGraph() throws -> [String: (path: String, deps: [String])] {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        // Its own scratch path: `swift test` holds the lock on .build while this runs.
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("repro-dump-package-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        p.arguments = ["swift", "package", "--package-path", root.path, "--scratch-path", scratch.path, "dump-package"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0, let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let targets = json["targets"] as? [[String: Any]] else { throw StageFailure("swift package dump-package failed") }
+        let names = Set(targets.compactMap { $0["name"] as? String })
+        var graph: [String: (path: String, deps: [String])] = [:]
+        for t in targets {
+            let name = t["name"] as! String, type = t["type"] as! String
+            let base = type == "test" ? "Tests" : type == "plugin" ? "Plugins" : "Sources"
+            let path = (t["path"] as? String) ?? "\(base)/\(name)"
+            let deps = (t["dependencies"] as? [[String: Any]] ?? []).compactMap { d -> String? in
+                // byName and target name a package target (byName may also name another package's product).
+                guard let first = ((d["byName"] ?? d["target"]) as? [Any])?.first as? String, names.contains(first) else { return nil }
+                return first
+            }
+            graph[name] = (path, deps)
+        }
+        return graph
+    }
+
+    static func closure(of name: String, in graph: [String: (path: String, deps: [String])]) -> Set<String> {
+        var seen = Set<String>(), stack = [name]
+        while let n = stack.popLast() {
+            guard seen.insert(n).inserted else { continue }
+            stack += graph[n]?.deps ?? []
+        }
+        return seen
+    }
+
+    func testEditingAnyFileChangesExactlyTheKindsWhoseTargetDependsOnIt() throws {
+        let graph = try Self.packageGraph()
+        let files = BuildInfo.sourceDigests
         let code = CodeDigests(files: files, targets: BuildInfo.targets)
-        var out: [String: String] = [:]
-        for k in kinds { out[k.name] = try XCTUnwrap(code.digest(for: k.codePaths), "\(k.name): codePaths must all exist") }
-        return out
+        // The target each source file belongs to (SwiftPM targets never overlap).
+        func target(of file: String) -> String? {
+            graph.first { file.hasPrefix($0.value.path + "/") }?.key
+        }
+        XCTAssertGreaterThan(files.count, 150)
+        for kind in kinds {
+            let name = kind.codeTarget
+            XCTAssertNotNil(graph[name], "kind '\(kind.name)': its code target \(name) is not a target of Package.swift")
+            let mine = Self.closure(of: name, in: graph)
+            let before = try XCTUnwrap(code.digest(forTarget: name), "kind '\(kind.name)': no code digest")
+            var inScope = 0
+            for (i, f) in files.enumerated() {
+                var edited = files
+                edited[i].sha256 = String(repeating: "0", count: 64)
+                let after = CodeDigests(files: edited, targets: BuildInfo.targets).digest(forTarget: name)
+                let expected = target(of: f.path).map(mine.contains) ?? false
+                if expected { inScope += 1 }
+                XCTAssertEqual(after != before, expected,
+                               "kind '\(kind.name)' (target \(name)): editing \(f.path) \(expected ? "must" : "must not") change its code digest")
+            }
+            XCTAssertGreaterThan(inScope, 0, "kind '\(kind.name)': its scope has no file")
+        }
     }
 
-    /// The kinds whose digest changes when `file` is edited.
-    func kindsChanged(byEditing file: String) throws -> Set<String> {
-        XCTAssertTrue(BuildInfo.sourceDigests.contains { $0.path == file }, "\(file) must be a source of this binary")
-        let before = try digests(), after = try digests(editing: file)
-        return Set(kinds.map(\.name).filter { before[$0] != after[$0] })
-    }
-
-    /// A source file of `target` (the first, by path).
-    func file(of directory: String) throws -> String {
-        try XCTUnwrap(BuildInfo.sourceDigests.first { $0.path.hasPrefix(directory + "/") && $0.path.hasSuffix(".swift") }?.path)
-    }
-
-    let overlapKinds: Set<String> = ["ode", "ode-sweep", "fixed-points", "ode-escape", "particles"]
-
-    func testEditingAnImportedModuleChangesExactlyTheKindsThatImportIt() throws {
-        // Random: imported by Theory (so every overlap kind), Particles and Flows.
-        XCTAssertEqual(try kindsChanged(byEditing: try file(of: "Sources/Random")), overlapKinds.union(["flow"]))
-        // Annealing: imported by Theory and Flows.
-        XCTAssertEqual(try kindsChanged(byEditing: try file(of: "Sources/Annealing")), overlapKinds.union(["flow"]))
-        // GSL and its C module: Theory's.
-        XCTAssertEqual(try kindsChanged(byEditing: try file(of: "Sources/GSL")), overlapKinds)
-        XCTAssertEqual(try kindsChanged(byEditing: "Sources/CGSL/shim.h"), overlapKinds)
-        XCTAssertEqual(try kindsChanged(byEditing: try file(of: "Sources/Particles")), ["particles"])
-        XCTAssertEqual(try kindsChanged(byEditing: try file(of: "Sources/Flows")), ["flow"])
-        XCTAssertEqual(try kindsChanged(byEditing: try file(of: "Sources/Parallel")), overlapKinds.union(["flow"]))
-        XCTAssertEqual(try kindsChanged(byEditing: try file(of: "Sources/Plot")), ["figure"])
-        // A kind's own file, and the params code the model kinds share.
-        XCTAssertEqual(try kindsChanged(byEditing: "Sources/Stages/FixedPointStage.swift"), ["fixed-points"])
-        XCTAssertEqual(try kindsChanged(byEditing: "Sources/Stages/ModelParams.swift"), overlapKinds)
-        XCTAssertEqual(try kindsChanged(byEditing: "Sources/Stages/SharedParams.swift"), overlapKinds.union(["flow"]))
-        // The engine's JSON code: the kinds that read JSON.
-        XCTAssertEqual(try kindsChanged(byEditing: "Sources/Engine/JSONReader.swift"), ["figure", "claims", "gallery"])
-        XCTAssertEqual(try kindsChanged(byEditing: "Sources/Engine/Runner.swift"), [])
-    }
-
-    func testATargetThatIsNotInThePackageIsAnError() {
+    /// The scopes that matter for the cost of an edit: the engine is in no
+    /// science kind's scope, and one science kind's code is in no other's.
+    func testTheEngineAndOtherKindsAreOutOfEachKindsScope() throws {
         let code = CodeDigests(files: BuildInfo.sourceDigests, targets: BuildInfo.targets)
-        XCTAssertNil(code.digest(for: ["target:Nowhere"]))
-        XCTAssertEqual(code.expand(["target:Theory"]), ["Sources/Annealing", "Sources/CGSL", "Sources/GSL", "Sources/Random", "Sources/Theory"])
+        for kind in kinds {
+            let targets = try XCTUnwrap(code.closure(of: kind.codeTarget))
+            for outside in ["EngineCore", "RemoteCache", "SlurmExecutor", "Stages", "Changes", "repro"] {
+                XCTAssertFalse(targets.contains(outside), "kind '\(kind.name)' must not have \(outside) in its code scope")
+            }
+            let ownTargets = Set(kinds.map(\.codeTarget)).subtracting([kind.codeTarget])
+            XCTAssertTrue(ownTargets.isDisjoint(with: targets), "kind '\(kind.name)' has another kind's target in its scope: \(ownTargets.intersection(targets))")
+        }
+        XCTAssertEqual(code.closure(of: "FlowStages")?.contains("Theory"), false, "the flow kind does not read the overlap theory")
+    }
+
+    func testATargetThatIsNotInThePackageHasNoDigest() {
+        let code = CodeDigests(files: BuildInfo.sourceDigests, targets: BuildInfo.targets)
+        XCTAssertNil(code.digest(forTarget: "Nowhere"))
+        XCTAssertEqual(code.scope(of: "Theory"), ["Sources/Annealing", "Sources/CGSL", "Sources/GSL", "Sources/Random", "Sources/Theory"])
     }
 }
 

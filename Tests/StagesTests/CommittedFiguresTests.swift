@@ -3,6 +3,9 @@ import StageAPI
 import Foundation
 import Stages
 import XCTest
+import ShellStages
+import ConcatStages
+import FigureStages
 
 /// The figure and claims stages of the project's own pipeline.yaml, redrawn
 /// from the committed artifacts (with their producers' params as provenance),

@@ -3,6 +3,7 @@ import StageAPI
 import Foundation
 import Stages
 import XCTest
+import FlowStages
 
 /// The `flow` kind's `lr` object (a late step-down of the rate) and the
 /// `seeds: {from, count}` form: defaults keep today's bits, errors name the key.

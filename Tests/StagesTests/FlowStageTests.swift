@@ -3,6 +3,7 @@ import StageAPI
 import Foundation
 import Stages
 import XCTest
+import FlowStages
 
 /// The `flow` stage kind: params checked, outputs byte-identical for any
 /// parallelism, nothing written when the loss blows up.

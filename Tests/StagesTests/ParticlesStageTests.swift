@@ -3,6 +3,7 @@ import StageAPI
 import Foundation
 @testable import Stages
 import XCTest
+@testable import ParticleStages
 
 /// Kind `particles`: every param checked before any work, byte-identical
 /// outputs for -j 1 / -j 2 and for a seed alone vs in a batch, the initial

@@ -3,6 +3,10 @@ import StageAPI
 import Foundation
 import XCTest
 @testable import Stages
+@testable import StageSupport
+@testable import TableQuery
+@testable import ClaimStages
+@testable import GalleryStages
 
 /// The claims and gallery kinds, and the CSV/metrics plumbing figures use.
 final class ReportingKindsTests: XCTestCase {

@@ -3,6 +3,7 @@ import StageAPI
 import Foundation
 import Stages
 import XCTest
+import StageSupport
 
 /// Params that would exhaust memory or time are refused at validation, with
 /// the estimate in the message and the param to raise; a run that would write

@@ -2,6 +2,8 @@ import Foundation
 import Random
 @testable import Stages
 import XCTest
+@testable import StageSupport
+@testable import TableQuery
 
 /// Typed tables: a schema's header and types are enforced with the file, line
 /// and column named; selections compare typed values; and the claims'
