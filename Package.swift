@@ -44,7 +44,7 @@ let package = Package(
     products: [
         .executable(name: "repro", targets: ["repro"]),
         // For the fuzz targets in Fuzz/ (a separate package built by scripts/fuzz.sh).
-        .library(name: "EngineCore", targets: ["EngineCore", "StageAPI"]),
+        .library(name: "EngineCore", targets: ["EngineCore", "StageAPI", "ShellStages", "RemoteCache", "SlurmExecutor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -58,10 +58,10 @@ let package = Package(
 
         // The DAG runner, in parts that depend on its core only; it knows nothing of the science.
         // One way to start a child process (posix_spawn, its own group, inherited fds closed).
-        .target(name: "ProcessSpawn", dependencies: ["Parallel"]),
+        .target(name: "ProcessSpawn", dependencies: ["StageAPI", "Parallel"]),
         // What a stage kind sees: the StageKind protocol, params, values, its context.
         // Every kind's code scope includes it, so it holds nothing else.
-        .target(name: "StageAPI", dependencies: ["ProcessSpawn", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "StageAPI", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // Spec, graph, keys, store, lock, planner, runner, run log, the local executor.
         .target(name: "EngineCore", dependencies: [
             "StageAPI", "ProcessSpawn", "Parallel",

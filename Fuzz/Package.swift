@@ -12,7 +12,7 @@ let package = Package(
     name: "repro-fuzz",
     dependencies: [.package(name: "repro", path: "..")],
     targets: [
-        .target(name: "FuzzSupport", dependencies: [.product(name: "Engine", package: "repro")]),
+        .target(name: "FuzzSupport", dependencies: [.product(name: "EngineCore", package: "repro")]),
         .executableTarget(name: "fuzz-pipeline", dependencies: ["FuzzSupport"]),
         .executableTarget(name: "fuzz-lock", dependencies: ["FuzzSupport"]),
     ]

@@ -19,7 +19,7 @@ import TableQuery
 ///           where: {weights: fixed, mu: 2.0, t_end: 400}
 ///           max: p_collapse
 ///           le: 0.01
-///         # A metric claim: a number a figure's analysis computed (Sources/Stages/Analyses).
+///         # A metric claim: a number a figure's analysis computed (Sources/FigureStages/Analyses).
 ///         - id: fig5-escape-exp-mu2-fit
 ///           figure: fig5
 ///           claim: "..."

@@ -70,7 +70,7 @@ enum ClaimsTeX {
     static func document(_ results: [(Claim, Double, ResolvedBound)], figures: [Figure]) -> String {
         var t = """
             % artifacts/claims.tex: written by repro's `claims` stage from artifacts/claims.json and the figures'
-            % metrics. Do not edit; \\input it. Macros, number rule and key rule: Sources/Stages/ClaimsTeX.swift.
+            % metrics. Do not edit; \\input it. Macros, number rule and key rule: Sources/ClaimStages/ClaimsTeX.swift.
             %   \\claimvalue{ID} \\claimholds{ID} \\claimbound{ID} \\claimmetric{ID} \\claimstatement{ID} \\claimfigure{ID}
             %   \\figmetric{FIG}{NAME} \\figclaims{FIG} \\figprovenance{FIG}
             \\expandafter\\edef\\csname repro@atcode\\endcsname{\\the\\catcode`\\@}\\catcode`\\@=11

@@ -59,7 +59,10 @@ public struct CodeDigests: Sendable {
     /// that it was not built from. Empty when `root` is not a checkout of
     /// these sources (the project does not contain them).
     public func staleFiles(under codePaths: [String], root: URL) -> [String] {
-        let mine = files(under: codePaths)
+        // Only the targets whose directory the project has: a project that is
+        // not a checkout of a target (a user's own project) has nothing stale there.
+        let present = codePaths.filter { FileManager.default.fileExists(atPath: root.appendingPathComponent($0).path) }
+        let mine = files(under: present)
         guard !mine.isEmpty, mine.contains(where: { FileManager.default.fileExists(atPath: root.appendingPathComponent($0.path).path) })
         else { return [] }
         var stale: [String] = []
@@ -69,7 +72,7 @@ public struct CodeDigests: Sendable {
             if onDisk != f.sha256 { stale.append(f.path) }
         }
         let known = Set(mine.map(\.path))
-        for dir in codePaths {
+        for dir in present {
             let url = root.appendingPathComponent(dir)
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue,

@@ -5,8 +5,8 @@ import StageSupport
 import TableQuery
 
 /// One figure of the paper: reads its input tables, analyses them (the
-/// metrics its analysis claims read, in `Sources/Stages/Analyses/`), and
-/// draws its panels. One file per figure in `Sources/Stages/Figures/`, listed
+/// metrics its analysis claims read, in `Sources/FigureStages/Analyses/`), and
+/// draws its panels. One file per figure in `Sources/FigureStages/Figures/`, listed
 /// in `FigureDrawings.all`; the drawing computes no metric.
 public protocol FigureDrawing: Sendable {
     /// The figure's `options`, read and checked: what `load` receives.

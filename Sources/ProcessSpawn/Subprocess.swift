@@ -1,4 +1,5 @@
 import Foundation
+import StageAPI
 import Parallel
 
 /// posix_spawn of a command in its own process group (so an interrupt can

@@ -1,5 +1,4 @@
 import Foundation
-import ProcessSpawn
 
 /// What an executor measured about one attempt at running a stage. The runner
 /// turns each into a line of `.repro/runs.jsonl`; an executor that reports no

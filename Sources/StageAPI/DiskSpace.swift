@@ -1,5 +1,4 @@
 import Foundation
-import ProcessSpawn
 
 /// Telling a full disk apart from other write failures, so that a stage that
 /// ran out of space says so instead of "exited with status 1" or an NSError dump.

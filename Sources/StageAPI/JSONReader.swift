@@ -1,4 +1,3 @@
-import ProcessSpawn
 /// A small JSON parser into `Value` that keeps the int/double distinction of
 /// the text (a number with '.', 'e' or 'E' is a double), so canonical JSON
 /// read back re-encodes to the same bytes.

@@ -1,5 +1,4 @@
 import Synchronization
-import ProcessSpawn
 
 /// A parameter that a stage kind rejected: which one (a dotted path such as
 /// `target.mu` or `seeds[2]`) and why. The engine adds the stage name and the

@@ -1,4 +1,3 @@
-import ProcessSpawn
 /// One fact about the platform a stage's outputs were made on ("GSL" =
 /// "2.7.1", "`python3 --version`" = "Python 3.11.2"). Kinds declare them
 /// (`StageKind.platform`); they are key fields, so a cache shared between

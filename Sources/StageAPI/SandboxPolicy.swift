@@ -1,5 +1,4 @@
 import Foundation
-import ProcessSpawn
 
 /// How `shell` stages are isolated: pipeline.yaml's top-level `sandbox:`,
 ///

@@ -1,5 +1,4 @@
 import Foundation
-import ProcessSpawn
 
 /// A kind of stage (`ode`, `figure`, `shell`, ...): the code that turns a
 /// stage's params and inputs into its outputs. Kinds are registered by name in

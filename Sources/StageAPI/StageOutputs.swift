@@ -1,5 +1,4 @@
 import Foundation
-import ProcessSpawn
 /// The outputs of a pipeline's stages, by stage name, for kinds that refer to
 /// other stages' files by stage rather than restating their paths. A matrix
 /// entry's base name stands for all its instances' outputs, in matrix order.

@@ -1,5 +1,4 @@
 import Foundation
-import ProcessSpawn
 
 /// Decodes the bytes of pipeline.yaml or repro.lock, which must be UTF-8, and
 /// says precisely why they are not: a UTF-16/32 file (as some editors save),

@@ -1,4 +1,3 @@
-import ProcessSpawn
 /// A parameter value from pipeline.yaml, typed the way YAML 1.2's core schema
 /// types scalars. Objects keep their keys sorted, so every encoding of a value
 /// is canonical: no dictionary order ever reaches a key or an output.

@@ -3,7 +3,7 @@ import XCTest
 @testable import Stages
 @testable import ClaimStages
 
-/// The number rule and the key rule of `artifacts/claims.tex` (Sources/Stages/ClaimsTeX.swift).
+/// The number rule and the key rule of `artifacts/claims.tex` (Sources/ClaimStages/ClaimsTeX.swift).
 final class PaperTeXNumberTests: XCTestCase {
     func testFourSignificantDigitsFixedOrScientific() {
         let cases: [(Double, String)] = [

@@ -50,7 +50,7 @@ final class RemotePlatformTests: XCTestCase {
             if platformFree.contains(kind.name) {
                 XCTAssertEqual(facts, [], kind.name)
             } else {
-                XCTAssertEqual(facts, SciencePlatform.facts, "kind '\(kind.name)' must declare the science platform (Sources/Stages/PlatformDependence.swift)")
+                XCTAssertEqual(facts, SciencePlatform.facts, "kind '\(kind.name)' must declare the science platform (Sources/StageSupport/PlatformDependence.swift)")
             }
         }
     }

@@ -90,12 +90,16 @@ final class CodeScopeTests: XCTestCase {
     }
 
     /// The scopes that matter for the cost of an edit: the engine is in no
-    /// science kind's scope, and one science kind's code is in no other's.
+    /// kind's scope, the spawn path and the sandbox only in `shell`'s, and one
+    /// kind's target in no other's.
     func testTheEngineAndOtherKindsAreOutOfEachKindsScope() throws {
         let code = CodeDigests(files: BuildInfo.sourceDigests, targets: BuildInfo.targets)
         for kind in kinds {
             let targets = try XCTUnwrap(code.closure(of: kind.codeTarget))
-            for outside in ["EngineCore", "RemoteCache", "SlurmExecutor", "Stages", "Changes", "repro"] {
+            var outsideTargets = ["EngineCore", "RemoteCache", "SlurmExecutor", "Stages", "Changes", "repro"]
+            // Only the kind that runs commands has the sandbox and the spawn path in its scope.
+            if !kind.runsCommands { outsideTargets += ["StageSandbox", "ProcessSpawn"] }
+            for outside in outsideTargets {
                 XCTAssertFalse(targets.contains(outside), "kind '\(kind.name)' must not have \(outside) in its code scope")
             }
             let ownTargets = Set(kinds.map(\.codeTarget)).subtracting([kind.codeTarget])

@@ -1,4 +1,8 @@
-import Engine
+import EngineCore
+import StageAPI
+import ShellStages
+import RemoteCache
+import SlurmExecutor
 import Foundation
 
 /// What both fuzz targets share: a scratch project directory (made once per
@@ -28,7 +32,6 @@ public enum FuzzProject {
 public struct AnyParamsKind: StageKind {
     public let name: String
     public let summary = "fuzz: accepts anything"
-    public let codePaths = ["Sources/Fuzz/AnyParams.swift"]
     public init(name: String) { self.name = name }
     public func validate(_ p: Params, stage: StageInfo) throws {
         for k in p.object.keys { _ = p.raw(k) }
@@ -36,4 +39,5 @@ public struct AnyParamsKind: StageKind {
     public func run(_ config: Void, in ctx: StageContext) throws {}
 }
 
-public let fuzzRegistry = KindRegistry([ShellKind(), AnyParamsKind(name: "concat"), AnyParamsKind(name: "figure")])
+public let fuzzRegistry = KindRegistry([ShellKind(), AnyParamsKind(name: "concat"), AnyParamsKind(name: "figure")],
+                                       executors: ExecutorRegistry([LocalExecutorType(), SlurmExecutorType()]), remote: RemoteBlock())

@@ -1,4 +1,5 @@
-import Engine
+import EngineCore
+import StageAPI
 import Foundation
 import FuzzSupport
 
