@@ -85,7 +85,7 @@ let package = Package(
         // Deterministic parallel map (results in index order), shared by Flows and the stage kinds.
         .target(name: "Parallel"),
         .target(name: "Theory", dependencies: ["GSL", "Random", "Annealing"], swiftSettings: theorySettings),
-        .target(name: "Particles", dependencies: ["Theory", "Random"], swiftSettings: particlesSettings),
+        .target(name: "Particles", dependencies: ["Theory", "Random", "Parallel"], swiftSettings: particlesSettings),
         // Flows' AVX-512 kernels, chosen at run time (the rest of the binary stays
         // x86-64-v3). No contraction: every fused multiply-add is written out.
         .target(name: "CFlowKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
@@ -141,7 +141,7 @@ let package = Package(
         .testTarget(name: "PlotTests", dependencies: ["Plot"], exclude: ["Golden"]),
         .testTarget(name: "StagesTests", dependencies: [
             "Stages", "EngineCore", "StageAPI", "StageSupport", "ModelInputs", "TheoryStages", "ParticleStages", "FlowStages", "TableQuery",
-            "FigureStages", "ClaimStages", "GalleryStages", "ShellStages", "ConcatStages", "Plot", "BuildInfo", "Random", "Theory", "Annealing", "GSL"]),
+            "FigureStages", "ClaimStages", "GalleryStages", "ShellStages", "ConcatStages", "Plot", "BuildInfo", "Random", "Theory", "Annealing", "GSL", "Parallel"]),
         .testTarget(name: "CLITests", dependencies: ["repro", "Stages", "EngineCore", "StageAPI", "RemoteCache", "SlurmExecutor", "StageSandbox", "ShellStages", "StageSupport", "TableQuery", "ClaimStages", "FigureStages", "BuildInfo"]),
         .testTarget(name: "ChangesTests", dependencies: ["Changes", "EngineCore", "StageAPI"]),
     ]

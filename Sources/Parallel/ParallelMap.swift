@@ -23,20 +23,27 @@ public func parallelMap<T: Sendable>(count: Int, threads: Int, cancelled: @Senda
             completed(done.wrappingAdd(1, ordering: .relaxed).newValue)
         }
     }
-    // The caller's CPU account (a stage's): each worker adds its thread's time,
-    // except on the calling thread, whose time the caller measures itself.
+    accountedConcurrentPerform(iterations: workers) { _ in work() }
+    return try slots.values().map { try $0!.get() }
+}
+
+/// `DispatchQueue.concurrentPerform`, with the CPU time of the threads it
+/// borrows added to the caller's account (a stage's: `CPUAccount.current`),
+/// and the account bound on them, so nested parallel work counts too. The
+/// calling thread's own time is the caller's to measure. Every thread a
+/// stage's work runs on must come through here or `parallelMap`.
+public func accountedConcurrentPerform(iterations: Int, _ body: @Sendable (Int) -> Void) {
     guard let account = CPUAccount.current else {
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in work() }
-        return try slots.values().map { try $0!.get() }
+        DispatchQueue.concurrentPerform(iterations: iterations, execute: body)
+        return
     }
     let caller = pthread_self()
-    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+    DispatchQueue.concurrentPerform(iterations: iterations) { i in
         let onCaller = pthread_equal(pthread_self(), caller) != 0
         let started = onCaller ? 0 : CPUAccount.threadNanoseconds()
-        CPUAccount.$current.withValue(account) { work() }
+        CPUAccount.$current.withValue(account) { body(i) }
         if !onCaller { account.add(nanoseconds: CPUAccount.threadNanoseconds() - started) }
     }
-    return try slots.values().map { try $0!.get() }
 }
 
 /// One slot per index, each written by exactly one thread.

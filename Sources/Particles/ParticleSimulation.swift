@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Parallel
 import Theory
 
 /// Monte-Carlo settings of a particle run.
@@ -304,7 +305,8 @@ struct BlockRunner: @unchecked Sendable {
             for b in blocks { b.run(inputs) }
             return
         }
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
+        // Accounted: the stage's run record counts these threads' CPU time too.
+        accountedConcurrentPerform(iterations: workers) { w in
             for i in (w * count / workers)..<((w + 1) * count / workers) { blocks[i].run(inputs) }
         }
     }

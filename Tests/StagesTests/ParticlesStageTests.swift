@@ -4,6 +4,7 @@ import Foundation
 @testable import Stages
 import XCTest
 @testable import ParticleStages
+import Parallel
 
 /// Kind `particles`: every param checked before any work, byte-identical
 /// outputs for -j 1 / -j 2 and for a seed alone vs in a batch, the initial
@@ -69,6 +70,33 @@ final class ParticlesStageTests: XCTestCase, ParamBuilding {
         XCTAssertEqual(split(0, 2).allSatisfy { $0 >= 1 }, true)
         let one = try run(Self.base, parallelism: 1)
         for p in [3, 4, 5] { XCTAssertEqual(try run(Self.base, parallelism: p), one, "parallelism \(p)") }
+    }
+
+    /// A lone run on 2 threads spreads its sample blocks over both (the
+    /// simulation's own threads, not `parallelMap`'s): the stage's CPU
+    /// account, which its run record reports, must count both. Checked
+    /// against the process's own CPU time over the run (nothing else runs in
+    /// this process meanwhile): the account, plus the calling thread's time
+    /// (which the engine measures itself), is that whole delta, and well over
+    /// the calling thread's alone.
+    func testARunOnTwoThreadsIsChargedBothThreadsCPU() throws {
+        var alone = Self.replacing(Self.base, ["particles", "seeds"], with: .a([.i(1)]))
+        alone = Self.replacing(alone, ["d"], with: .i(4000))
+        alone = Self.replacing(alone, ["particles", "n"], with: .i(400))
+        func processCPU() -> Double {
+            var u = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &u)
+            return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
+        }
+        let account = CPUAccount()
+        let process0 = processCPU(), caller0 = CPUAccount.threadNanoseconds()
+        _ = try CPUAccount.$current.withValue(account) { try run(alone, outs: ["p.csv"], parallelism: 2) }
+        let caller = Double(CPUAccount.threadNanoseconds() - caller0) / 1e9
+        let process = processCPU() - process0
+        let charged = account.seconds + caller
+        XCTAssertGreaterThan(process, 0.3, "the run must be long enough to measure")
+        XCTAssertGreaterThan(account.seconds, 0.25 * process, "the second thread's CPU must be charged (caller \(caller) s, process \(process) s)")
+        XCTAssertEqual(charged, process, accuracy: 0.15 * process + 0.05, "charged \(charged) s of the process's \(process) s")
     }
 
     /// Seed 1 alone (one run: its blocks spread over both threads) gives the
