@@ -202,10 +202,10 @@ for precision in options.precisions {
 if options.precisions.count > 1 {
     print(String(format: "summary (fastest step; peaks: double %.1f, single %.1f GFLOP/s):", doublePeak / 1e9,
                  singlePeak!.peak / 1e9))
-    print("  shape                                | double steps/s  % peak | single steps/s  % peak")
+    print("  shape                                    | double steps/s  % peak | single steps/s  % peak")
     for (ci, c) in configs.enumerated() where options.only == nil || options.only == ci {
         let d = summary[.double]![ci]!, s = summary[.single]![ci]!
-        print("  [\(ci)] \(c.name.padding(toLength: 33, withPad: " ", startingAt: 0)) | \(String(format: "%14.1f  %5.0f%%", d.sps, d.percent))"
+        print("  [\(ci)] \(c.name.padding(toLength: 36, withPad: " ", startingAt: 0)) | \(String(format: "%14.1f  %5.0f%%", d.sps, d.percent))"
               + " | \(String(format: "%14.1f  %5.0f%%", s.sps, s.percent))")
     }
 }
