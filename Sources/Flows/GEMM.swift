@@ -121,7 +121,11 @@ public enum GEMMOf<T: FlowScalar> {
                     for j in 0..<cols { bv[j] = bias[j0 + j] }
                     t.add(bv)
                 }
-                store(&t, rows: rows, cols: cols, c: c, ldc: ldc, offset: i0 * ldc + j0, epilogue: epilogue)
+                if rows == mr && cols == nr {
+                    storeFull(t, c: c, ldc: ldc, offset: i0 * ldc + j0, epilogue: epilogue)
+                } else {
+                    store(&t, rows: rows, cols: cols, c: c, ldc: ldc, offset: i0 * ldc + j0, epilogue: epilogue)
+                }
             }
             if case .tanh = epilogue {
                 // The block's rows are still in L1.
@@ -169,7 +173,11 @@ public enum GEMMOf<T: FlowScalar> {
                 let panel = packG ? UnsafePointer(scratch + jb * nr * rows) : g + j0
                 var t = kernel(k: rows, a: x + i0, rows: rowOffsets, colStride: ldx, b: panel,
                                bStride: packG ? nr : ldg, initial: initial)
-                store(&t, rows: tileRows, cols: cols, c: c, ldc: ldc, offset: off, epilogue: .none)
+                if tileRows == mr && cols == nr {
+                    storeFull(t, c: c, ldc: ldc, offset: off, epilogue: .none)
+                } else {
+                    store(&t, rows: tileRows, cols: cols, c: c, ldc: ldc, offset: off, epilogue: .none)
+                }
             }
         }
     }
@@ -236,6 +244,45 @@ public enum GEMMOf<T: FlowScalar> {
         var t = Tile()
         t.r0 = c0; t.r1 = c1; t.r2 = c2; t.r3 = c3; t.r4 = c4; t.r5 = c5
         return t
+    }
+
+    /// A full tile (MR rows, NR columns) stored at c + offset: each row
+    /// straight from its register, without `store`'s row loop (which indexes
+    /// the tile through a switch, and spills it). The same epilogues as
+    /// `store`, the same operations; tanh stays the later pass over the rows.
+    @inline(__always)
+    static func storeFull(_ t: Tile, c: UnsafeMutablePointer<T>, ldc: Int, offset: Int, epilogue: Epilogue) {
+        var t = t
+        switch epilogue {
+        case .none, .tanh: break
+        case .relu:
+            t.r0 = t.r0.replacing(with: 0, where: t.r0 .< 0); t.r1 = t.r1.replacing(with: 0, where: t.r1 .< 0)
+            t.r2 = t.r2.replacing(with: 0, where: t.r2 .< 0); t.r3 = t.r3.replacing(with: 0, where: t.r3 .< 0)
+            t.r4 = t.r4.replacing(with: 0, where: t.r4 .< 0); t.r5 = t.r5.replacing(with: 0, where: t.r5 .< 0)
+        case .tanhGrad(let g):
+            let g = UnsafeRawPointer(g + offset), gs = ldc &* MemoryLayout<T>.stride
+            var gv = g.loadUnaligned(as: T.Panel.self)
+            t.r0 = t.r0 * (1 - gv * gv)
+            gv = g.loadUnaligned(fromByteOffset: gs, as: T.Panel.self)
+            t.r1 = t.r1 * (1 - gv * gv)
+            gv = g.loadUnaligned(fromByteOffset: 2 &* gs, as: T.Panel.self)
+            t.r2 = t.r2 * (1 - gv * gv)
+            gv = g.loadUnaligned(fromByteOffset: 3 &* gs, as: T.Panel.self)
+            t.r3 = t.r3 * (1 - gv * gv)
+            gv = g.loadUnaligned(fromByteOffset: 4 &* gs, as: T.Panel.self)
+            t.r4 = t.r4 * (1 - gv * gv)
+            gv = g.loadUnaligned(fromByteOffset: 5 &* gs, as: T.Panel.self)
+            t.r5 = t.r5 * (1 - gv * gv)
+        case .reluGrad:
+            return store(&t, rows: mr, cols: nr, c: c, ldc: ldc, offset: offset, epilogue: epilogue)
+        }
+        let raw = UnsafeMutableRawPointer(c + offset), step = ldc &* MemoryLayout<T>.stride
+        raw.storeBytes(of: t.r0, as: T.Panel.self)
+        raw.storeBytes(of: t.r1, toByteOffset: step, as: T.Panel.self)
+        raw.storeBytes(of: t.r2, toByteOffset: 2 &* step, as: T.Panel.self)
+        raw.storeBytes(of: t.r3, toByteOffset: 3 &* step, as: T.Panel.self)
+        raw.storeBytes(of: t.r4, toByteOffset: 4 &* step, as: T.Panel.self)
+        raw.storeBytes(of: t.r5, toByteOffset: 5 &* step, as: T.Panel.self)
     }
 
     @inline(__always)
