@@ -56,6 +56,7 @@ extension Float: FlowScalar {
 
     public static func tanhInPlace(_ p: UnsafeMutablePointer<Float>, count n: Int) {
         if KernelPath.active == .avx512 { return cfk_tanhf_avx512(p, n) }
+        if FastMath.avx2 { return cfk_tanhf_avx2(p, n) }
         for i in 0..<n { p[i] = FastMath.tanhFloat(p[i]) }
     }
 

@@ -58,4 +58,13 @@ void cfk_expf_avx512(float *p, ptrdiff_t n);
 /// The single-precision peak loop: 24 independent 16-wide fused multiply-adds.
 float cfk_fma_chains_f32_avx512(ptrdiff_t n, float x, float y);
 
+/// 1 when this CPU runs AVX2 and FMA, else 0 (kernels_avx2.c).
+int cfk_avx2_available(void);
+
+/// FastMath.tanh and FastMath.tanhFloat in place on n values with AVX2 and
+/// FMA: the portable path's tanh on x86-64 (the same bits as the Swift
+/// formulas, several vectors' chains interleaved).
+void cfk_tanh_avx2(double *p, ptrdiff_t n);
+void cfk_tanhf_avx2(float *p, ptrdiff_t n);
+
 #endif
