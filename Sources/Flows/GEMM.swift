@@ -130,8 +130,12 @@ public enum GEMMOf<T: FlowScalar> {
                 store(&t, rows: rows, cols: cols, c: c, ldc: ldc, offset: i0 * ldc + j0, epilogue: epilogue)
             }
             if case .tanh = epilogue {
-                // The block's rows are still in L1.
-                for r in 0..<rows { T.tanhInPlace(c + (i0 + r) * ldc, count: n) }
+                // The block's rows are still in L1; contiguous rows in one call.
+                if ldc == n {
+                    T.tanhInPlace(c + i0 * ldc, count: rows * n)
+                } else {
+                    for r in 0..<rows { T.tanhInPlace(c + (i0 + r) * ldc, count: n) }
+                }
             }
         }
     }
