@@ -105,6 +105,10 @@ public enum GEMMOf<T: FlowScalar> {
             T.avx512GEMM(m, n, k, a.base, a.rowStride, a.colStride, bp, nr * k, nr, bias, c, ldc, code, g, 0)
             return
         }
+        if n <= halfWidth {
+            return multiplyNarrow(m: m, n: n, k: k, a: a.base, rowStride: a.rowStride, colStride: a.colStride,
+                                  packedB: bp, bias: bias, c: c, ldc: ldc, epilogue: epilogue, accumulate: false)
+        }
         let mBlocks = (m + mr - 1) / mr, nPanels = (n + nr - 1) / nr
         for ib in 0..<mBlocks {
             let i0 = ib * mr, rows = min(mr, m - i0)
@@ -166,6 +170,10 @@ public enum GEMMOf<T: FlowScalar> {
             T.avx512GEMM(m, n, rows, x, 1, ldx, panels, packG ? nr * rows : nr, packG ? nr : ldg, nil, c, ldc,
                          Int32(CFK_EPI_NONE), nil, 1)
             return
+        }
+        if n <= halfWidth && packG {
+            return multiplyNarrow(m: m, n: n, k: rows, a: x, rowStride: 1, colStride: ldx, packedB: scratch,
+                                  bias: nil, c: c, ldc: ldc, epilogue: .none, accumulate: true)
         }
         for ib in 0..<mBlocks {
             let i0 = ib * mr, tileRows = min(mr, m - i0)
