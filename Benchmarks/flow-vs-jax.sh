@@ -198,7 +198,7 @@ def best(pattern, text):
     runs = [tuple(map(float, r)) for r in re.findall(pattern, text)]
     return tuple(max(r[j] for r in runs) for j in range(3))
 # flow-bench --precision single names the single-precision loop's peak as the one its % columns use.
-used = re.findall(r"single-precision AVX-512 loop ([0-9.]+) GFLOP/s, the peak used below", repro_lines)
+used = re.findall(r"single-precision [A-Za-z0-9-]+ loop ([0-9.]+) GFLOP/s, the peak used below", repro_lines)
 peak = max(float(p) for p in (used or re.findall(r"peak: ([0-9.]+) GFLOP/s", repro_lines)))
 path = (re.findall(r"kernels: ([a-z0-9]+)", repro_lines) or ["?"])[0]
 print(f"RealNVP reverse-KL training, steps/s on one core (repro kernels: {path}, peak {peak:.1f} GFLOP/s):"

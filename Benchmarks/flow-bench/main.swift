@@ -14,8 +14,10 @@
 // --kernels (each matrix product of a coupling timed alone). The kernels are
 // the AVX-512 ones where the CPU has them; REPRO_FLOW_KERNELS=portable runs
 // the portable (AVX2) ones instead, to compare the two in one binary.
-// --precision single trains in Float (the % of peak is then of the 16-lane
-// single-precision FMA loop).
+// Without --precision it measures both precisions and ends with a table of
+// steps/s and % of peak per shape and precision; --precision double|single
+// measures one (single's % of peak is of the single-precision FMA loop: 8
+// floats per FMA on the portable path, 16 on the AVX-512 one).
 //
 // A training step allocates nothing once the trainer exists: the heap totals
 // of `valgrind .build/release/flow-bench --steps 3 --config 0` and of
@@ -43,7 +45,10 @@ struct Options {
     var seconds = 3.0, threads = 1, digestSteps: Int?, only: Int?
     var collapse: (d: Int, c: Double, seeds: Int)?
     var kernels = false
-    var precision = FlowPrecision.double
+    /// --precision P: only P; default both, double first.
+    var precisions = FlowPrecision.allCases
+    /// The precision of --steps, --collapse and single-precision runs.
+    var precision: FlowPrecision { precisions.count == 1 ? precisions[0] : .double }
     init() {
         var args = CommandLine.arguments.dropFirst()
         while let a = args.popFirst() {
@@ -53,7 +58,7 @@ struct Options {
             case "--steps": digestSteps = Int(args.popFirst()!)!
             case "--config": only = Int(args.popFirst()!)!
             case "--kernels": kernels = true
-            case "--precision": precision = FlowPrecision(rawValue: args.popFirst()!)!
+            case "--precision": precisions = [FlowPrecision(rawValue: args.popFirst()!)!]
             case "--collapse":
                 collapse = (Int(args.popFirst()!)!, Double(args.popFirst()!)!, Int(args.popFirst()!)!)
             default: print("unknown option \(a)"); exit(2)
@@ -64,11 +69,11 @@ struct Options {
 let options = Options()
 let threads = options.threads, digestSteps = options.digestSteps
 
-func trainer(_ c: Config, seed: UInt64) -> ReverseKLTrainer {
+func trainer(_ c: Config, seed: UInt64, precision: FlowPrecision = options.precision) -> ReverseKLTrainer {
     let arch = FlowArchitecture(dim: c.dim, couplingLayers: 8, hidden: [c.hidden, c.hidden], lastLayerScale: 0.01)
     let flow = RealNVP(arch, maskSeed: seed)
     return ReverseKLTrainer(flow: flow, target: .symmetric(dim: c.dim, mu: 4),
-                            config: TrainingConfig(batch: c.batch, precision: options.precision), seed: seed)
+                            config: TrainingConfig(batch: c.batch, precision: precision), seed: seed)
 }
 
 /// Flops of one training step: forward, ∂W (same count), ∂input (same, less
@@ -156,35 +161,51 @@ if options.kernels {
     exit(0)
 }
 
-var (peak, peakLine) = peakOfActivePath()
-if options.precision == .single, KernelPath.active == .avx512, let p = measurePeakAVX512(runs: 40, single: true) {
-    peak = p
-    peakLine += String(format: "; single-precision AVX-512 loop %.1f GFLOP/s, the peak used below", p / 1e9)
-}
-print("flow-bench: RealNVP reverse-KL training, \(options.precision.rawValue) precision (load average \(loadAverage()))")
-print(peakLine)
-print("steps/s: from the fastest step, then the mean over \(options.seconds) s by wall time and by this thread's CPU time"
-      + " (on a loaded machine the fastest step and the CPU-time rate are the figures to compare); GFLOP/s and % of"
-      + " peak from the fastest step")
-for (ci, c) in configs.enumerated() where options.only == nil || options.only == ci {
-    let t = trainer(c, seed: 1)
-    let flops = stepFlops(t)
-    let sps = measure(t, seconds: options.seconds)
-    print("[\(ci)] \(c.name): \(String(format: "%7.1f", sps.best)) steps/s (mean \(String(format: "%6.1f", sps.wall)), cpu \(String(format: "%6.1f", sps.cpu)))"
-          + "  \(String(format: "%5.1f", sps.best * flops / 1e9)) GFLOP/s  \(String(format: "%3.0f", 100 * sps.best * flops / peak))% of peak"
-          + "  (\(String(format: "%.1f", flops / 1e6)) MFLOP/step, \(t.flow.paramCount) params)")
-    if threads > 1 {
-        // T independent seeds at once: aggregate throughput (each seed's result
-        // is the same as when run alone: no work is split inside a step).
-        let rates = Mutex<[(wall: Double, cpu: Double, best: Double)]>([])
-        let trainers = (0..<threads).map { trainer(c, seed: UInt64(1 + $0)) }
-        nonisolated(unsafe) let ts = trainers
-        let secs = options.seconds
-        DispatchQueue.concurrentPerform(iterations: threads) { i in
-            let r = measure(ts[i], seconds: secs)
-            rates.withLock { $0.append(r) }
+let (doublePeak, peakLine) = peakOfActivePath()
+let singlePeak = options.precisions.contains(.single) ? singlePeakOfActivePath() : nil
+/// Per configuration and precision: steps/s (fastest step) and % of peak.
+var summary: [FlowPrecision: [Int: (sps: Double, percent: Double)]] = [:]
+for precision in options.precisions {
+    let peak = precision == .single ? singlePeak!.peak : doublePeak
+    print("flow-bench: RealNVP reverse-KL training, \(precision.rawValue) precision (load average \(loadAverage()))")
+    print(peakLine + (precision == .single ? "; " + singlePeak!.line : ""))
+    print("steps/s: from the fastest step, then the mean over \(options.seconds) s by wall time and by this thread's CPU time"
+          + " (on a loaded machine the fastest step and the CPU-time rate are the figures to compare); GFLOP/s and % of"
+          + " peak from the fastest step")
+    for (ci, c) in configs.enumerated() where options.only == nil || options.only == ci {
+        let t = trainer(c, seed: 1, precision: precision)
+        let flops = stepFlops(t)
+        let sps = measure(t, seconds: options.seconds)
+        let percent = 100 * sps.best * flops / peak
+        summary[precision, default: [:]][ci] = (sps.best, percent)
+        print("[\(ci)] \(c.name): \(String(format: "%7.1f", sps.best)) steps/s (mean \(String(format: "%6.1f", sps.wall)), cpu \(String(format: "%6.1f", sps.cpu)))"
+              + "  \(String(format: "%5.1f", sps.best * flops / 1e9)) GFLOP/s  \(String(format: "%3.0f", percent))% of peak"
+              + "  (\(String(format: "%.1f", flops / 1e6)) MFLOP/step, \(t.flow.paramCount) params)")
+        if threads > 1 {
+            // T independent seeds at once: aggregate throughput (each seed's result
+            // is the same as when run alone: no work is split inside a step).
+            let rates = Mutex<[(wall: Double, cpu: Double, best: Double)]>([])
+            let trainers = (0..<threads).map { trainer(c, seed: UInt64(1 + $0), precision: precision) }
+            nonisolated(unsafe) let ts = trainers
+            let secs = options.seconds
+            DispatchQueue.concurrentPerform(iterations: threads) { i in
+                let r = measure(ts[i], seconds: secs)
+                rates.withLock { $0.append(r) }
+            }
+            let total = rates.withLock { $0.reduce(0) { $0 + $1.wall } }
+            print("    \(threads) threads: \(String(format: "%7.1f", total)) steps/s  \(String(format: "%5.1f", total * flops / 1e9)) GFLOP/s (aggregate of \(threads) seeds, mean wall time)")
         }
-        let total = rates.withLock { $0.reduce(0) { $0 + $1.wall } }
-        print("    \(threads) threads: \(String(format: "%7.1f", total)) steps/s  \(String(format: "%5.1f", total * flops / 1e9)) GFLOP/s (aggregate of \(threads) seeds, mean wall time)")
+    }
+}
+
+// Both precisions: the issue's table, one row per shape.
+if options.precisions.count > 1 {
+    print(String(format: "summary (fastest step; peaks: double %.1f, single %.1f GFLOP/s):", doublePeak / 1e9,
+                 singlePeak!.peak / 1e9))
+    print("  shape                                    | double steps/s  % peak | single steps/s  % peak")
+    for (ci, c) in configs.enumerated() where options.only == nil || options.only == ci {
+        let d = summary[.double]![ci]!, s = summary[.single]![ci]!
+        print("  [\(ci)] \(c.name.padding(toLength: 36, withPad: " ", startingAt: 0)) | \(String(format: "%14.1f  %5.0f%%", d.sps, d.percent))"
+              + " | \(String(format: "%14.1f  %5.0f%%", s.sps, s.percent))")
     }
 }

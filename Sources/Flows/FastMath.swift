@@ -62,9 +62,15 @@ public enum FastMath {
         return x < 0 ? -th : th
     }
 
-    /// tanh in place on `n` doubles.
+    /// Whether this CPU runs CFlowKernels' AVX2 tanh (x86-64 with AVX2 and FMA).
+    static let avx2 = cfk_avx2_available() != 0
+
+    /// tanh in place on `n` doubles. On the portable path of an x86-64 CPU
+    /// with AVX2, CFlowKernels' copy: the same formula with several vectors'
+    /// chains interleaved (the compiler's loop runs one at a time, 1.8× slower).
     public static func tanh(_ p: UnsafeMutablePointer<Double>, count n: Int) {
         if KernelPath.active == .avx512 { return cfk_tanh_avx512(p, n) }
+        if avx2 { return cfk_tanh_avx2(p, n) }
         for i in 0..<n { p[i] = tanh(p[i]) }
     }
 

@@ -7,6 +7,9 @@ import CFlowKernels
 public protocol FlowScalar: BinaryFloatingPoint, SIMDScalar, Sendable {
     /// One GEMM panel's columns as a vector: 8 doubles or 16 floats.
     associatedtype Panel: SIMD where Panel.Scalar == Self
+    /// Half a panel (4 doubles or 8 floats: one AVX2 register), for products
+    /// with at most that many columns (GEMMNarrow.swift).
+    associatedtype HalfPanel: SIMD where HalfPanel.Scalar == Self
 
     /// AVX-512 GEMM of this precision (CFlowKernels).
     static func avx512GEMM(_ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Self>, _ aRowStride: Int,
@@ -23,6 +26,7 @@ public protocol FlowScalar: BinaryFloatingPoint, SIMDScalar, Sendable {
 
 extension Double: FlowScalar {
     public typealias Panel = SIMD8<Double>
+    public typealias HalfPanel = SIMD4<Double>
 
     @inline(__always)
     public static func avx512GEMM(_ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Double>, _ aRowStride: Int,
@@ -44,6 +48,7 @@ extension Double: FlowScalar {
 /// on the widened value, rounded once. The same on every path.
 extension Float: FlowScalar {
     public typealias Panel = SIMD16<Float>
+    public typealias HalfPanel = SIMD8<Float>
 
     @inline(__always)
     public static func avx512GEMM(_ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>, _ aRowStride: Int,
@@ -56,6 +61,7 @@ extension Float: FlowScalar {
 
     public static func tanhInPlace(_ p: UnsafeMutablePointer<Float>, count n: Int) {
         if KernelPath.active == .avx512 { return cfk_tanhf_avx512(p, n) }
+        if FastMath.avx2 { return cfk_tanhf_avx2(p, n) }
         for i in 0..<n { p[i] = FastMath.tanhFloat(p[i]) }
     }
 

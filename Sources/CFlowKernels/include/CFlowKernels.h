@@ -58,4 +58,20 @@ void cfk_expf_avx512(float *p, ptrdiff_t n);
 /// The single-precision peak loop: 24 independent 16-wide fused multiply-adds.
 float cfk_fma_chains_f32_avx512(ptrdiff_t n, float x, float y);
 
+/// 1 when this CPU runs AVX2 and FMA, else 0 (kernels_avx2.c).
+int cfk_avx2_available(void);
+
+/// FastMath.tanh and FastMath.tanhFloat in place on n values with AVX2 and
+/// FMA: the portable path's tanh on x86-64 (the same bits as the Swift
+/// formulas, several vectors' chains interleaved).
+void cfk_tanh_avx2(double *p, ptrdiff_t n);
+void cfk_tanhf_avx2(float *p, ptrdiff_t n);
+
+/// Adam.update's loop on the first parameters with AVX2 (adam_avx2.c), 16 at
+/// a time, omb1 = 1 - b1 and omb2 = 1 - b2: returns how many it updated (a
+/// multiple of 16); the caller does the rest.
+ptrdiff_t cfk_adam_avx2(double *p, double *m, double *v, const double *g, ptrdiff_t n, double scale,
+                        double b1, double omb1, double b2, double omb2, double lr, double c1, double c2,
+                        double eps);
+
 #endif
