@@ -1,8 +1,11 @@
-// Engine benchmark: a synthetic 500-stage pipeline (a fan-out tree from one
-// source, then a fan-in of all 250 leaves), small files, run through the real
-// release `repro` binary. Prints the time of a cold run of trivial stages, of
-// a no-op `repro all` (everything up to date), of `repro status`, and of a
-// dry run. Usage: swift run -c release engine-bench [STAGES] [REPEATS]
+// Engine benchmark: synthetic pipelines (a fan-out tree of trivial `cat`
+// stages from one source, then one stage reading every leaf), run through the
+// real release `repro` binary, at 500 and 10 000 stages (or the sizes given).
+// Prints, with wall and CPU time (the repro process and its children) and
+// peak memory: a cold run at -j 2, sandboxed and --no-sandbox; a no-op
+// `repro all` (everything up to date); `repro status`; and, for comparison,
+// what one `bwrap ... true` costs (with and without a network namespace).
+// Usage: swift run -c release engine-bench [STAGES ...] [--repeats N]
 //
 // `engine-bench cells [CELLS] [REPEATS]`: a sweep sharded into cells, a
 // matrix of CELLS (default 250) in-process `concat` stages (no process is
@@ -13,46 +16,28 @@ import Foundation
 var arguments = Array(CommandLine.arguments.dropFirst())
 let cellsMode = arguments.first == "cells"
 if cellsMode { arguments.removeFirst() }
-let stages = arguments.count > 0 ? Int(arguments[0]) ?? (cellsMode ? 250 : 500) : (cellsMode ? 250 : 500)
-let repeats = arguments.count > 1 ? Int(arguments[1]) ?? 5 : 5
+var repeats = 5
+if let i = arguments.firstIndex(of: "--repeats"), i + 1 < arguments.count {
+    repeats = Int(arguments[i + 1]) ?? 5
+    arguments.removeSubrange(i...(i + 1))
+}
+let sizes = arguments.compactMap { Int($0) }
 let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("repro")
 guard FileManager.default.isExecutableFile(atPath: binary.path) else {
     print("build the CLI first: swift build -c release --product repro")
     exit(1)
 }
 
-let root = FileManager.default.temporaryDirectory.appendingPathComponent("repro-bench-\(getpid())")
-try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-defer { try? FileManager.default.removeItem(at: root) }
-try Data("seed\n".utf8).write(to: root.appendingPathComponent("src.txt"))
-
-var yaml = "stages:\n"
-let n: Int
-if cellsMode {
-    // CELLS cells of one axis, each copying a one-row CSV, then the gather: CELLS + 1 stages.
-    try Data("cell,value\n0,1\n".utf8).write(to: root.appendingPathComponent("src.csv"))
-    yaml += "  cell:\n    kind: concat\n    matrix:\n      k: [\((0..<stages).map(String.init).joined(separator: ", "))]\n"
-    yaml += "    deps: [src.csv]\n    outs: [\"out/cell-${k}.csv\"]\n"
-    yaml += "  gather:\n    kind: concat\n    deps: [cell@*]\n    outs: [out/all.csv]\n"
-    n = stages + 1
-} else {
-    // Stage i (1..<n-1) reads stage (i-1)/2's output: a binary tree; the last stage reads every leaf.
-    n = stages
-    let firstLeaf = (n - 1) / 2
-    for i in 0..<n {
-        let deps: [String]
-        if i == 0 { deps = ["src.txt"] } else if i < n - 1 { deps = ["out/\((i - 1) / 2).txt"] } else { deps = (firstLeaf..<(n - 1)).map { "out/\($0).txt" } }
-        yaml += "  s\(i):\n    kind: shell\n    params:\n      argv: [sh, -c, \"cat \(deps.joined(separator: " ")) > out/\(i).txt\"]\n"
-        yaml += "    deps: [\(deps.joined(separator: ", "))]\n    outs: [out/\(i).txt]\n"
-    }
+/// What one command cost: wall time, and CPU (user + system) and peak memory
+/// of it and the children it waited for.
+struct Cost {
+    var wall: Double, cpu: Double, maxRSSMiB: Double
 }
-try Data(yaml.utf8).write(to: root.appendingPathComponent("pipeline.yaml"))
 
-/// Wall time of one `repro` invocation. posix_spawn + waitpid: Foundation's
-/// Process.waitUntilExit polls its run loop every 50 ms, which would quantise
-/// every measurement to 50 ms.
-func time(_ args: [String], expect: Int32) throws -> Double {
-    let argv = [binary.path] + args + ["-C", root.path]
+/// Runs `argv` to completion with stdout and stderr discarded. posix_spawn +
+/// wait4: Foundation's Process.waitUntilExit polls its run loop every 50 ms,
+/// which would quantise every measurement to 50 ms.
+func run(_ argv: [String], expect: Int32 = 0) throws -> Cost {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
@@ -62,64 +47,113 @@ func time(_ args: [String], expect: Int32) throws -> Double {
     defer { cArgs.forEach { free($0) } }
     var pid: pid_t = 0
     let start = DispatchTime.now().uptimeNanoseconds
-    guard posix_spawn(&pid, binary.path, &actions, nil, cArgs, environ) == 0 else { throw CocoaError(.fileNoSuchFile) }
+    guard posix_spawnp(&pid, argv[0], &actions, nil, cArgs, environ) == 0 else { throw CocoaError(.fileNoSuchFile) }
     var status: Int32 = 0
-    waitpid(pid, &status, 0)
-    let t = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    var usage = rusage()
+    wait4(pid, &status, 0, &usage)
+    let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     let code = (status >> 8) & 0xff
     guard code == expect else {
-        print("repro \(args.joined(separator: " ")) exited \(code), expected \(expect)")
+        print("\(argv.joined(separator: " ")) exited \(code), expected \(expect)")
         exit(1)
     }
-    return t
+    func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return Cost(wall: wall, cpu: s(usage.ru_utime) + s(usage.ru_stime), maxRSSMiB: Double(usage.ru_maxrss) / 1024)
 }
 
-func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s[s.count / 2] }
-func ms(_ t: Double) -> String { String(Double(Int(t * 10000)) / 10) + " ms" }
+func median(_ xs: [Cost]) -> Cost { xs.sorted { $0.wall < $1.wall }[xs.count / 2] }
+func ms(_ t: Double) -> String { String(format: "%.1f ms", t * 1000) }
+func secs(_ t: Double) -> String { t >= 1 ? String(format: "%.2f s", t) : ms(t) }
+func line(_ label: String, _ c: Cost, per n: Int? = nil, note: String = "") -> String {
+    var out = label.padding(toLength: 34, withPad: " ", startingAt: 0)
+    out += "\(secs(c.wall)) wall, \(secs(c.cpu)) CPU (\(String(format: "%.2f", c.cpu / c.wall))x), \(String(format: "%.0f", c.maxRSSMiB)) MiB"
+    if let n { out += ", \(ms(c.wall / Double(n))) per stage" }
+    return out + note
+}
+
+/// A project directory holding a pipeline of `n` stages.
+func project(_ n: Int, cells: Bool) throws -> URL {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("repro-bench-\(getpid())-\(n)")
+    try? FileManager.default.removeItem(at: root)
+    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    try Data("seed\n".utf8).write(to: root.appendingPathComponent("src.txt"))
+    var yaml = "stages:\n"
+    if cells {
+        // n cells of one axis, each copying a one-row CSV, then the gather: n + 1 stages.
+        try Data("cell,value\n0,1\n".utf8).write(to: root.appendingPathComponent("src.csv"))
+        yaml += "  cell:\n    kind: concat\n    matrix:\n      k: [\((0..<n).map(String.init).joined(separator: ", "))]\n"
+        yaml += "    deps: [src.csv]\n    outs: [\"out/cell-${k}.csv\"]\n"
+        yaml += "  gather:\n    kind: concat\n    deps: [cell@*]\n    outs: [out/all.csv]\n"
+    } else {
+        // Stage i (1..<n-1) reads stage (i-1)/2's output: a binary tree; the last stage reads every leaf.
+        let firstLeaf = (n - 1) / 2
+        for i in 0..<n {
+            let deps: [String]
+            if i == 0 { deps = ["src.txt"] } else if i < n - 1 { deps = ["out/\((i - 1) / 2).txt"] } else { deps = (firstLeaf..<(n - 1)).map { "out/\($0).txt" } }
+            yaml += "  s\(i):\n    kind: shell\n    params:\n      argv: [sh, -c, \"cat \(deps.joined(separator: " ")) > out/\(i).txt\"]\n"
+            yaml += "    deps: [\(deps.joined(separator: ", "))]\n    outs: [out/\(i).txt]\n"
+        }
+    }
+    try Data(yaml.utf8).write(to: root.appendingPathComponent("pipeline.yaml"))
+    return root
+}
+
+func repro(_ root: URL, _ args: [String], expect: Int32 = 0) throws -> Cost {
+    try run([binary.path] + args + ["-C", root.path, "--max-stages", "1000000"], expect: expect)
+}
 
 /// A cold run (no cache, no lock, no outputs) with these extra flags.
-func cold(_ flags: [String]) throws -> Double {
+func cold(_ root: URL, _ flags: [String]) throws -> Cost {
     for p in [".repro", "repro.lock", "out"] { try? FileManager.default.removeItem(at: root.appendingPathComponent(p)) }
-    return try time(["all", "-q"] + flags, expect: 0)
+    return try repro(root, ["all", "-q"] + flags)
 }
 
 if cellsMode {
-    print("repro engine benchmark: \(stages) concat cells + 1 gather over cell@*, release binary \(binary.path)")
+    let cells = sizes.first ?? 250
+    let root = try project(cells, cells: true)
+    defer { try? FileManager.default.removeItem(at: root) }
+    print("repro engine benchmark: \(cells) concat cells + 1 gather over cell@*, release binary \(binary.path)")
     // Best of 3 cold runs at -j 1 and -j 2, alternated.
-    var one: [Double] = [], two: [Double] = []
+    var one: [Cost] = [], two: [Cost] = []
     for _ in 0..<3 {
-        one.append(try cold(["-j", "1"]))
-        two.append(try cold(["-j", "2"]))
+        one.append(try cold(root, ["-j", "1"]))
+        two.append(try cold(root, ["-j", "2"]))
     }
     sleep(3)  // past the stat cache's racy window
-    let noop = median(try (0..<repeats).map { _ in try time(["all", "-q"], expect: 0) })
-    let status = median(try (0..<repeats).map { _ in try time(["status"], expect: 0) })
-    let dry = median(try (0..<repeats).map { _ in try time(["all", "-q", "--dry-run"], expect: 0) })
-    print("cold run, -j 1:              \(ms(one.min()!)) total, \(ms(one.min()! / Double(n))) per stage (best of 3)")
-    print("cold run, -j 2:              \(ms(two.min()!)) total, \(ms(two.min()! / Double(n))) per stage (best of 3)")
-    print("no-op `repro all`:           \(ms(noop)) (median of \(repeats))")
-    print("`repro status`:              \(ms(status)) (median of \(repeats))")
-    print("`repro all --dry-run`:       \(ms(dry)) (median of \(repeats))")
+    print(line("cold run, -j 1 (best of 3):", one.min { $0.wall < $1.wall }!, per: cells + 1))
+    print(line("cold run, -j 2 (best of 3):", two.min { $0.wall < $1.wall }!, per: cells + 1))
+    print(line("no-op `repro all`:", median(try (0..<repeats).map { _ in try repro(root, ["all", "-q"]) })))
+    print(line("`repro status`:", median(try (0..<repeats).map { _ in try repro(root, ["status"]) })))
     exit(0)
 }
-print("repro engine benchmark: \(n) stages (fan-out tree + fan-in), release binary \(binary.path)")
-// Sandboxed and unsandboxed cold runs alternate, so machine noise hits both alike; best of 3 each.
-var sandboxed: [Double] = [], bare: [Double] = []
-for _ in 0..<3 {
-    sandboxed.append(try cold(["-j", "1"]))
-    bare.append(try cold(["-j", "1", "--no-sandbox"]))
+
+print("repro engine benchmark: fan-out tree + fan-in of trivial shell stages, release binary \(binary.path)")
+// bwrap alone, as the sandbox starts it per stage (a fresh set of namespaces), with and without a network namespace.
+if let bwrap = ["/usr/bin/bwrap", "/bin/bwrap"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) {
+    let base = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--die-with-parent"]
+    for (label, ns) in [("`bwrap --unshare-all true`:", ["--unshare-all"]), ("`bwrap --unshare-all --share-net true`:", ["--unshare-all", "--share-net"])] {
+        var costs: [Cost] = []
+        for _ in 0..<20 { costs.append(try run(base + ns + ["true"])) }
+        print(line(label, median(costs), note: " (median of 20)"))
+    }
 }
-let cold2 = try cold(["-j", "2"])
-sleep(3)  // let the outputs age past the stat cache's racy window, as they would in real use
-let noop = median(try (0..<repeats).map { _ in try time(["all", "-q"], expect: 0) })
-let status = median(try (0..<repeats).map { _ in try time(["status"], expect: 0) })
-let dry = median(try (0..<repeats).map { _ in try time(["all", "-q", "--dry-run"], expect: 0) })
-let sb = sandboxed.min()!, nb = bare.min()!
-print("cold run, -j 1, sandboxed:   \(ms(sb)) total, \(ms(sb / Double(n))) per stage (best of 3)")
-print("cold run, -j 1, --no-sandbox: \(ms(nb)) total, \(ms(nb / Double(n))) per stage (best of 3)")
-print("  sandbox overhead:          \(ms((sb - nb) / Double(n))) per stage")
-print("cold run, -j 2, sandboxed:   \(ms(cold2)) total, \(ms(cold2 / Double(n))) per stage")
-print("  (each stage forks sh and cat: that is included)")
-print("no-op `repro all`:           \(ms(noop)) (median of \(repeats))")
-print("`repro status`:              \(ms(status)) (median of \(repeats))")
-print("`repro all --dry-run`:       \(ms(dry)) (median of \(repeats))")
+for n in sizes.isEmpty ? [500, 10_000] : sizes {
+    let root = try project(n, cells: false)
+    defer { try? FileManager.default.removeItem(at: root) }
+    print("-- \(n) stages")
+    // Sandboxed and unsandboxed cold runs alternate, so machine noise hits both alike; best of 3 each (1 above 2 000 stages).
+    let tries = n > 2_000 ? 1 : 3
+    var sandboxed: [Cost] = [], bare: [Cost] = []
+    for _ in 0..<tries {
+        sandboxed.append(try cold(root, ["-j", "2"]))
+        bare.append(try cold(root, ["-j", "2", "--no-sandbox"]))
+    }
+    let sb = sandboxed.min { $0.wall < $1.wall }!, nb = bare.min { $0.wall < $1.wall }!
+    sleep(3)  // let the outputs age past the stat cache's racy window, as they would in real use
+    let r = n > 2_000 ? max(1, repeats / 2) : repeats
+    print(line("cold, -j 2, sandboxed:", sb, per: n, note: tries > 1 ? " (best of \(tries))" : ""))
+    print(line("cold, -j 2, --no-sandbox:", nb, per: n, note: tries > 1 ? " (best of \(tries))" : ""))
+    print("  sandbox overhead:".padding(toLength: 34, withPad: " ", startingAt: 0) + "\(ms((sb.wall - nb.wall) / Double(n))) wall per stage")
+    print(line("no-op `repro all`:", median(try (0..<r).map { _ in try repro(root, ["all", "-q"]) }), note: " (median of \(r))"))
+    print(line("`repro status`:", median(try (0..<r).map { _ in try repro(root, ["status"]) }), note: " (median of \(r))"))
+}

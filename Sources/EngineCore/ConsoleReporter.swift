@@ -3,10 +3,13 @@ import Synchronization
 import StageAPI
 import ProcessSpawn
 
-/// Prints a run for people. On a terminal: one line per finished stage and a
-/// live status line (running stages, percent, ETA) redrawn in place. Elsewhere
-/// (CI, pipes): plain lines only, and progress of long stages at most every
-/// 10% / 15 s. Colour only on a terminal and only without NO_COLOR.
+/// Prints a run for people: a line for each stage that runs, fails, is
+/// skipped or cancelled, and why; up-to-date and restored stages only counted
+/// in the summary (a line each with `verbose`), so the output grows with the
+/// work done, not with the pipeline. On a terminal, a live status line
+/// (running stages, percent, ETA) redrawn in place. Elsewhere (CI, pipes):
+/// plain lines only, and progress of long stages at most every 10% / 15 s.
+/// Colour only on a terminal and only without NO_COLOR.
 public final class ConsoleReporter: RunReporter {
     private struct Running {
         var started: Date
@@ -20,12 +23,17 @@ public final class ConsoleReporter: RunReporter {
     private let tty: Bool
     private let color: Bool
     private let quiet: Bool
+    private let verbose: Bool
     private let statusLineShown = Atomic<Bool>(false)
 
-    public init(quiet: Bool = false) {
+    /// - Parameters:
+    ///   - quiet: no "run NAME (why)" line as a stage starts; outcomes only.
+    ///   - verbose: a line for every stage, up to date and restored ones too.
+    public init(quiet: Bool = false, verbose: Bool = false) {
         tty = isatty(STDOUT_FILENO) == 1
         color = tty && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
         self.quiet = quiet
+        self.verbose = verbose
     }
 
     func paint(_ s: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
@@ -66,7 +74,7 @@ public final class ConsoleReporter: RunReporter {
     public func started(_ name: String, restoring: Bool, reasons: [String], position: Int, total: Int) {
         let now = Date()
         state.withLock { $0[name] = Running(started: now, lastPrinted: now) }
-        guard !restoring else { return }
+        guard !restoring, !quiet else { return }
         let shown = reasons.prefix(3).map { $0.count > 160 ? String($0.prefix(157)) + "…" : $0 }
         let why = reasons.isEmpty ? "" : paint("  (\(shown.joined(separator: "; "))\(reasons.count > 3 ? "; …" : ""))", "2")
         emit("\(paint("run", "1;34"))      \(name)\(why)")
@@ -104,10 +112,18 @@ public final class ConsoleReporter: RunReporter {
         state.withLock { _ = $0.removeValue(forKey: result.name) }
         let counter = "[\(String(repeating: " ", count: max(0, String(total).count - String(position).count)))\(position)/\(total)]"
         let time = result.seconds >= 0.05 ? paint("  \(Self.duration(result.seconds))", "2") : ""
+        let countedOnly: Bool = switch result.outcome {
+        case .upToDate, .restored, .restoredRemote: !verbose
+        default: false
+        }
+        if countedOnly {
+            // Counted in the summary; the status line loses the stage.
+            if tty, statusLineShown.load(ordering: .relaxed) { ConsoleOutput.out(("\r\u{1B}[K" + statusLine())) }
+            return
+        }
         switch result.outcome {
         case .upToDate:
-            if !quiet && !tty { emit("\(counter) up to date  \(result.name)") }
-            else if tty, statusLineShown.load(ordering: .relaxed) { ConsoleOutput.out(("\r\u{1B}[K" + statusLine())) }
+            emit("\(counter) up to date  \(result.name)")
         case .restored:
             let why = result.reasons.isEmpty ? "" : "; " + result.reasons.prefix(3).map { $0.count > 160 ? String($0.prefix(157)) + "…" : $0 }.joined(separator: "; ")
             emit("\(counter) \(paint("restored", "36"))    \(result.name)  (from cache\(why))")
@@ -133,7 +149,13 @@ public final class ConsoleReporter: RunReporter {
     /// The end-of-run table: what ran or was restored, with times, then totals.
     public func summary(_ s: RunSummary) {
         var lines: [String] = []
-        let shown = s.results.filter { $0.outcome != .upToDate }
+        let shown = s.results.filter {
+            switch $0.outcome {
+            case .upToDate: false
+            case .restored, .restoredRemote: verbose
+            default: true
+            }
+        }
         if !shown.isEmpty && shown.count <= 60 && !s.results.contains(where: { $0.outcome == .wouldRun || $0.outcome == .wouldRestore }) {
             let w = max(5, min(60, shown.map(\.name.count).max() ?? 10))
             lines.append("")

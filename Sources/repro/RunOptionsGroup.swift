@@ -25,8 +25,11 @@ struct RunFlags: ParsableArguments {
     @Flag(help: "Run even if this binary was built from sources other than those on disk.")
     var allowStale = false
 
-    @Flag(name: .shortAndLong, help: "Print only what changes (not the up-to-date stages).")
+    @Flag(name: .shortAndLong, help: "Print outcomes only: no line as each stage starts running.")
     var quiet = false
+
+    @Flag(name: .shortAndLong, help: "Print a line for every stage, up to date and restored ones too (by default they are only counted in the summary).")
+    var verbose = false
 
     @Flag(help: "Run shell stages without the bubblewrap sandbox (as `sandbox: none` in pipeline.yaml would); every run says so.")
     var noSandbox = false
@@ -41,7 +44,7 @@ struct RunFlags: ParsableArguments {
     }
 
     func execute(_ project: Project, selection: [Int], projectFile: String, onSummary: (RunSummary) -> Void = { _ in }) throws {
-        let reporter = ConsoleReporter(quiet: quiet)
+        let reporter = ConsoleReporter(quiet: quiet, verbose: verbose)
         let cores = ProcessInfo.processInfo.activeProcessorCount
         var options = RunOptions(jobs: jobs ?? cores, keepGoing: keepGoing, force: force, dryRun: dryRun, allowStale: allowStale)
         options.noSandbox = noSandbox

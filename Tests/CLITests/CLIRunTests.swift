@@ -61,6 +61,30 @@ final class CLIRunTests: XCTestCase {
         XCTAssertEqual(stages?.first?["state"] as? String, "out-of-date")
     }
 
+    /// The output grows with the work done, not with the pipeline: an
+    /// up-to-date run prints its summary only; restored stages are counted;
+    /// -v gives every stage its line; what runs is always printed, with why.
+    func testOutputScalesWithTheWorkNotThePipeline() throws {
+        let s = try project()
+        XCTAssertEqual(try s.repro("all").status, 0)
+        let again = try s.repro("all")
+        XCTAssertEqual(again.stdout.split(separator: "\n").count, 1, again.stdout)
+        XCTAssertTrue(again.stdout.hasPrefix("4 up to date in "), again.stdout)
+        let verbose = try s.repro("all", "-v")
+        XCTAssertEqual(verbose.stdout.components(separatedBy: "up to date  ").count - 1, 4, verbose.stdout)
+        // An input changes: what runs is printed, each with why.
+        try s.write("a.txt", "hallo\n")
+        let ran = try s.repro("all")
+        XCTAssertTrue(ran.stdout.contains("run      concat  (input changed: a.txt"), ran.stdout)
+        XCTAssertTrue(ran.stdout.contains("4 ran"), ran.stdout)
+        // Changed back: every stage comes back from the cache, counted, not listed.
+        try s.write("a.txt", "hello\n")
+        let restored = try s.repro("all")
+        XCTAssertTrue(restored.stdout.contains("4 restored from cache"), restored.stdout)
+        XCTAssertFalse(restored.stdout.contains("restored    "), "restored stages are counted, not listed: \(restored.stdout)")
+        XCTAssertTrue(try s.repro("all", "-v", "--force").stdout.contains("4 ran"))
+    }
+
     func testJobsGiveIdenticalLockAndOutputs() throws {
         let a = try project(), b = try project()
         XCTAssertEqual(try a.repro("all", "-j", "1").status, 0)
