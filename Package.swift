@@ -102,7 +102,7 @@ let package = Package(
         // A kind's code scope (part of its keys) is its own target and all it depends on,
         // read off the package graph; so the kinds are grouped into targets by what they use.
         .target(name: "StageSupport", dependencies: ["StageAPI", "GSL", "Annealing"]),
-        .target(name: "ModelInputs", dependencies: ["StageSupport", "GSL", "Theory", "Annealing"]),
+        .target(name: "ModelInputs", dependencies: ["StageSupport", "StageAPI", "GSL", "Theory", "Annealing"]),
         .target(name: "TheoryStages", dependencies: ["ModelInputs", "StageSupport", "StageAPI", "GSL", "Theory", "Annealing", "Parallel"]),
         .target(name: "ParticleStages", dependencies: ["ModelInputs", "StageSupport", "StageAPI", "Theory", "Particles", "Parallel"]),
         .target(name: "FlowStages", dependencies: ["StageSupport", "StageAPI", "Flows", "Annealing"]),
@@ -125,7 +125,7 @@ let package = Package(
 
         // Benchmarks and examples: executables that print measured numbers.
         .executableTarget(name: "engine-bench", path: "Benchmarks/engine-bench"),  // drives the release repro binary
-        .executableTarget(name: "theory-bench", dependencies: ["Theory", "Parallel"], path: "Benchmarks/theory-bench"),
+        .executableTarget(name: "theory-bench", dependencies: ["Theory", "GSL", "Parallel"], path: "Benchmarks/theory-bench"),
         .executableTarget(name: "particles-bench", dependencies: ["Particles", "Theory", "Parallel"], path: "Benchmarks/particles-bench"),
         .executableTarget(name: "flow-bench", dependencies: ["Flows", "CFlowKernels"], path: "Benchmarks/flow-bench",
                          swiftSettings: flowsSettings),  // its peak-FMA loop must be hardware FMA
@@ -133,16 +133,16 @@ let package = Package(
 
         .testTarget(name: "EngineTests", dependencies: ["EngineCore", "StageAPI", "ProcessSpawn", "StageSandbox", "ShellStages", "ConcatStages", "RemoteCache", "SlurmExecutor", "Parallel"]),
         .testTarget(name: "RandomTests", dependencies: ["Random"]),
-        .testTarget(name: "GSLTests", dependencies: ["GSL"]),
+        .testTarget(name: "GSLTests", dependencies: ["GSL", "CGSL"]),
         .testTarget(name: "AnnealingTests", dependencies: ["Annealing"]),
-        .testTarget(name: "TheoryTests", dependencies: ["Theory", "GSL"]),
+        .testTarget(name: "TheoryTests", dependencies: ["Theory", "GSL", "Random"]),
         .testTarget(name: "ParticlesTests", dependencies: ["Particles", "Theory", "Parallel", "Random"]),
-        .testTarget(name: "FlowsTests", dependencies: ["Flows"]),
+        .testTarget(name: "FlowsTests", dependencies: ["Flows", "Random"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"], exclude: ["Golden"]),
         .testTarget(name: "StagesTests", dependencies: [
             "Stages", "EngineCore", "StageAPI", "StageSupport", "ModelInputs", "TheoryStages", "ParticleStages", "FlowStages", "TableQuery",
             "FigureStages", "ClaimStages", "GalleryStages", "ShellStages", "ConcatStages", "Plot", "BuildInfo", "Random", "Theory", "Annealing", "GSL", "Parallel"]),
-        .testTarget(name: "CLITests", dependencies: ["repro", "Stages", "EngineCore", "StageAPI", "RemoteCache", "SlurmExecutor", "StageSandbox", "ShellStages", "StageSupport", "TableQuery", "ClaimStages", "FigureStages", "BuildInfo"]),
+        .testTarget(name: "CLITests", dependencies: ["repro", "Stages", "EngineCore", "StageAPI", "RemoteCache", "SlurmExecutor", "StageSandbox", "ShellStages", "ConcatStages", "StageSupport", "TableQuery", "ClaimStages", "FigureStages", "BuildInfo"]),
         .testTarget(name: "ChangesTests", dependencies: ["Changes", "EngineCore", "StageAPI"]),
     ]
 )

@@ -5,8 +5,6 @@ import FlowStages
 import FigureStages
 import ClaimStages
 import GalleryStages
-import ShellStages
-import ConcatStages
 
 /// Every stage kind this binary knows (besides the engine's generic `shell`).
 public enum StageKinds {

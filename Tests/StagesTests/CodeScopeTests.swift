@@ -6,8 +6,6 @@ import Stages
 import ShellStages
 import ConcatStages
 import XCTest
-import RemoteCache
-import SlurmExecutor
 
 /// A kind's code scope comes from the package graph: its own target and all
 /// that target depends on. Checked exhaustively: for every kind the binary
@@ -106,6 +104,33 @@ final class CodeScopeTests: XCTestCase {
             XCTAssertTrue(ownTargets.isDisjoint(with: targets), "kind '\(kind.name)' has another kind's target in its scope: \(ownTargets.intersection(targets))")
         }
         XCTAssertEqual(code.closure(of: "FlowStages")?.contains("Theory"), false, "the flow kind does not read the overlap theory")
+    }
+
+    /// Every module a source file imports is one its target declares (SwiftPM
+    /// lets a target import what its dependencies depend on, which hides a
+    /// dependency from the graph the code scopes are read from), and nothing
+    /// re-exports a module.
+    func testEveryImportIsADeclaredDependency() throws {
+        let graph = try Self.packageGraph()
+        var undeclared: [String] = [], reexports: [String] = []
+        for (name, target) in graph.sorted(by: { $0.key < $1.key }) {
+            let dir = Self.root.appendingPathComponent(target.path)
+            guard let files = FileManager.default.enumerator(atPath: dir.path) else { continue }
+            for case let rel as String in files where rel.hasSuffix(".swift") {
+                let text = try String(contentsOf: dir.appendingPathComponent(rel), encoding: .utf8)
+                for line in text.split(separator: "\n") {
+                    if line.hasPrefix("@_exported") { reexports.append("\(target.path)/\(rel)") }
+                    let words = line.split(separator: " ")
+                    guard let i = words.firstIndex(of: "import"), i + 1 < words.count, words[..<i].allSatisfy({ $0.hasPrefix("@") }) else { continue }
+                    let module = String(words[i + 1])
+                    if graph[module] != nil, module != name, !target.deps.contains(module) {
+                        undeclared.append("\(target.path)/\(rel) imports \(module), which \(name) does not declare")
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(undeclared, [])
+        XCTAssertEqual(reexports, [])
     }
 
     func testATargetThatIsNotInThePackageHasNoDigest() {
