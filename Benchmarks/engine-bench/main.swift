@@ -65,7 +65,7 @@ func median(_ xs: [Cost]) -> Cost { xs.sorted { $0.wall < $1.wall }[xs.count / 2
 func ms(_ t: Double) -> String { String(format: "%.1f ms", t * 1000) }
 func secs(_ t: Double) -> String { t >= 1 ? String(format: "%.2f s", t) : ms(t) }
 func line(_ label: String, _ c: Cost, per n: Int? = nil, note: String = "") -> String {
-    var out = label.padding(toLength: 34, withPad: " ", startingAt: 0)
+    var out = label.padding(toLength: 42, withPad: " ", startingAt: 0)
     out += "\(secs(c.wall)) wall, \(secs(c.cpu)) CPU (\(String(format: "%.2f", c.cpu / c.wall))x), \(String(format: "%.0f", c.maxRSSMiB)) MiB"
     if let n { out += ", \(ms(c.wall / Double(n))) per stage" }
     return out + note
@@ -153,7 +153,7 @@ for n in sizes.isEmpty ? [500, 10_000] : sizes {
     let r = n > 2_000 ? max(1, repeats / 2) : repeats
     print(line("cold, -j 2, sandboxed:", sb, per: n, note: tries > 1 ? " (best of \(tries))" : ""))
     print(line("cold, -j 2, --no-sandbox:", nb, per: n, note: tries > 1 ? " (best of \(tries))" : ""))
-    print("  sandbox overhead:".padding(toLength: 34, withPad: " ", startingAt: 0) + "\(ms((sb.wall - nb.wall) / Double(n))) wall per stage")
+    print("  sandbox overhead:".padding(toLength: 42, withPad: " ", startingAt: 0) + "\(ms((sb.wall - nb.wall) / Double(n))) wall per stage")
     print(line("no-op `repro all`:", median(try (0..<r).map { _ in try repro(root, ["all", "-q"]) }), note: " (median of \(r))"))
     print(line("`repro status`:", median(try (0..<r).map { _ in try repro(root, ["status"]) }), note: " (median of \(r))"))
 }
