@@ -63,7 +63,7 @@ extension Diff {
     /// says); empty when the pipeline cannot be loaded (then nothing is claimed).
     static func outOfDate(root: URL, file: String) -> [String] {
         guard let project = try? Project(root: root, pipelineFile: file, registry: ProjectOptions.registry,
-                                         code: CodeDigests(files: BuildInfo.sourceDigests, targets: BuildInfo.targets)),
+                                         code: Plugins.code),
               let items = try? Inspector(project: project).status(Array(project.pipeline.stages.indices)) else { return [] }
         return items.filter { $0.outcome != .upToDate }.map(\.name)
     }

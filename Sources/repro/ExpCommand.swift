@@ -111,7 +111,7 @@ struct ExpRun: ParsableCommand {
         }
         var wsProject = try reporting {
             try Project(root: ws.root, pipelineFile: file, registry: ProjectOptions.registry,
-                        code: CodeDigests(files: BuildInfo.sourceDigests, targets: BuildInfo.targets), maxStages: projectOptions.maxStages)
+                        code: Plugins.code, maxStages: projectOptions.maxStages)
         }
         wsProject.cacheRoot = project.store.root
         let selection = try reporting { stages.isEmpty ? Array(wsProject.pipeline.stages.indices) : try wsProject.pipeline.select(stages, upstreamToo: true) }

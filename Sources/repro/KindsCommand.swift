@@ -1,5 +1,4 @@
 import ArgumentParser
-import BuildInfo
 import EngineCore
 import StageAPI
 
@@ -25,7 +24,7 @@ struct Kinds: ParsableCommand {
             throw ExitCode(.usage)
         }
         print("\(k.name): \(k.summary)")
-        let scope = CodeDigests(files: BuildInfo.sourceDigests, targets: BuildInfo.targets).scope(of: k.codeTarget) ?? []
+        let scope = Plugins.code.scope(of: k.codeTarget) ?? []
         print("code (part of every key of this kind): target \(k.codeTarget) and all it depends on: \(scope.joined(separator: ", "))")
         if k.help.isEmpty {
             print("its parameters are documented in its source, under \(scope.first { $0.hasSuffix("/" + k.codeTarget) } ?? k.codeTarget)")

@@ -1,3 +1,4 @@
+import BuildInfo
 import ConcatStages
 import EngineCore
 import RemoteCache
@@ -10,6 +11,9 @@ import Stages
 /// adding an executor is a target and a line here.
 enum Plugins {
     static let executors = ExecutorRegistry([LocalExecutorType(), SlurmExecutorType()])
+
+    /// The sources this binary was built from and the package graph: every kind's code scope.
+    static let code = CodeDigests(files: BuildInfo.sourceDigests, targets: BuildInfo.targets)
 
     static var registry: KindRegistry {
         KindRegistry([ShellKind(), CSVConcatKind()] + StageKinds.all, executors: executors, remote: RemoteBlock())

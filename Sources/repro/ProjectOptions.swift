@@ -38,7 +38,7 @@ struct ProjectOptions: ParsableArguments {
         }
         do {
             return try Project(root: URL(fileURLWithPath: project), pipelineFile: file, registry: Self.registry,
-                               code: CodeDigests(files: BuildInfo.sourceDigests, targets: BuildInfo.targets), maxStages: maxStages)
+                               code: Plugins.code, maxStages: maxStages)
         } catch let e as PipelineErrors {
             printError(e.description)
             throw ExitCode(.invalidInput)
