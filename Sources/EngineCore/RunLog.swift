@@ -80,19 +80,60 @@ public struct RunRecord: Sendable, Equatable {
     /// Milliseconds are all a run log needs (and keep lines short).
     static func rounded(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
 
+    /// `2026-12-07T20:56:48.306Z`: what ISO8601DateFormatter writes with
+    /// `.withInternetDateTime, .withFractionalSeconds` in UTC, without making
+    /// one per record (a formatter costs more than the rest of a record).
     static func iso8601(_ seconds: Double) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        f.timeZone = TimeZone(identifier: "UTC")
-        return f.string(from: Date(timeIntervalSince1970: seconds))
+        var ms = Int64((seconds * 1000).rounded())  // to the nearest millisecond, as ISO8601DateFormatter does
+        var whole = time_t(ms / 1000)
+        ms -= Int64(whole) * 1000
+        if ms < 0 { ms += 1000; whole -= 1 }
+        var t = tm()
+        gmtime_r(&whole, &t)
+        func pad(_ v: Int32, _ width: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        return "\(pad(t.tm_year + 1900, 4))-\(pad(t.tm_mon + 1, 2))-\(pad(t.tm_mday, 2))T\(pad(t.tm_hour, 2)):\(pad(t.tm_min, 2)):\(pad(t.tm_sec, 2))"
+            + ".\(pad(Int32(ms), 3))Z"
     }
 
+    /// Reads what `iso8601` writes (and the same without fractional seconds);
+    /// anything else goes to ISO8601DateFormatter.
     static func parseISO8601(_ s: String) -> Double? {
+        if let fast = parseUTC(s) { return fast }
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         if let d = f.date(from: s) { return d.timeIntervalSince1970 }
         f.formatOptions = [.withInternetDateTime]
         return f.date(from: s)?.timeIntervalSince1970
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS[.fff]Z` exactly, else nil.
+    private static func parseUTC(_ s: String) -> Double? {
+        let b = Array(s.utf8)
+        guard b.count == 20 || b.count == 24, b[4] == 45, b[7] == 45, b[10] == 84, b[13] == 58, b[16] == 58, b.last == 90 else { return nil }
+        func num(_ from: Int, _ n: Int) -> Int? {
+            var v = 0
+            for c in b[from..<from + n] {
+                guard c >= 48 && c <= 57 else { return nil }
+                v = v * 10 + Int(c - 48)
+            }
+            return v
+        }
+        guard let year = num(0, 4), let month = num(5, 2), let day = num(8, 2), let hour = num(11, 2), let minute = num(14, 2),
+              let second = num(17, 2), (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
+        var millis = 0
+        if b.count == 24 {
+            guard b[19] == 46, let m = num(20, 3) else { return nil }
+            millis = m
+        }
+        var t = tm()
+        t.tm_year = Int32(year - 1900); t.tm_mon = Int32(month - 1); t.tm_mday = Int32(day)
+        t.tm_hour = Int32(hour); t.tm_min = Int32(minute); t.tm_sec = Int32(second)
+        let whole = timegm(&t)
+        guard t.tm_mday == Int32(day) else { return nil }  // 31 February: timegm normalised it
+        return Double(whole) + Double(millis) / 1000
     }
 }
 

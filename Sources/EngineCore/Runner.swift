@@ -11,6 +11,8 @@ public final class Runner: Sendable {
     public let options: RunOptions
     let reporter: any RunReporter
     let hasher: FileHasher
+    /// fsyncs installed outputs in batches, before the lock that names them (see `GroupCommit`).
+    let groupCommit = GroupCommit()
 
     public init(project: Project, options: RunOptions, reporter: any RunReporter) {
         self.project = project
@@ -52,10 +54,13 @@ public final class Runner: Sendable {
             schedule.running -= 1
             schedule.cpusInUse -= schedule.charged.removeValue(forKey: i) ?? 0
             schedule.finish(i, r.result, outs: r.outs, entry: r.entry, reporter: reporter)
-            if schedule.lockDirty, Date().timeIntervalSince(lastLockWrite) > 0.5 {
-                // Best effort while stages still run (a full disk must not abandon
-                // them); the final write below reports any failure.
-                if (try? schedule.lock.write(to: project.lockURL, durable: false)) != nil { schedule.lockDirty = false }
+            if schedule.lockDirty, Date().timeIntervalSince(lastLockWrite) > 0.5, !groupCommit.isBusy {
+                // Best effort while stages still run, off the scheduler's thread (a full
+                // disk must not abandon them); the final write below reports any failure.
+                let lock = schedule.lock, url = project.lockURL
+                groupCommit.commitInBackground { _ = try? lock.write(to: url, durable: false) }
+                schedule.lockDirty = false
+                schedule.lockChanged = true
                 lastLockWrite = Date()
             }
         }
@@ -171,8 +176,9 @@ public final class Runner: Sendable {
     }
 
     /// After a full run, stages that no longer exist leave the lock; it is
-    /// written durably if anything changed.
+    /// written durably if anything changed, after the outputs it names.
     private func writeFinalLock(_ schedule: inout Schedule) throws {
+        try groupCommit.finish()
         let stages = project.pipeline.stages
         if schedule.selected.count == stages.count && !isCancelled {
             let names = Set(stages.map(\.name))
@@ -181,7 +187,7 @@ public final class Runner: Sendable {
                 schedule.lockDirty = true
             }
         }
-        if schedule.lockDirty || !FileManager.default.fileExists(atPath: project.lockURL.path) {
+        if schedule.lockDirty || schedule.lockChanged || !FileManager.default.fileExists(atPath: project.lockURL.path) {
             try schedule.lock.write(to: project.lockURL, durable: true)
         }
     }
@@ -225,6 +231,8 @@ private struct Schedule {
         var cpus: Int
     }
     var lockDirty = false
+    /// Whether a lock was written in the background during the run (not durably: the final write is).
+    var lockChanged = false
 
     init(project: Project, selection: [Int], lock: LockFile, keepGoing: Bool) {
         self.project = project

@@ -196,19 +196,20 @@ struct StageJob: Sendable {
         return "no space left on device while writing \(path): free some space and rerun (previous outputs and repro.lock are untouched)"
     }
 
-    /// Moves staged outputs into the project: fsync each file, rename over
-    /// the old one (atomic per file), fsync the directories.
+    /// Moves staged outputs into the project: each is renamed over the old
+    /// one (atomic per file); the run's group commit fsyncs them and their
+    /// directories before a lock naming them is written (`GroupCommit`).
     func install(_ outs: [(path: String, output: LockFile.Output)], from staging: URL) throws {
-        var dirs = Set<String>()
+        var files: [String] = [], dirs: [String] = []
         for o in outs {
             let src = staging.appendingPathComponent(o.path)
             let dst = project.root.appendingPathComponent(o.path)
-            try AtomicFile.fsyncFile(src)
             try ProjectPaths.prepareParents(of: o.path, root: project.root)
             try AtomicFile.move(src, over: dst)
-            dirs.insert(dst.deletingLastPathComponent().path)
+            files.append(dst.path)
+            dirs.append(dst.deletingLastPathComponent().path)
             runner.hasher.remember(dst, FileHasher.Digest(sha256: o.output.sha256, size: o.output.size))
         }
-        for d in dirs.sorted() { AtomicFile.syncDirectory(URL(fileURLWithPath: d)) }
+        runner.groupCommit.add(files: files, directories: dirs)
     }
 }

@@ -21,23 +21,34 @@ enum StageLogs {
     /// Rotates the stage's logs and writes the new one: a header, the lines,
     /// then the command's output file, if any (copied in chunks).
     static func keep(_ project: Project, stage: Pipeline.Stage, header: [String], lines: [String], output: URL?) throws {
-        let fm = FileManager.default
-        try fm.createDirectory(at: directory(project), withIntermediateDirectories: true)
-        try? fm.removeItem(at: url(project, stage: stage, generation: kept - 1))
+        // Plain system calls: this runs once per stage, and FileManager's checks cost more than the log.
+        let dir = directory(project).path
+        if mkdir(dir, 0o755) != 0 && errno != EEXIST { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         for g in stride(from: kept - 2, through: 0, by: -1) {
-            let from = url(project, stage: stage, generation: g)
-            if fm.fileExists(atPath: from.path) { try fm.moveItem(at: from, to: url(project, stage: stage, generation: g + 1)) }
+            let to = url(project, stage: stage, generation: g + 1).path
+            if rename(url(project, stage: stage, generation: g).path, to) != 0 && errno == ENOENT { unlink(to) }
         }
-        let dest = url(project, stage: stage)
+        let dest = url(project, stage: stage).path
         var text = header.map { "# " + $0 }.joined(separator: "\n") + "\n"
         for l in lines { text += l + "\n" }
-        try Data(text.utf8).write(to: dest)
-        guard let output, let input = try? FileHandle(forReadingFrom: output) else { return }
-        defer { try? input.close() }
-        let out = try FileHandle(forWritingTo: dest)
-        defer { try? out.close() }
-        try out.seekToEnd()
-        while let chunk = try input.read(upToCount: 1 << 16), !chunk.isEmpty { try out.write(contentsOf: chunk) }
+        let fd = open(dest, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw EngineError.io("cannot write \(dest): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var ok = Array(text.utf8).withUnsafeBytes { AtomicFile.writeAll(fd, $0) }
+        if ok, let output {
+            let input = open(output.path, O_RDONLY | O_CLOEXEC)
+            if input >= 0 {
+                defer { close(input) }
+                var buffer = [UInt8](repeating: 0, count: 1 << 16)
+                while ok {
+                    let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+                    if n < 0 && errno == EINTR { continue }
+                    if n <= 0 { break }
+                    ok = buffer.withUnsafeBytes { AtomicFile.writeAll(fd, UnsafeRawBufferPointer(rebasing: $0[..<n])) }
+                }
+            }
+        }
+        guard ok else { throw EngineError.io("cannot write \(dest): \(String(cString: strerror(errno)))") }
     }
 }
 

@@ -128,7 +128,8 @@ public struct ShellKind: StageKind {
             bounds = StageBounds.make(ctx.sandbox)
             argv = bounds!.prefix + [try Sandbox.bubblewrap()]
                 + (try Sandbox.arguments(policy: ctx.sandbox, projectRoot: ctx.root.path, staging: ctx.staging.path, deps: deps,
-                                         env: ShellEnvironment.fixed(home: Sandbox.home, extra: cfg.env)))
+                                         env: ShellEnvironment.fixed(home: Sandbox.home, extra: cfg.env),
+                                         commandWords: cfg.argv.count))
                 + ["--"] + cfg.argv
             env = [:]
         case .none:

@@ -29,9 +29,13 @@ package enum Sandbox {
     package static let home = "/tmp/home"
     package static let systemDirs = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt"]
 
-    /// bwrap's arguments (without the program and without `--` and the command).
+    /// bubblewrap's MAX_ARGS: it refuses a command line (with `--args`, too) of more.
+    package static let maxArguments = 9000
+
+    /// bwrap's arguments (without the program and without `--` and the command,
+    /// whose `commandWords` count against bwrap's limit).
     package static func arguments(policy: SandboxPolicy, projectRoot: String, staging: String,
-                          deps: [(path: String, host: String)], env: [String: String]) throws -> [String] {
+                          deps: [(path: String, host: String)], env: [String: String], commandWords: Int = 1) throws -> [String] {
         var args = ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv"]
         for k in env.keys.sorted() { args += ["--setenv", k, env[k]!] }
         let fm = FileManager.default
@@ -59,6 +63,15 @@ package enum Sandbox {
         // A project that lives under an exposed directory (say /opt/papers/x) is hidden again.
         if exposed.contains(where: { projectRoot.hasPrefix($0 + "/") }) { args += ["--tmpfs", projectRoot] }
         args += ["--bind", staging, workDir]
+        // bwrap refuses more than 9000 arguments (options and command together), with a message of its own after the
+        // run has started; said here instead, in terms of the stage. Each dep is one bind (3 arguments).
+        let room = (maxArguments - args.count - 12 - commandWords) / 3  // 12: bwrap itself, --remount-ro / --chdir DIR, --, and a margin
+        if deps.count > room {
+            throw StageFailure("it declares \(deps.count) deps, and its sandbox can bind at most \(room) (bubblewrap takes at most "
+                               + "\(maxArguments) arguments, 3 per dep; each bind also costs time, quadratic in their number): "
+                               + "gather its inputs into fewer files with a stage before it (a `concat` or `shell` stage), "
+                               + "or run it unsandboxed (`sandbox: none`, or --no-sandbox)")
+        }
         for d in deps {
             // Parent directories are made here, with normal permissions (bwrap would make them 0700).
             try fm.createDirectory(atPath: (staging + "/" + d.path as NSString).deletingLastPathComponent,

@@ -17,39 +17,45 @@ import ProcessSpawn
 package struct StageBounds {
     /// Put before the command's argv.
     package let prefix: [String]
-    /// The cgroup directories made for it, removed by `release`.
-    package let cgroups: [String]
+    /// The cgroups it runs in (from `CgroupPool`), given back by `release`.
+    let lease: CgroupPool.Lease?
 
-    /// Removes the command's cgroups (its processes are gone by then).
+    /// Gives the command's cgroups back to the pool (its processes are gone
+    /// by then; if not, they are removed in the background). Never waits.
     package func release() {
-        for dir in cgroups {
-            for _ in 0..<50 where rmdir(dir) != 0 && errno == EBUSY { usleep(10_000) }
-        }
+        if let lease { CgroupPool.giveBack(lease) }
     }
 
     package static func make(_ policy: SandboxPolicy) -> StageBounds {
         let memoryBytes = Int64(policy.maxMemoryMB) * 1_048_576
-        let number = counter.add(1, ordering: .relaxed).newValue
         if let hierarchy = cgroupHierarchy {
-            var made: [String] = []
-            let name = "repro-\(getpid())-\(number)"
-            var ok = true
-            for d in hierarchy.dirs {
-                let dir = d.base + "/" + name
-                guard mkdir(dir, 0o755) == 0 else { ok = false; break }
-                made.append(dir)
-                for (file, value) in d.files(processes: policy.maxProcesses, memory: memoryBytes) where !write(value, to: dir + "/" + file) { ok = false }
-            }
-            if ok {
-                let procs = made.map { $0 + "/cgroup.procs" }
+            let limits = "pids \(policy.maxProcesses) memory \(memoryBytes)"
+            if let lease = CgroupPool.take(limits: limits) ?? makeCgroups(hierarchy, policy: policy, memoryBytes: memoryBytes, limits: limits) {
+                let procs = lease.dirs.map { $0 + "/cgroup.procs" }
                 let script = procs.indices.map { "echo $$ > \"$\($0 + 1)\"" }.joined(separator: " && ") + " && shift \(procs.count) && exec \"$@\""
-                return StageBounds(prefix: ["/bin/sh", "-c", script, "sh"] + procs, cgroups: made)
+                return StageBounds(prefix: ["/bin/sh", "-c", script, "sh"] + procs, lease: lease)
             }
-            StageBounds(prefix: [], cgroups: made).release()
         }
-        guard let prlimit else { return StageBounds(prefix: [], cgroups: []) }
+        guard let prlimit else { return StageBounds(prefix: [], lease: nil) }
         return StageBounds(prefix: [prlimit, "--as=\(memoryBytes)"] + (getuid() == 0 ? [] : ["--nproc=\(policy.maxProcesses)"]) + ["--"],
-                           cgroups: [])
+                           lease: nil)
+    }
+
+    /// A new set of cgroups (one per hierarchy) with the policy's limits, or nil if one cannot be made.
+    private static func makeCgroups(_ hierarchy: Hierarchy, policy: SandboxPolicy, memoryBytes: Int64, limits: String) -> CgroupPool.Lease? {
+        let name = "repro-\(getpid())-\(counter.add(1, ordering: .relaxed).newValue)"
+        var made: [String] = []
+        for d in hierarchy.dirs {
+            let dir = d.base + "/" + name
+            guard mkdir(dir, 0o755) == 0 else { break }
+            made.append(dir)
+            guard d.files(processes: policy.maxProcesses, memory: memoryBytes).allSatisfy({ write($0.1, to: dir + "/" + $0.0) }) else { break }
+        }
+        guard made.count == hierarchy.dirs.count else {
+            made.forEach { rmdir($0) }
+            return nil
+        }
+        return CgroupPool.Lease(dirs: made, limits: limits)
     }
 
     /// What bounds this machine gets, for messages and the README's claims.
@@ -103,6 +109,7 @@ package struct StageBounds {
             return mount.point + (p == "/" ? "" : p)
         }
         func probe(_ h: Hierarchy) -> Hierarchy? {
+            h.dirs.forEach { CgroupPool.sweepAbandoned(under: $0.base) }
             var made: [String] = []
             defer { made.forEach { rmdir($0) } }
             for dir in h.dirs {

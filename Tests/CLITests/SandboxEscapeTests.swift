@@ -155,6 +155,51 @@ final class SandboxEscapeTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("input 'data/f' is a fifo"), r.stdout)
     }
 
+    /// bubblewrap refuses more than 9000 arguments (3 per bound dep), after the
+    /// run has begun and in its own words; a stage that declares more deps than
+    /// its sandbox can bind fails before bwrap starts, saying what to do, and the
+    /// stages beside it run.
+    func testAStageWithMoreDepsThanTheSandboxCanBindIsToldWhy() throws {
+        var files = ["data/in.txt": "hello\n"]
+        for i in 0..<3100 { files["data/many/\(i).txt"] = "\(i)\n" }
+        let deps = (0..<3100).map { "data/many/\($0).txt" }
+        let s = try Scratch(files.merging(["pipeline.yaml": "stages:\n"
+            + stage("cat data/many/0.txt > out/a.txt", deps: deps)
+            + stage("cat data/in.txt > out/b.txt", outs: ["out/b.txt"]).replacingOccurrences(of: "  s:\n", with: "  t:\n")]) { a, _ in a })
+        let r = try s.repro("all", "--keep-going")
+        XCTAssertEqual(r.status, 1, r.all)
+        XCTAssertTrue(r.all.contains("declares 3100 deps, and its sandbox can bind at most"), r.all)
+        XCTAssertTrue(r.all.contains("gather its inputs into fewer files"), r.all)
+        XCTAssertFalse(r.all.contains("Exceeded maximum number of arguments"), r.all)
+        XCTAssertEqual(s.read("out/b.txt"), "hello\n")
+        XCTAssertNil(s.read("out/a.txt"))
+        // Unsandboxed, the same stage runs (the limit is the sandbox's, not the engine's).
+        XCTAssertEqual(try s.repro("all", "--no-sandbox").status, 0)
+        XCTAssertEqual(s.read("out/a.txt"), "0\n")
+    }
+
+    /// Sandboxed commands reuse their cgroups (kept between commands rather
+    /// than made and removed for each); none is left when repro exits, and a
+    /// reused one still bounds its command.
+    func testCgroupsAreKeptDuringARunAndNoneIsLeftAfterIt() throws {
+        let pids = "/sys/fs/cgroup/pids"
+        try XCTSkipUnless(getuid() == 0 && FileManager.default.isWritableFile(atPath: pids), "no writable cgroup v1 pids hierarchy here")
+        func ours() -> Set<String> { Set(((try? FileManager.default.contentsOfDirectory(atPath: pids)) ?? []).filter { $0.hasPrefix("repro-") }) }
+        let before = ours()
+        var stages = ""
+        for i in 0..<12 { stages += stage("echo \(i) > out/\(i).txt", outs: ["out/\(i).txt"]).replacingOccurrences(of: "  s:\n", with: "  s\(i):\n") }
+        stages += stage("for i in $(seq 1 60); do sleep 1 & done; wait; echo ok > out/bomb.txt", outs: ["out/bomb.txt"])
+            .replacingOccurrences(of: "  s:\n", with: "  bomb:\n").replacingOccurrences(of: "deps: [data/in.txt]", with: "deps: [out/11.txt]")
+        let s = try project("sandbox:\n  max_processes: 20\n", stages)
+        let r = try s.repro("all", "-j", "2", "--keep-going")
+        XCTAssertEqual(r.status, 1, r.all)
+        XCTAssertEqual(s.read("out/11.txt"), "11\n")
+        // The fork bomb ran last, in a kept cgroup: still bounded.
+        XCTAssertTrue(r.stdout.contains("at most 20 processes"), r.stdout)
+        XCTAssertNil(s.read("out/bomb.txt"))
+        XCTAssertEqual(ours().subtracting(before), [], "cgroups left behind")
+    }
+
     /// The sandbox's /tmp has a size: 1024 MiB by default, `sandbox.tmp_size_mb` sets it.
     func testTheSandboxTmpIsBounded() throws {
         let s = try project("", stage("df -k /tmp | tail -1 > out/a.txt"))

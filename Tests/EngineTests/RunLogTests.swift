@@ -155,4 +155,37 @@ final class RunLogTests: XCTestCase {
         XCTAssertEqual(malformed, [401, 402])
         XCTAssertEqual(RunRecord(jsonLine: records[0].record.jsonLine), records[0].record)
     }
+
+    /// The run log's timestamps are written and read without a formatter per
+    /// record; Foundation's ISO8601DateFormatter is the reference for both.
+    func testTimestampsAreWhatISO8601DateFormatterWritesAndReads() {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        f.timeZone = TimeZone(identifier: "UTC")
+        var rng = SplitMix(seed: 31)
+        // Whole milliseconds, from 1970 to 2100, plus the edges of a leap day and a year.
+        var samples: [Double] = [0, 951_782_400, 951_868_799.999, 1_709_164_800.5, 1_735_689_599.999, 4_102_444_799.123]
+        for _ in 0..<2000 { samples.append(Double(rng.next() % 4_102_444_800_000) / 1000) }
+        // And a start as the clock gives it, with microseconds.
+        for _ in 0..<2000 { samples.append(Double(rng.next() % 4_102_444_800_000_000) / 1_000_000) }
+        for s in samples {
+            let reference = f.string(from: Date(timeIntervalSince1970: s))
+            XCTAssertEqual(RunRecord.iso8601(s), reference, "\(s)")
+            XCTAssertEqual(RunRecord.parseISO8601(reference)!, f.date(from: reference)!.timeIntervalSince1970, accuracy: 1e-6, reference)
+        }
+        XCTAssertEqual(RunRecord.parseISO8601("2024-02-29T12:00:00Z"), 1_709_208_000)
+        XCTAssertNil(RunRecord.parseISO8601("yesterday"))
+    }
+
+    struct SplitMix {
+        var state: UInt64
+        init(seed: UInt64) { state = seed }
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
 }
