@@ -1,5 +1,6 @@
 // Engine benchmark: synthetic pipelines (a fan-out tree of trivial `cat`
-// stages from one source, then one stage reading every leaf), run through the
+// stages from one source, then one stage reading every leaf; above 2 000
+// leaves, through gathers of 1 000), run through the
 // real release `repro` binary, at 500 and 10 000 stages (or the sizes given).
 // Prints, with wall and CPU time (the repro process and its children) and
 // peak memory: a cold run at -j 2, sandboxed and --no-sandbox; a no-op
@@ -85,11 +86,18 @@ func project(_ n: Int, cells: Bool) throws -> URL {
         yaml += "    deps: [src.csv]\n    outs: [\"out/cell-${k}.csv\"]\n"
         yaml += "  gather:\n    kind: concat\n    deps: [cell@*]\n    outs: [out/all.csv]\n"
     } else {
-        // Stage i (1..<n-1) reads stage (i-1)/2's output: a binary tree; the last stage reads every leaf.
-        let firstLeaf = (n - 1) / 2
+        // Stage i (1..<tree) reads stage (i-1)/2's output: a binary tree; the last stage reads every leaf. Above
+        // 2 000 leaves they are first gathered 1 000 at a time (a sandboxed stage binds at most ~2 990 deps).
+        let leaves = (n - 1) - (n - 1) / 2
+        let groups = leaves > 2_000 ? (leaves + 999) / 1_000 : 0
+        let tree = n - 1 - groups
+        let firstLeaf = (tree - 1) / 2
+        let leafPaths = (firstLeaf..<tree).map { "out/\($0).txt" }
         for i in 0..<n {
             let deps: [String]
-            if i == 0 { deps = ["src.txt"] } else if i < n - 1 { deps = ["out/\((i - 1) / 2).txt"] } else { deps = (firstLeaf..<(n - 1)).map { "out/\($0).txt" } }
+            if i == 0 { deps = ["src.txt"] } else if i < tree { deps = ["out/\((i - 1) / 2).txt"] } else if i < n - 1 {
+                deps = Array(leafPaths[((i - tree) * leafPaths.count / groups)..<((i - tree + 1) * leafPaths.count / groups)])
+            } else { deps = groups > 0 ? (tree..<(n - 1)).map { "out/\($0).txt" } : leafPaths }
             yaml += "  s\(i):\n    kind: shell\n    params:\n      argv: [sh, -c, \"cat \(deps.joined(separator: " ")) > out/\(i).txt\"]\n"
             yaml += "    deps: [\(deps.joined(separator: ", "))]\n    outs: [out/\(i).txt]\n"
         }

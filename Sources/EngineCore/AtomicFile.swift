@@ -20,9 +20,12 @@ public enum EngineError: Error, Sendable, CustomStringConvertible {
 public enum AtomicFile {
     public static func write(_ data: Data, to url: URL, durable: Bool) throws {
         let dir = url.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        var fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        if fd < 0 && errno == ENOENT {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        }
         guard fd >= 0 else { throw EngineError.io("cannot write \(tmp.path): \(String(cString: strerror(errno)))") }
         var ok = data.withUnsafeBytes { writeAll(fd, $0) }
         if ok && durable { ok = fsync(fd) == 0 }

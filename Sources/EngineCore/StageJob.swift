@@ -41,7 +41,7 @@ struct StageJob: Sendable {
         let staging = project.tmpDir.appendingPathComponent("\(index)-" + stage.fileSafeName)
         defer {
             try? FileManager.default.removeItem(at: staging)
-            try? FileManager.default.removeItem(at: StageContext.commandLog(staging: staging))
+            unlink(StageContext.commandLog(staging: staging).path)
         }
         do {
             switch ev.decision {
@@ -141,7 +141,7 @@ struct StageJob: Sendable {
 
     /// Runs the kind's code, checks it wrote every declared output, and stores them.
     func runKind(in staging: URL, upstream: [UpstreamStage], key: TaskKey, meter: AttemptMeter, lines: StageLogLines) throws -> [(path: String, output: LockFile.Output)] {
-        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+        if mkdir(staging.path, 0o755) != 0 { try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true) }
         let name = stage.name
         let reporter = runner.reporter
         let ctx = project.context(

@@ -105,7 +105,8 @@ public struct Store: Sendable {
     /// A shard directory that is really one: a symlink planted in its place is
     /// removed, so nothing is ever written through it outside the cache.
     static func makeShard(_ dir: URL) throws {
-        if !isDirectory(dir.path) { unlink(dir.path) }
+        if isDirectory(dir.path) { return }
+        unlink(dir.path)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     }
 
