@@ -283,14 +283,14 @@ public struct Pipeline: Sendable {
             }
         }
         var errors: [PipelineError] = []
+        let rootPath = root.path
         for s in spec.stages {
             for (j, o) in s.outs.enumerated() {
                 guard pathProblem(o) == nil else { continue }  // reported by checkPaths; not looked up on disk
                 var problem = protected[o] ?? codeKind(o).map { "is source code of kind '\($0)' (part of its stages' keys)" }
                 if problem == nil, directories.contains(o) { problem = "is a directory of other declared paths" }
-                var isDir: ObjCBool = false
-                if problem == nil, FileManager.default.fileExists(atPath: root.appendingPathComponent(o).path, isDirectory: &isDir),
-                   isDir.boolValue {
+                var st = stat()  // (a plain stat: this runs for every output of every stage, on every command)
+                if problem == nil, stat(rootPath + "/" + o, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
                     problem = "is an existing directory"
                 }
                 if let problem {
