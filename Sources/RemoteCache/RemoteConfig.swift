@@ -12,7 +12,8 @@ import StageAPI
 ///       timeout: 20                          # seconds without progress (default 20)
 ///
 /// Credentials never come from here: `REPRO_REMOTE_TOKEN` (a bearer token)
-/// or `REPRO_REMOTE_BASIC` (user:password) in the environment.
+/// or `REPRO_REMOTE_BASIC` (user:password) in the environment; where they
+/// may go is `RemoteCredentials`'s rule.
 public struct RemoteConfig: Sendable, Equatable {
     public enum Push: String, Sendable { case never, onSuccess = "on-success" }
 
@@ -22,11 +23,20 @@ public struct RemoteConfig: Sendable, Equatable {
     public var timeout: Double = 20
     /// Fail instead of computing locally when the remote cannot be used.
     public var required = false
+    /// The URL came from the user (`--remote`, `REPRO_REMOTE`), not from pipeline.yaml:
+    /// credentials may go to its host (see `RemoteCredentials`).
+    public var userNamedURL = false
 
     public static let keys = ["push", "timeout", "transfers", "url"]
     public static let tokenVariable = "REPRO_REMOTE_TOKEN"
     public static let basicVariable = "REPRO_REMOTE_BASIC"
     public static let urlVariable = "REPRO_REMOTE"
+    /// Hosts (comma-separated, `host` or `host:port`) a pipeline.yaml URL may send credentials to.
+    public static let tokenHostVariable = "REPRO_REMOTE_TOKEN_HOST"
+    /// `1`: credentials may go over plain http://.
+    public static let allowHTTPTokenVariable = "REPRO_REMOTE_ALLOW_HTTP_TOKEN"
+    /// A PEM file with a CA certificate trusted besides the system's (a group's own server).
+    public static let caVariable = "REPRO_REMOTE_CA"
 
     public init(url: String) throws {
         self.url = url
@@ -72,6 +82,7 @@ public struct RemoteConfig: Sendable, Equatable {
             do {
                 var c = try RemoteConfig(url: override)
                 if let config { c.push = config.push; c.transfers = config.transfers; c.timeout = config.timeout }
+                c.userNamedURL = true
                 config = c
             } catch let e as ParamError {
                 throw EngineError.usage("remote \(commandLine != nil ? "--remote" : urlVariable): \(e.message)")

@@ -149,3 +149,25 @@ extension RemoteCacheBehaviourTests {
         XCTAssertEqual(backend.calls.load(ordering: .relaxed), 0)
     }
 }
+
+extension RemoteCacheBehaviourTests {
+    /// A push into a failing server says how many objects were not uploaded and why, never "already there".
+    func testAFailedPushCountsWhatWasNotUploadedAndWhy() throws {
+        var outs: [(path: String, output: LockFile.Output)] = []
+        for n in 0..<3 {
+            let file = dir.appendingPathComponent("f\(n).txt")
+            try Data("object \(n)\n".utf8).write(to: file)
+            let sha = FileHasher.hash(data: Array("object \(n)\n".utf8))
+            try store.put(file, sha256: sha)
+            outs.append(("out/f\(n).txt", .init(sha256: sha, size: Int64("object \(n)\n".utf8.count))))
+        }
+        let w = Warnings()
+        let backend = ScriptedRemote(root: dir.appendingPathComponent("remote"), failures: 1000, error: .transient("PUT r/cas/…: HTTP 500"))
+        let c = try cache(backend, warnings: w)
+        XCTAssertFalse(try c.push(key: String(repeating: "c", count: 64), stage: "s", outs: outs, from: store))
+        XCTAssertEqual(c.stats.failedObjects, 3)
+        XCTAssertEqual(c.stats.presentObjects, 0)
+        XCTAssertEqual(c.stats.pushedObjects, "0 objects uploaded (0 B), 0 already there, 3 not uploaded (PUT r/cas/…: HTTP 500)")
+        XCTAssertEqual(w.all.count, 1, "\(w.all)")
+    }
+}
