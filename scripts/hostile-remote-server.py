@@ -8,6 +8,8 @@ The first path segment picks the misbehaviour (http://127.0.0.1:PORT/MODE/ac/KEY
   chunk     a chunked body whose first chunk size is 7fffffffffffffff,
             followed by 4 MiB
   slow      a response sent one byte per second
+  drip      headers at once, then a body at 20 bytes a second (not idle:
+            only the overall deadline ends it)
   info      a working cache (PUT stores, GET/HEAD answer) that sends
             100 Continue and 102 Processing before every real response
   storm     HTTP 500 to everything
@@ -80,10 +82,14 @@ def serve(c):
                     c.sendall(b"x" * (1 << 20))
                 time.sleep(30)
                 return
-            elif mode == "slow":
-                for b in b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + b"y" * 100:
+            elif mode in ("slow", "drip"):
+                head = b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n"
+                if mode == "drip":
+                    c.sendall(head)
+                    head = b""
+                for b in head + b"y" * 100000:
                     c.sendall(bytes([b]))
-                    time.sleep(1)
+                    time.sleep(1 if mode == "slow" else 0.05)
                 return
             elif mode == "info":
                 c.sendall(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n\r\n")

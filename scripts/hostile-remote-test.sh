@@ -5,7 +5,8 @@
 # problem, and the stage computed locally:
 #   endless header lines; a run record claiming a 1 GiB object followed by
 #   1 GiB that is not it; a chunk size of 7fffffffffffffff; one byte per
-#   second; 100 Continue and 102 Processing before every answer (must just
+#   second; a body at 20 bytes a second (only the overall deadline ends
+#   it); 100 Continue and 102 Processing before every answer (must just
 #   work); a 500 storm on push (the summary counts what was not uploaded);
 #   Ctrl-C during a stalled transfer; a FIFO and a directory in a file://
 #   remote; a token in the environment never sent to a host only
@@ -55,7 +56,7 @@ measured() {
   local deadline=$1; shift
   rc=0
   /usr/bin/time -f "%e %M" -o "$work/time" timeout -s KILL "$deadline" "$repro" "$@" > "$work/out" 2>&1 || rc=$?
-  read -r secs rss_kb < "$work/time" || true
+  read -r secs rss_kb < <(tail -1 "$work/time") || true  # after "Command exited with non-zero status N"
   rss_mb=$(( ${rss_kb:-0} / 1024 ))
   echo "      ($*: exit $rc, ${secs:-?} s, peak RSS ${rss_mb} MB)"
 }
@@ -65,14 +66,16 @@ hostile() {
   measured "$3" all -C "$work/p"
   check "$1: finished (exit 0) within ${3} s" "[[ $rc -eq 0 ]]"
   check "$1: peak RSS ${rss_mb} MB under $max_rss_mb MB" "[[ $rss_mb -lt $max_rss_mb ]]"
-  check "$1: a warning saying '$2'" "grep -q 'warning:' '$work/out' && grep -q -- '$2' '$work/out'"
+  check "$1: a warning saying '$2'" "grep -q 'warning:' '$work/out' && grep -qF -- '$2' '$work/out'"
+  grep 'warning:' "$work/out" | head -1 | cut -c1-220 | sed 's/^/      /'
   check "$1: the stage was computed locally" "grep -q '1 ran' '$work/out' && grep -q 'computed here' '$work/p/out/a.bin'"
 }
 
 echo "== hostile http server on 127.0.0.1:$port (remote timeout: 2 s)"
 hostile headers "KiB of headers" 20
 hostile chunk "larger than expected" 20
-hostile slow "deadline" 30
+hostile slow "remote timeout:" 30
+hostile drip "deadline of 10 s" 30
 hostile huge "corrupted" 120
 check "huge: the 1 GiB download left no temp file" "[[ -z \$(find '$work/p/.repro' -path '*tmp*' -type f -size +1M) ]]"
 

@@ -23,12 +23,8 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 repro="${1:-$here/.build/release/repro}"
 [[ -x "$repro" ]] || { echo "build repro first (swift build -c release --product repro)" >&2; exit 1; }
-if ! command -v nginx >/dev/null 2>&1 && [[ ! -x /usr/sbin/nginx ]]; then
-  echo "installing nginx-light (Debian) for the remote-cache test" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx-light >&2
-fi
-nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+source "$here/scripts/remote-test-nginx.sh"
+ensure_nginx
 scheme=http; host=127.0.0.1
 [[ "${2:-}" == "--https" ]] && { scheme=https; host=localhost; }
 
@@ -40,43 +36,15 @@ for p in $(seq 18700 18799); do
 done
 [[ -n "$port" ]] || { echo "no free port in 18700-18799" >&2; exit 1; }
 mkdir -p "$work/www" "$work/nginx"
-listen="listen 127.0.0.1:$port;"
+server="$port"
 if [[ $scheme == https ]]; then
   "$here/scripts/make-test-certs.sh" "$work/certs"
-  listen="listen 127.0.0.1:$port ssl; ssl_certificate $work/certs/server.pem; ssl_certificate_key $work/certs/server.key;"
+  server="$port:server"
   export REPRO_REMOTE_CA="$work/certs/ca.pem"
 fi
 
 # $1: extra directives for the server (e.g. a rate limit).
-write_nginx_conf() {
-  cat > "$work/nginx/nginx.conf" <<CONF
-user root;
-worker_processes 2;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-events { worker_connections 256; }
-http {
-  access_log off;
-  client_body_temp_path $work/nginx/body;
-  proxy_temp_path $work/nginx/proxy;
-  fastcgi_temp_path $work/nginx/fastcgi;
-  uwsgi_temp_path $work/nginx/uwsgi;
-  scgi_temp_path $work/nginx/scgi;
-  client_max_body_size 0;
-  server {
-    $listen
-    location / {
-      root $work/www;
-      dav_methods PUT;
-      create_full_put_path on;
-      dav_access user:rw group:r all:r;
-      if (\$http_authorization != "Bearer $token") { return 401; }
-      $1
-    }
-  }
-}
-CONF
-}
+write_nginx_conf() { remote_nginx_conf "$work" "$token" "${1:-}" "$server"; }
 start_nginx() { write_nginx_conf "${1:-}"; "$nginx_bin" -c "$work/nginx/nginx.conf"; sleep 0.2; }
 # $1: the signal (QUIT: finish requests in flight; TERM: drop them at once).
 stop_nginx() {

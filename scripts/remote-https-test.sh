@@ -19,12 +19,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 repro="${1:-$here/.build/release/repro}"
 [[ -x "$repro" ]] || { echo "build repro first (swift build -c release --product repro)" >&2; exit 1; }
 repro="$(cd "$(dirname "$repro")" && pwd)/$(basename "$repro")"
-if ! command -v nginx >/dev/null 2>&1 && [[ ! -x /usr/sbin/nginx ]]; then
-  echo "installing nginx-light (Debian) for the https remote test" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx-light >&2
-fi
-nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+source "$here/scripts/remote-test-nginx.sh"
+ensure_nginx
 restore_limit=5
 
 work=$(mktemp -d)
@@ -38,45 +34,7 @@ done
 tls=${free_ports[0]} plain=${free_ports[1]} expired=${free_ports[2]} wronghost=${free_ports[3]}
 tls_slow=${free_ports[4]} plain_slow=${free_ports[5]}
 "$here/scripts/make-test-certs.sh" "$work/certs"
-mkdir -p "$work/www" "$work/nginx"
-
-server_block() {  # $1: port, $2: certificate name (empty: plain http)
-  local listen="listen 127.0.0.1:$1;"
-  [[ -n "$2" ]] && listen="listen 127.0.0.1:$1 ssl; ssl_certificate $work/certs/$2.pem; ssl_certificate_key $work/certs/$2.key;"
-  cat <<BLOCK
-  server {
-    $listen
-    keepalive_requests 100000;
-    location / {
-      root $work/www;
-      dav_methods PUT;
-      create_full_put_path on;
-      dav_access user:rw group:r all:r;
-      if (\$http_authorization != "Bearer $token") { return 401; }
-    }
-  }
-BLOCK
-}
-cat > "$work/nginx/nginx.conf" <<CONF
-user root;
-worker_processes 2;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-events { worker_connections 512; }
-http {
-  access_log off;
-  client_body_temp_path $work/nginx/body;
-  proxy_temp_path $work/nginx/proxy;
-  fastcgi_temp_path $work/nginx/fastcgi;
-  uwsgi_temp_path $work/nginx/uwsgi;
-  scgi_temp_path $work/nginx/scgi;
-  client_max_body_size 0;
-$(server_block "$tls" server)
-$(server_block "$plain" "")
-$(server_block "$expired" expired)
-$(server_block "$wronghost" wronghost)
-}
-CONF
+remote_nginx_conf "$work" "$token" "" "$tls:server" "$plain" "$expired:expired" "$wronghost:wronghost"
 "$nginx_bin" -c "$work/nginx/nginx.conf"
 python3 "$here/scripts/latency-proxy.py" "$tls_slow" 127.0.0.1 "$tls" 50 & proxy1=$!
 python3 "$here/scripts/latency-proxy.py" "$plain_slow" 127.0.0.1 "$plain" 50 & proxy2=$!

@@ -155,9 +155,9 @@ struct CurlFailure {
         case REPRO_CURLE_OPERATION_TIMEDOUT:
             // Not retried: another attempt would wait as long again.
             if elapsed + 0.5 >= deadline {
-                return .failed("no complete answer within the request's deadline of \(Int(deadline)) s (3 × remote timeout:, plus time for the size)")
+                return .failed("no complete answer within the request's deadline of \(Int(deadline)) s (3 × remote timeout:, plus a second per 256 KiB)")
             }
-            return .failed("no data for \(Int(idle.rounded(.up))) s (remote timeout:)")
+            return .failed("no data, or less than a byte a second, for \(Int(idle.rounded(.up))) s (remote timeout:)")
         case REPRO_CURLE_PEER_FAILED_VERIFICATION:
             return .failed("TLS: the server's certificate was not accepted (\(curlText))\(Self.tlsAdvice(curlText))")
         case REPRO_CURLE_SSL_CONNECT_ERROR, REPRO_CURLE_SSL_CACERT_BADFILE:
