@@ -270,22 +270,27 @@ public struct RemoteStats: Sendable, Equatable {
 }
 
 /// Runs `body` over `items` on up to `limit` threads; results in item order.
+/// Threads of their own: the global dispatch queue adds a thread for blocked
+/// workers only every ~0.5 s, so 32 transfers waiting on the network would
+/// take 15 s to all be under way (measured: 3 to 10 connections in 11 s).
 func parallel<T: Sendable, R: Sendable>(_ items: [T], limit: Int, _ body: @escaping @Sendable (T) -> R) -> [R] {
     if items.count <= 1 { return items.map(body) }
     let results = Mutex<[Int: R]>([:])
     let next = Atomic<Int>(0)
-    let group = DispatchGroup()
-    for _ in 0..<min(limit, items.count) {
-        DispatchQueue.global().async(group: group) {
+    let workers = min(limit, items.count)
+    let finished = DispatchSemaphore(value: 0)
+    for _ in 0..<workers {
+        Thread.detachNewThread {
             while true {
                 let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard i < items.count else { return }
+                guard i < items.count else { break }
                 let r = body(items[i])
                 results.withLock { $0[i] = r }
             }
+            finished.signal()
         }
     }
-    group.wait()
+    for _ in 0..<workers { finished.wait() }
     return results.withLock { r in items.indices.map { r[$0]! } }
 }
 

@@ -8,7 +8,7 @@ import StageAPI
 ///     remote:
 ///       url: file:///shared/repro-cache      # or http(s)://host/prefix
 ///       push: on-success                     # or never (default)
-///       transfers: 8                         # parallel transfers (default 8)
+///       transfers: 32                        # requests at once (default 32)
 ///       timeout: 20                          # seconds without progress (default 20)
 ///
 /// Credentials never come from here: `REPRO_REMOTE_TOKEN` (a bearer token)
@@ -19,7 +19,9 @@ public struct RemoteConfig: Sendable, Equatable {
 
     public var url: String
     public var push: Push = .never
-    public var transfers: Int = 8
+    /// Requests at once. Many, because at an internet round trip each costs
+    /// latency, not bandwidth (Bazel opens up to 100 connections to its cache).
+    public var transfers: Int = 32
     public var timeout: Double = 20
     /// Fail instead of computing locally when the remote cannot be used.
     public var required = false
@@ -47,7 +49,7 @@ public struct RemoteConfig: Sendable, Equatable {
     public init(_ p: Params) throws {
         try self.init(url: try p.string("url"))
         push = Push(rawValue: try p.choice("push", ["never", "on-success"], default: "never"))!
-        transfers = try p.check("transfers", try p.int("transfers", default: 8), "between 1 and 64") { (1...64).contains($0) }
+        transfers = try p.check("transfers", try p.int("transfers", default: 32), "between 1 and 64") { (1...64).contains($0) }
         timeout = try p.check("timeout", try p.double("timeout", default: 20), "between 0.1 and 3600 seconds") { $0 >= 0.1 && $0 <= 3600 }
     }
 
