@@ -70,7 +70,6 @@ mkdir -p "$work/A"
   echo "remote:"
   echo "  url: $url"
   echo "  push: on-success"
-  echo "  transfers: 4   # few, so that scenario 3 stops the server midway through a restore"
   echo "stages:"
   echo "  blob:"
   echo "    kind: shell"
@@ -113,8 +112,9 @@ check "after the pull, repro all has nothing to do" "'$repro' all -C '$work/P' |
 
 echo "== 3. nginx stopped in the middle of B's pull"
 stop_nginx
-start_nginx "limit_rate 1m;"   # ~8 s for the whole pull: stopped well before the end
+start_nginx "limit_rate 1m;"   # ~4 s for the whole pull at 4 transfers: stopped well before the end
 fresh_clone B
+sed -i 's/^  push: on-success$/&\n  transfers: 4/' "$work/B/pipeline.yaml"
 "$repro" all -C "$work/B" -j 2 > "$work/B3.out" 2>&1 &
 bpid=$!
 sleep 1.5

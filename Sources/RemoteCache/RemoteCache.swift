@@ -22,6 +22,8 @@ public final class RemoteCache: SharedCache {
         var stats = RemoteStats()
         /// Run records fetched (and checked against the declared outs) before the run, by key.
         var prefetched: [String: [(path: String, output: LockFile.Output)]] = [:]
+        /// Keys the prefetch has yet to finish: `fetch` waits for them instead of asking twice.
+        var pending: [String: DispatchGroup] = [:]
     }
 
     public init(config: RemoteConfig, environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -107,6 +109,7 @@ public final class RemoteCache: SharedCache {
         let tmpDir = store.root.appendingPathComponent("tmp")
         try? FileManager.default.createDirectory(at: tmpDir, withIntermediateDirectories: true)
         let outs: [(path: String, output: LockFile.Output)]
+        state.withLock { $0.pending[key] }?.wait()
         if let memo = state.withLock({ $0.prefetched.removeValue(forKey: key) }), memo.map(\.path) == declaredOuts {
             outs = memo
         } else {
@@ -160,6 +163,21 @@ public final class RemoteCache: SharedCache {
     /// Keeps a checked run record for `fetch` (see `prefetch`).
     func remember(key: String, outs: [(path: String, output: LockFile.Output)]) {
         state.withLock { $0.prefetched[key] = outs }
+    }
+
+    /// Marks `keys` as being prefetched: `fetch` of one waits until `finished(key:)`.
+    func willPrefetch(_ keys: [String]) {
+        state.withLock { s in
+            for k in keys where s.pending[k] == nil {
+                let g = DispatchGroup()
+                g.enter()
+                s.pending[k] = g
+            }
+        }
+    }
+
+    func finished(key: String) {
+        state.withLock { $0.pending.removeValue(forKey: key) }?.leave()
     }
 
     /// Downloads one object into a temp file, checks its size and SHA-256,
