@@ -10,7 +10,11 @@ set -euo pipefail
 dir="$1"
 mkdir -p "$dir"
 cd "$dir"
-command -v openssl >/dev/null || { echo "openssl is needed (apt-get install openssl)" >&2; exit 1; }
+if ! command -v openssl >/dev/null 2>&1; then
+  echo "installing openssl (Debian) for the test certificates" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssl >&2
+fi
 
 ca() {  # $1: name
   openssl req -x509 -newkey rsa:2048 -nodes -keyout "$1.key" -out "$1.pem" -days 3 \

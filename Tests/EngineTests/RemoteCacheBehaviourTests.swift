@@ -171,3 +171,23 @@ extension RemoteCacheBehaviourTests {
         XCTAssertEqual(w.all.count, 1, "\(w.all)")
     }
 }
+
+extension RemoteCacheBehaviourTests {
+    /// A run's fetch of a stage the prefetch is still working on waits for it, and does not ask for the record again.
+    func testFetchWaitsForThePrefetchAndUsesItsRecord() throws {
+        let (key, sha) = try seed()
+        let backend = ScriptedRemote(root: dir.appendingPathComponent("remote"), failures: 0, error: .failed(""))
+        let c = try cache(backend, warnings: Warnings())
+        c.willPrefetch([key])
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) {
+            c.remember(key: key, outs: [("out/a.txt", .init(sha256: sha, size: 6))])
+            c.finished(key: key)
+        }
+        let start = Date()
+        guard case .found(let got) = try c.fetch(key: key, stage: "s", declaredOuts: outs, into: store) else { return XCTFail() }
+        XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(start), 0.25, "waited for the prefetch")
+        XCTAssertEqual(got.map(\.output.sha256), [sha])
+        XCTAssertEqual(backend.calls.load(ordering: .relaxed), 1, "the object only: the record came from the prefetch")
+        XCTAssertTrue(store.hasObject(sha))
+    }
+}
