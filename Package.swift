@@ -70,10 +70,10 @@ let package = Package(
         ]),
         // bubblewrap: running a command with only its declared files, and its bounds.
         .target(name: "StageSandbox", dependencies: ["StageAPI", "ProcessSpawn"]),
-        // libcurl (Debian libcurl4-openssl-dev), the http(s) client of the remote cache, through typed C
+        // libcurl (Debian libcurl4-openssl-dev, with OpenSSL's libssl-dev), the http(s) client of the remote cache, through typed C
         // wrappers (curl_easy_setopt is variadic, so Swift cannot call it). Chosen over AsyncHTTPClient for
         // build time: libcurl adds seconds to a first release build, AsyncHTTPClient about 3 minutes.
-        .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("curl")]),
+        .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("curl"), .linkedLibrary("ssl"), .linkedLibrary("crypto")]),
         // The shared cache (file://, http:// and https:// remotes), plugged into a run by the CLI.
         .target(name: "RemoteCache", dependencies: ["EngineCore", "StageAPI", "CCurlShim"]),
         // Stages as Slurm jobs and arrays, registered by the CLI like a kind.

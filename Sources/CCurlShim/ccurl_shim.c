@@ -1,6 +1,9 @@
 #include "ccurl_shim.h"
 
 #include <curl/curl.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +24,32 @@ void repro_curl_handle_free(void *handle) { curl_easy_cleanup(handle); }
 void repro_curl_flag_set(int32_t *flag, int32_t value) { __atomic_store_n(flag, value, __ATOMIC_RELAXED); }
 
 int32_t repro_curl_flag_get(const int32_t *flag) { return __atomic_load_n(flag, __ATOMIC_RELAXED); }
+
+void *repro_curl_trust_new(const void *pem, long size) {
+    BIO *bio = BIO_new_mem_buf(pem, (int)size);
+    if (!bio) return NULL;
+    STACK_OF(X509_INFO) *infos = PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL);
+    BIO_free(bio);
+    if (!infos) return NULL;
+    X509_STORE *store = X509_STORE_new();
+    int added = 0;
+    for (int i = 0; store && i < sk_X509_INFO_num(infos); i++) {
+        X509_INFO *info = sk_X509_INFO_value(infos, i);
+        if (info->x509 && X509_STORE_add_cert(store, info->x509) == 1) added++;
+    }
+    sk_X509_INFO_pop_free(infos, X509_INFO_free);
+    if (store && added == 0) { X509_STORE_free(store); store = NULL; }
+    return store;
+}
+
+void repro_curl_trust_free(void *trust) { X509_STORE_free(trust); }
+
+// Every TLS connection checks the server against the shared, already parsed store.
+static CURLcode on_ssl_ctx(CURL *curl, void *ssl_ctx, void *trust) {
+    (void)curl;
+    SSL_CTX_set1_cert_store(ssl_ctx, trust);
+    return CURLE_OK;
+}
 
 const char *repro_curl_strerror(int code) { return curl_easy_strerror((CURLcode)code); }
 
@@ -107,9 +136,12 @@ void repro_curl_perform(void *handle, const repro_curl_request *rq, repro_curl_r
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);  // a redirect is reported, never followed
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (rq->ca_blob) {
-        struct curl_blob blob = { (void *)rq->ca_blob, (size_t)rq->ca_blob_size, CURL_BLOB_COPY };
-        curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
+    if (rq->trust) {
+        // No bundle for libcurl to parse: the store is set on each TLS context.
+        curl_easy_setopt(h, CURLOPT_CAINFO, NULL);
+        curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
+        curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
+        curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, rq->trust);
     }
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, rq->deadline_ms);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, rq->connect_timeout_ms);

@@ -38,10 +38,10 @@ protocol HTTPTransport: Sendable {
 final class CurlTransport: HTTPTransport, @unchecked Sendable {
     // @unchecked: the raw handles are only used by one thread at a time
     // (taken from and returned to `idle` under its lock); `flag` is accessed
-    // atomically through the shim.
+    // atomically through the shim; `trustStore` is only read (OpenSSL locks it).
     let timeout: Double
-    /// PEM trust anchors (the system bundle plus `REPRO_REMOTE_CA`), or nil for libcurl's default.
-    let trust: Data?
+    /// The parsed trust anchors (see `RemoteTrust`), or nil for libcurl's default bundle.
+    let trustStore: UnsafeMutableRawPointer?
     private let idle = Mutex<[Handle]>([])
     private let slots: DispatchSemaphore
     private let flag: UnsafeMutablePointer<Int32>
@@ -55,7 +55,7 @@ final class CurlTransport: HTTPTransport, @unchecked Sendable {
 
     init(timeout: Double, transfers: Int, trust: Data?) {
         self.timeout = timeout
-        self.trust = trust
+        trustStore = trust.flatMap { d in d.withUnsafeBytes { repro_curl_trust_new($0.baseAddress, $0.count) } }
         slots = DispatchSemaphore(value: max(1, transfers))
         flag = .allocate(capacity: 1)
         flag.initialize(to: 0)
@@ -64,6 +64,7 @@ final class CurlTransport: HTTPTransport, @unchecked Sendable {
     deinit {
         for h in idle.withLock({ $0 }) { repro_curl_handle_free(h.raw) }
         flag.deallocate()
+        if let trustStore { repro_curl_trust_free(trustStore) }
     }
 
     /// Stops every transfer in flight within a second, and refuses new ones.
@@ -104,15 +105,13 @@ final class CurlTransport: HTTPTransport, @unchecked Sendable {
         x.url.withCString { url in
             x.method.withCString { method in
                 withOptionalCString(x.authorization) { auth in
-                    withOptionalBytes(trust) { blob, blobSize in
-                        var r = repro_curl_request(
-                            url: url, method: method, authorization: auth, ca_blob: blob, ca_blob_size: blobSize,
-                            body_fd: inFD, body_size: bodySize, out_fd: outFD, max_body: x.maxBody ?? -1,
-                            max_header_bytes: Self.maxHeaderBytes, deadline_ms: Int(deadline * 1000),
-                            connect_timeout_ms: Int(timeout * 1000), idle_seconds: max(1, Int(timeout.rounded(.up))),
-                            cancelled: UnsafePointer(flag))
-                        repro_curl_perform(handle.raw, &r, &result)
-                    }
+                    var r = repro_curl_request(
+                        url: url, method: method, authorization: auth, trust: trustStore,
+                        body_fd: inFD, body_size: bodySize, out_fd: outFD, max_body: x.maxBody ?? -1,
+                        max_header_bytes: Self.maxHeaderBytes, deadline_ms: Int(deadline * 1000),
+                        connect_timeout_ms: Int(timeout * 1000), idle_seconds: max(1, Int(timeout.rounded(.up))),
+                        cancelled: UnsafePointer(flag))
+                    repro_curl_perform(handle.raw, &r, &result)
                 }
             }
         }
@@ -187,7 +186,3 @@ private func withOptionalCString<R>(_ s: String?, _ body: (UnsafePointer<CChar>?
     return s.withCString { body($0) }
 }
 
-private func withOptionalBytes<R>(_ d: Data?, _ body: (UnsafeRawPointer?, Int) -> R) -> R {
-    guard let d else { return body(nil, 0) }
-    return d.withUnsafeBytes { body($0.baseAddress, $0.count) }
-}

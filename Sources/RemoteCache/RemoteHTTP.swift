@@ -19,11 +19,16 @@ struct HTTPRemote: RemoteBackend {
         credentials = RemoteCredentials(config: config, environment: environment)
         var trust: Data?
         var problem: String?
-        if let ca = environment[RemoteConfig.caVariable], !ca.isEmpty {
+        let ca = environment[RemoteConfig.caVariable].flatMap { $0.isEmpty ? nil : $0 }
+        if trimmed.lowercased().hasPrefix("https:") {
             do { trust = try RemoteTrust.anchors(adding: ca) } catch { problem = "\(error)" }
         }
+        let curl = CurlTransport(timeout: config.timeout, transfers: config.transfers, trust: trust)
+        if let ca, trust != nil, curl.trustStore == nil {
+            problem = "\(RemoteConfig.caVariable)=\(ca): its certificate cannot be read (a PEM file with your CA's certificate is needed)"
+        }
         setupProblem = problem
-        transport = CurlTransport(timeout: config.timeout, transfers: config.transfers, trust: trust)
+        transport = curl
     }
 
     /// A remote over a given transport (tests).

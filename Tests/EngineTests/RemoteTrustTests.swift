@@ -81,4 +81,16 @@ final class RemoteTrustTests: XCTestCase {
         XCTAssertTrue(bundle.hasSuffix(pem), "the CA is added")
         XCTAssertGreaterThan(bundle.count, pem.count * 2, "to the system's trust store, not instead of it")
     }
+
+    func testTheCAOptionMattersOnlyForHTTPSAndMustParse() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("repro-ca-\(UUID().uuidString).pem")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".utf8).write(to: file)
+        let env = ["REPRO_REMOTE_CA": file.path]
+        XCTAssertNil(HTTPRemote(config: try RemoteConfig(url: "http://127.0.0.1:9/r"), environment: env).setupProblem)
+        let https = HTTPRemote(config: try RemoteConfig(url: "https://localhost:9/r"), environment: env)
+        XCTAssertTrue(https.setupProblem?.contains("its certificate cannot be read") ?? false, "\(https.setupProblem ?? "nil")")
+        XCTAssertNil(HTTPRemote(config: try RemoteConfig(url: "https://localhost:9/r"), environment: [:]).setupProblem,
+                     "the system's trust store parses")
+    }
 }

@@ -10,8 +10,7 @@ typedef struct {
     const char *url;
     const char *method;          // "GET", "HEAD" or "PUT"
     const char *authorization;   // the Authorization header's value, or NULL
-    const void *ca_blob;         // PEM trust anchors replacing the default bundle, or NULL
-    long ca_blob_size;
+    void *trust;                 // from repro_curl_trust_new: the certificates servers are checked against
     int body_fd;                 // PUT: the body is read from here (-1: none)
     int64_t body_size;
     int out_fd;                  // GET: the body is written here (-1: discarded)
@@ -52,6 +51,11 @@ void repro_curl_perform(void *handle, const repro_curl_request *request, repro_c
 /// The cancellation flag a request watches (`cancelled`), read and set atomically.
 void repro_curl_flag_set(int32_t *flag, int32_t value);
 int32_t repro_curl_flag_get(const int32_t *flag);
+/// The trust anchors of a set of transfers, parsed once from PEM certificates
+/// (libcurl would parse its CA bundle again for every connection, ~20 ms each).
+/// NULL if `pem` holds no certificate.
+void *repro_curl_trust_new(const void *pem, long size);
+void repro_curl_trust_free(void *trust);
 /// libcurl's text for a CURLcode.
 const char *repro_curl_strerror(int code);
 /// The CA bundle libcurl uses by default (e.g. /etc/ssl/certs/ca-certificates.crt), or NULL.
