@@ -70,7 +70,7 @@ let package = Package(
         ]),
         // bubblewrap: running a command with only its declared files, and its bounds.
         .target(name: "StageSandbox", dependencies: ["StageAPI", "ProcessSpawn"]),
-        // libcurl (Debian libcurl4-openssl-dev, with OpenSSL's libssl-dev), the http(s) client of the remote cache, through typed C
+        // libcurl (Debian libcurl4-openssl-dev, and libssl-dev for its trust store), the http(s) client of the remote cache, through typed C
         // wrappers (curl_easy_setopt is variadic, so Swift cannot call it). Chosen over AsyncHTTPClient for
         // build time: libcurl adds seconds to a first release build, AsyncHTTPClient about 3 minutes.
         .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("curl"), .linkedLibrary("ssl"), .linkedLibrary("crypto")]),
