@@ -70,8 +70,12 @@ let package = Package(
         ]),
         // bubblewrap: running a command with only its declared files, and its bounds.
         .target(name: "StageSandbox", dependencies: ["StageAPI", "ProcessSpawn"]),
-        // The shared cache (file:// and http:// remotes), plugged into a run by the CLI.
-        .target(name: "RemoteCache", dependencies: ["EngineCore", "StageAPI"]),
+        // libcurl (Debian libcurl4-openssl-dev, and libssl-dev for its trust store), the http(s) client of the remote cache, through typed C
+        // wrappers (curl_easy_setopt is variadic, so Swift cannot call it). Chosen over AsyncHTTPClient for
+        // build time: libcurl adds seconds to a first release build, AsyncHTTPClient about 3 minutes.
+        .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("curl"), .linkedLibrary("ssl"), .linkedLibrary("crypto")]),
+        // The shared cache (file://, http:// and https:// remotes), plugged into a run by the CLI.
+        .target(name: "RemoteCache", dependencies: ["EngineCore", "StageAPI", "CCurlShim"]),
         // Stages as Slurm jobs and arrays, registered by the CLI like a kind.
         .target(name: "SlurmExecutor", dependencies: ["EngineCore", "StageAPI", "ProcessSpawn"]),
         // The generic kinds: `shell` (a sandboxed command) and `concat` (CSV tables).

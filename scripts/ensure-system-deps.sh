@@ -2,6 +2,7 @@
 # Installs the Debian packages repro needs, if missing. Usage:
 #   scripts/ensure-system-deps.sh          # build/run: GSL (libgsl-dev), pkg-config, bubblewrap (the shell stages' sandbox),
 #                                          #   rsvg-convert + DejaVu fonts (figure PDFs), pdflatex (the report), zlib (diff --html)
+#                                          #   libcurl with OpenSSL and OpenSSL's headers (http(s) remote caches)
 #   scripts/ensure-system-deps.sh --test   # plus the tools the tests use: xmllint, pdffonts/pdftotext, cc, python3, chromium (headless)
 set -euo pipefail
 
@@ -9,6 +10,8 @@ need=()
 pkg-config --version >/dev/null 2>&1 || need+=(pkg-config)
 { command -v pkg-config >/dev/null && pkg-config --exists gsl; } || need+=(libgsl-dev)
 { command -v pkg-config >/dev/null && pkg-config --exists zlib; } || need+=(zlib1g-dev)  # repro diff --html's PNGs
+{ command -v pkg-config >/dev/null && pkg-config --exists libcurl; } || need+=(libcurl4-openssl-dev)  # the remote cache's http(s) client
+{ command -v pkg-config >/dev/null && pkg-config --exists openssl; } || need+=(libssl-dev)  # its trust store, parsed once (CCurlShim)
 command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
 # The figures' PDFs (rsvg-convert, DejaVu Sans) and the reproduction report (pdflatex).
 command -v rsvg-convert >/dev/null 2>&1 || need+=(librsvg2-bin)

@@ -18,17 +18,18 @@ protocol RemoteBackend: Sendable {
 }
 
 enum RemoteError: Error, CustomStringConvertible {
-    /// HTTP 401/403.
-    case unauthorized(status: Int, tokenSet: Bool, display: String)
-    /// Worth retrying: connection refused or reset, timeout, HTTP 5xx / 429.
+    /// HTTP 401/403; `withheld` says why credentials set in the environment were not sent.
+    case unauthorized(status: Int, tokenSet: Bool, display: String, withheld: String? = nil)
+    /// Worth retrying: connection refused or reset, HTTP 5xx / 429.
     case transient(String)
-    /// Not worth retrying (HTTP 4xx other than 404, a missing directory, ...).
+    /// Not worth retrying (a timeout, TLS, HTTP 4xx other than 404, a missing directory, ...).
     case failed(String)
 
     var description: String {
         switch self {
-        case .unauthorized(let status, let tokenSet, let display):
+        case .unauthorized(let status, let tokenSet, let display, let withheld):
             let what = status == 401 ? "requires credentials" : "refused access"
+            if let withheld { return "remote \(display) \(what) (HTTP \(status)), and \(withheld)" }
             return tokenSet
                 ? "remote \(display) \(what) (HTTP \(status)): the credentials in \(RemoteConfig.tokenVariable) or \(RemoteConfig.basicVariable) were not accepted; check them"
                 : "remote \(display) \(what) (HTTP \(status)): set \(RemoteConfig.tokenVariable) to its bearer token (or \(RemoteConfig.basicVariable) to user:password)"
@@ -53,26 +54,26 @@ struct DirectoryRemote: RemoteBackend {
 
     func probe() throws { try checkRoot() }
 
+    /// Only a regular file is read (see `RegularFile`): a FIFO, device or
+    /// directory where an entry should be is refused at once.
     func get(_ path: String, to file: URL, limit: Int64?, progress: @Sendable (Int64) -> Void) throws -> Bool {
         try checkRoot()
-        let src = root.appendingPathComponent(path)
-        guard FileManager.default.fileExists(atPath: src.path) else { return false }
-        if let limit, let size = (try? FileManager.default.attributesOfItem(atPath: src.path))?[.size] as? Int64, size > limit {
-            throw RemoteError.failed("\(path) on the remote is larger than expected (\(size) bytes)")
+        let src = root.appendingPathComponent(path).path
+        do {
+            guard let fd = try RegularFile.open(src) else { return false }  // absent, or removed by a concurrent gc
+            defer { close(fd) }
+            progress(try RegularFile.copy(fd, source: src, to: file, limit: limit))
+            return true
+        } catch let e as RegularFile.Refused {
+            throw RemoteError.failed("remote entry \(e)")
         }
-        try? FileManager.default.removeItem(at: file)
-        do { try FileManager.default.copyItem(at: src, to: file) } catch {
-            // Removed between the test and the copy (a concurrent gc): absent.
-            if !FileManager.default.fileExists(atPath: src.path) { return false }
-            throw RemoteError.failed("cannot read \(src.path): \(error.localizedDescription)")
-        }
-        progress(Int64((try? FileManager.default.attributesOfItem(atPath: file.path))?[.size] as? Int ?? 0))
-        return true
     }
 
     func exists(_ path: String) throws -> Bool {
         try checkRoot()
-        return FileManager.default.fileExists(atPath: root.appendingPathComponent(path).path)
+        var st = stat()
+        // Anything but a regular file is no entry (a push replaces it by rename).
+        return stat(root.appendingPathComponent(path).path, &st) == 0 && st.st_mode & S_IFMT == S_IFREG
     }
 
     func put(_ path: String, from file: URL) throws {

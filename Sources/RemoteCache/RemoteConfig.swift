@@ -8,25 +8,37 @@ import StageAPI
 ///     remote:
 ///       url: file:///shared/repro-cache      # or http(s)://host/prefix
 ///       push: on-success                     # or never (default)
-///       transfers: 8                         # parallel transfers (default 8)
+///       transfers: 32                        # requests at once (default 32)
 ///       timeout: 20                          # seconds without progress (default 20)
 ///
 /// Credentials never come from here: `REPRO_REMOTE_TOKEN` (a bearer token)
-/// or `REPRO_REMOTE_BASIC` (user:password) in the environment.
+/// or `REPRO_REMOTE_BASIC` (user:password) in the environment; where they
+/// may go is `RemoteCredentials`'s rule.
 public struct RemoteConfig: Sendable, Equatable {
     public enum Push: String, Sendable { case never, onSuccess = "on-success" }
 
     public var url: String
     public var push: Push = .never
-    public var transfers: Int = 8
+    /// Requests at once. Many, because at an internet round trip each costs
+    /// latency, not bandwidth (Bazel opens up to 100 connections to its cache).
+    public var transfers: Int = 32
     public var timeout: Double = 20
     /// Fail instead of computing locally when the remote cannot be used.
     public var required = false
+    /// The URL came from the user (`--remote`, `REPRO_REMOTE`), not from pipeline.yaml:
+    /// credentials may go to its host (see `RemoteCredentials`).
+    public var userNamedURL = false
 
     public static let keys = ["push", "timeout", "transfers", "url"]
     public static let tokenVariable = "REPRO_REMOTE_TOKEN"
     public static let basicVariable = "REPRO_REMOTE_BASIC"
     public static let urlVariable = "REPRO_REMOTE"
+    /// Hosts (comma-separated, `host` or `host:port`) a pipeline.yaml URL may send credentials to.
+    public static let tokenHostVariable = "REPRO_REMOTE_TOKEN_HOST"
+    /// `1`: credentials may go over plain http://.
+    public static let allowHTTPTokenVariable = "REPRO_REMOTE_ALLOW_HTTP_TOKEN"
+    /// A PEM file with a CA certificate trusted besides the system's (a group's own server).
+    public static let caVariable = "REPRO_REMOTE_CA"
 
     public init(url: String) throws {
         self.url = url
@@ -37,7 +49,7 @@ public struct RemoteConfig: Sendable, Equatable {
     public init(_ p: Params) throws {
         try self.init(url: try p.string("url"))
         push = Push(rawValue: try p.choice("push", ["never", "on-success"], default: "never"))!
-        transfers = try p.check("transfers", try p.int("transfers", default: 8), "between 1 and 64") { (1...64).contains($0) }
+        transfers = try p.check("transfers", try p.int("transfers", default: 32), "between 1 and 64") { (1...64).contains($0) }
         timeout = try p.check("timeout", try p.double("timeout", default: 20), "between 0.1 and 3600 seconds") { $0 >= 0.1 && $0 <= 3600 }
     }
 
@@ -72,6 +84,7 @@ public struct RemoteConfig: Sendable, Equatable {
             do {
                 var c = try RemoteConfig(url: override)
                 if let config { c.push = config.push; c.transfers = config.transfers; c.timeout = config.timeout }
+                c.userNamedURL = true
                 config = c
             } catch let e as ParamError {
                 throw EngineError.usage("remote \(commandLine != nil ? "--remote" : urlVariable): \(e.message)")

@@ -32,7 +32,7 @@ public struct RemoteSync: Sendable {
         let meter = TransferMeter(label: "push", objects: planned.reduce(0) { $0 + $1.outs.count },
                                   bytes: planned.reduce(0) { $0 + $1.outs.reduce(0) { $0 + $1.output.size } }, report: message)
         defer { meter.finish() }
-        let outcomes = parallel(selection, limit: max(2, remote.config.transfers / 2)) { i -> (String, String?) in
+        let outcomes = parallel(selection, limit: remote.config.transfers) { i -> (String, String?) in
             let stage = project.pipeline.stages[i]
             guard let e = lock.stages[stage.name] else { return (stage.name, "not in \(LockFile.fileName): run it first") }
             defer { meter.add(objects: e.outs.count, bytes: e.outs.reduce(0) { $0 + $1.output.size }) }
@@ -69,13 +69,14 @@ public struct RemoteSync: Sendable {
         defer { withExtendedLifetime(processLock) {} }
         let lock = try LockFile.load(from: project.lockURL)
         let store = project.store
+        remote.prefetch(project: project, selection: selection)
         let staging = project.tmpDir.appendingPathComponent("pull-\(getpid())")
         defer { try? FileManager.default.removeItem(at: staging) }
         let planned = selection.compactMap { lock.stages[project.pipeline.stages[$0].name] }
         let meter = TransferMeter(label: "pull", objects: planned.reduce(0) { $0 + $1.outs.count },
                                   bytes: planned.reduce(0) { $0 + $1.outs.reduce(0) { $0 + $1.output.size } }, report: message)
         defer { meter.finish() }
-        let outcomes = parallel(selection, limit: max(2, remote.config.transfers / 2)) { i -> (String, String?, Bool) in
+        let outcomes = parallel(selection, limit: remote.config.transfers) { i -> (String, String?, Bool) in
             let stage = project.pipeline.stages[i]
             guard let e = lock.stages[stage.name] else { return (stage.name, "not in \(LockFile.fileName): nothing to pull", false) }
             defer { meter.add(objects: e.outs.count, bytes: e.outs.reduce(0) { $0 + $1.output.size }) }

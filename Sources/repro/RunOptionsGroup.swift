@@ -60,8 +60,9 @@ struct RunFlags: ParsableArguments {
         let firstRunHere = !FileManager.default.fileExists(atPath: project.store.root.path)
         let cache = dryRun ? nil : try remote.cache(for: project) { reporter.message($0) }
         options.remote = cache
+        if let cache, !options.force { cache.prefetch(project: project, selection: selection, wait: false) }
         let runner = Runner(project: project, options: options, reporter: reporter)
-        let interrupts = InterruptHandler(onFirst: { runner.control.cancel() }, onSecond: { runner.control.kill() })
+        let interrupts = InterruptHandler(onFirst: { runner.control.cancel(); cache?.cancel() }, onSecond: { runner.control.kill() })
         let summary = try reporting { try runner.run(selection) }
         withExtendedLifetime(interrupts) {}
         reporter.summary(summary)

@@ -29,7 +29,7 @@ struct TransferOptions: ParsableArguments {
         let s = cache.stats, took = ConsoleReporter.duration(Date().timeIntervalSince(start))
         switch direction {
         case .push:
-            print("pushed \(report.done.count) of \(selection.count) stages to \(cache.display): \(s.uploadedObjects) objects uploaded (\(RemoteStats.bytes(s.uploadedBytes))), the rest already there, in \(took)")
+            print("pushed \(report.done.count) of \(selection.count) stages to \(cache.display): \(s.pushedObjects), in \(took)")
         case .pull:
             print("pulled \(report.done.count) stages from \(cache.display) (\(s.downloadedObjects) objects, \(RemoteStats.bytes(s.downloadedBytes))), \(report.upToDate.count) already in place, \(report.problems.count) not pulled, in \(took)")
         }

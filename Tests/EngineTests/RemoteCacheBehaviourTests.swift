@@ -149,3 +149,45 @@ extension RemoteCacheBehaviourTests {
         XCTAssertEqual(backend.calls.load(ordering: .relaxed), 0)
     }
 }
+
+extension RemoteCacheBehaviourTests {
+    /// A push into a failing server says how many objects were not uploaded and why, never "already there".
+    func testAFailedPushCountsWhatWasNotUploadedAndWhy() throws {
+        var outs: [(path: String, output: LockFile.Output)] = []
+        for n in 0..<3 {
+            let file = dir.appendingPathComponent("f\(n).txt")
+            try Data("object \(n)\n".utf8).write(to: file)
+            let sha = FileHasher.hash(data: Array("object \(n)\n".utf8))
+            try store.put(file, sha256: sha)
+            outs.append(("out/f\(n).txt", .init(sha256: sha, size: Int64("object \(n)\n".utf8.count))))
+        }
+        let w = Warnings()
+        let backend = ScriptedRemote(root: dir.appendingPathComponent("remote"), failures: 1000, error: .transient("PUT r/cas/…: HTTP 500"))
+        let c = try cache(backend, warnings: w)
+        XCTAssertFalse(try c.push(key: String(repeating: "c", count: 64), stage: "s", outs: outs, from: store))
+        XCTAssertEqual(c.stats.failedObjects, 3)
+        XCTAssertEqual(c.stats.presentObjects, 0)
+        XCTAssertEqual(c.stats.pushedObjects, "0 objects uploaded (0 B), 0 already there, 3 not uploaded (PUT r/cas/…: HTTP 500)")
+        XCTAssertEqual(w.all.count, 1, "\(w.all)")
+    }
+}
+
+extension RemoteCacheBehaviourTests {
+    /// A run's fetch of a stage the prefetch is still working on waits for it, and does not ask for the record again.
+    func testFetchWaitsForThePrefetchAndUsesItsRecord() throws {
+        let (key, sha) = try seed()
+        let backend = ScriptedRemote(root: dir.appendingPathComponent("remote"), failures: 0, error: .failed(""))
+        let c = try cache(backend, warnings: Warnings())
+        c.willPrefetch([key])
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) {
+            c.remember(key: key, outs: [("out/a.txt", .init(sha256: sha, size: 6))])
+            c.finished(key: key)
+        }
+        let start = Date()
+        guard case .found(let got) = try c.fetch(key: key, stage: "s", declaredOuts: outs, into: store) else { return XCTFail() }
+        XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(start), 0.25, "waited for the prefetch")
+        XCTAssertEqual(got.map(\.output.sha256), [sha])
+        XCTAssertEqual(backend.calls.load(ordering: .relaxed), 1, "the object only: the record came from the prefetch")
+        XCTAssertTrue(store.hasObject(sha))
+    }
+}
