@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The shared cache over https at internet latency. nginx (Debian nginx-light)
-# on 127.0.0.1 serves one WebDAV root that requires a token, over TLS with a
+# The shared cache over https at internet latency, in a network namespace of
+# the test's own. nginx (Debian nginx-light) on its 127.0.0.1 serves one WebDAV root that requires a token, over TLS with a
 # certificate signed by a CA this test makes (scripts/make-test-certs.sh,
 # passed with REPRO_REMOTE_CA), and over plain http for comparison. Both are
 # reached through scripts/latency-proxy.py, which adds 50 ms each way (a
@@ -21,6 +21,22 @@ repro="${1:-$here/.build/release/repro}"
 repro="$(cd "$(dirname "$repro")" && pwd)/$(basename "$repro")"
 source "$here/scripts/remote-test-nginx.sh"
 ensure_nginx
+# The test runs in a network namespace of its own (loopback only): nothing else on the machine reaches its
+# servers, and nothing of the machine's (another nginx, a proxy) answers in their place. What it installs is
+# installed first, with the machine's network.
+if [[ "${REPRO_TEST_IN_NETNS:-}" != 1 ]]; then
+  need=()
+  command -v openssl >/dev/null 2>&1 || need+=(openssl)
+  command -v ip >/dev/null 2>&1 || need+=(iproute2)
+  if [[ ${#need[@]} -gt 0 ]]; then
+    echo "installing ${need[*]} (Debian) for the https test" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
+  fi
+  exec unshare --net -- env REPRO_TEST_IN_NETNS=1 bash "${BASH_SOURCE[0]}" "$repro"
+fi
+ip link set lo up
+echo "in a network namespace of its own: $(readlink /proc/self/ns/net)"
 restore_limit=5
 
 work=$(mktemp -d)
