@@ -12,26 +12,31 @@ public struct CodeDigests: Sendable {
     /// (path relative to the package root, SHA-256), sorted by path.
     public let files: [(path: String, sha256: String)]
     public let targets: [Target]
+    /// Each target's scope (see `scope(of:)`), walked once here: callers ask per stage.
+    private let scopes: [String: [String]]
 
     public init(files: [(path: String, sha256: String)], targets: [Target] = []) {
         self.files = files.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
         self.targets = targets
+        let byName = Dictionary(targets.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var scopes: [String: [String]] = [:]
+        for t in byName.keys {
+            var out: [String] = [], seen = Set<String>()
+            func visit(_ name: String) -> Bool {
+                guard let t = byName[name] else { return false }
+                guard seen.insert(name).inserted else { return true }
+                out.append(t.path)
+                return t.dependencies.allSatisfy(visit)
+            }
+            if visit(t) { scopes[t] = out.sorted() }
+        }
+        self.scopes = scopes
     }
 
     /// The directories of target `name` and of every target it depends on,
     /// transitively, as the package graph says (sorted, no repeats); nil if
-    /// the package has no such target.
-    public func scope(of name: String) -> [String]? {
-        let byName = Dictionary(targets.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        var out: [String] = [], seen = Set<String>()
-        func visit(_ name: String) -> Bool {
-            guard let t = byName[name] else { return false }
-            guard seen.insert(name).inserted else { return true }
-            out.append(t.path)
-            return t.dependencies.allSatisfy(visit)
-        }
-        return visit(name) ? out.sorted() : nil
-    }
+    /// the package has no such target (or one it depends on is missing).
+    public func scope(of name: String) -> [String]? { scopes[name] }
 
     /// The package targets `name` depends on, itself included (transitively, sorted).
     public func closure(of name: String) -> [String]? {

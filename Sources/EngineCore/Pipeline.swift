@@ -264,12 +264,9 @@ public struct Pipeline: Sendable {
                                     (LockFile.name(forPipeline: spec.file), "is this pipeline file's lock")]) { a, _ in a }
         // A code path names a file or a directory prefix (see `CodeDigests`).
         var code: [String: String] = [:]
-        var scopes: [String: [String]] = [:]  // one graph walk per kind's target, not per stage
         for (s, kind) in zip(spec.stages, kinds) {
             guard let kind else { continue }
-            let target = kind.codeTarget
-            if scopes[target] == nil { scopes[target] = codeDigests.scope(of: target) ?? [] }
-            for c in scopes[target]! where code[c] == nil { code[c] = s.kind }
+            for c in codeDigests.scope(of: kind.codeTarget) ?? [] where code[c] == nil { code[c] = s.kind }
         }
         let codeList = code.sorted { $0.key < $1.key }
         func codeKind(_ o: String) -> String? {

@@ -89,8 +89,7 @@ public struct Project: Sendable {
     /// Source files of the kinds used by `stages` that differ on disk from the
     /// ones this binary was built from.
     public func staleSources(for stages: [Int]) -> [String] {
-        let targets = Set(stages.map { pipeline.stages[$0].kind.codeTarget })
-        let paths = Set(targets.flatMap { code.scope(of: $0) ?? [] }).sorted()
+        let paths = Set(stages.flatMap { code.scope(of: pipeline.stages[$0].kind.codeTarget) ?? [] }).sorted()
         return code.staleFiles(under: paths, root: root)
     }
 }
