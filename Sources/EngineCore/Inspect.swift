@@ -18,9 +18,16 @@ public struct Inspector: Sendable {
     public func status(_ selection: [Int]) throws -> [StatusItem] {
         let hasher = FileHasher(cacheFile: project.statCacheURL)
         defer { hasher.save() }
-        return try Planner(project: project, hasher: hasher, force: false).plan(selection).map {
+        let processesBefore = NoOpProof.childProcessFaults()
+        let items = try Planner(project: project, hasher: hasher, force: false).plan(selection).map {
             StatusItem(name: project.pipeline.stages[$0.index].name, outcome: $0.outcome, reasons: $0.reasons)
         }
+        // All up to date, from files alone: the next status can check those files instead (`NoOpProof`).
+        if selection == Array(project.pipeline.stages.indices), items.allSatisfy({ $0.outcome == .upToDate }),
+           NoOpProof.childProcessFaults() == processesBefore, project.staleSources(for: selection).isEmpty {
+            NoOpProof.write(project, by: .status, existing: [])
+        }
+        return items
     }
 
     public struct Mismatch: Sendable, CustomStringConvertible {

@@ -23,6 +23,12 @@ public struct Project: Sendable {
     /// `F.lock` beside F (`other.yaml` → `other.lock`), so that running another
     /// pipeline file never drops pipeline.yaml's entries from repro.lock.
     public let lockName: String
+    /// The pipeline file (relative to `root`) and `--max-stages`, as loaded.
+    public let pipelineFile: String
+    public let maxStages: Int
+    /// When loading began (ns since the epoch, CLOCK_REALTIME): a file changed
+    /// less than 2 s before it may have been read in either state (`NoOpProof`).
+    public let loadStarted: Int64
     public var lockURL: URL { root.appendingPathComponent(lockName) }
     public var store: Store { Store(root: cacheRoot ?? reproDir.appendingPathComponent("cache")) }
     /// Another project's cache to share (an experiment's workspace uses the
@@ -33,6 +39,11 @@ public struct Project: Sendable {
 
     public init(root: URL, pipelineFile: String = "pipeline.yaml", registry: KindRegistry, code: CodeDigests,
                 maxStages: Int = SpecParser.defaultMaxStages) throws {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        self.loadStarted = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+        self.pipelineFile = pipelineFile
+        self.maxStages = maxStages
         self.root = root.standardizedFileURL
         self.lockName = LockFile.name(forPipeline: pipelineFile)
         if let why = LockFile.nameProblem(forPipeline: pipelineFile, root: root) {
@@ -127,6 +138,19 @@ public final class ProcessLock: Sendable {
         ftruncate(fd, 0)
         let pid = "\(getpid())\n"
         _ = pid.withCString { Foundation.pwrite(fd, $0, strlen($0), 0) }
+    }
+
+    private init(holding fd: Int32) { self.fd = fd }
+
+    /// The lock if no other process holds it now; nil (without waiting) if one does.
+    public static func attempt(url: URL) -> ProcessLock? {
+        let fd = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return nil }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { close(fd); return nil }
+        ftruncate(fd, 0)
+        let pid = "\(getpid())\n"
+        _ = pid.withCString { Foundation.pwrite(fd, $0, strlen($0), 0) }
+        return ProcessLock(holding: fd)
     }
 
     deinit {

@@ -95,3 +95,11 @@ public struct RunSummary: Sendable {
     public var failed: Bool { interrupted || results.contains { $0.outcome.isFailure } }
     public func count(_ f: (Outcome) -> Bool) -> Int { results.filter { f($0.outcome) }.count }
 }
+
+extension RunSummary {
+    /// A run in which all `n` stages were found up to date (`NoOpProof`'s shortcut).
+    public static func upToDate(stages n: Int, seconds: Double) -> RunSummary {
+        RunSummary(results: Array(repeating: StageResult(name: "", outcome: .upToDate, reasons: [], seconds: 0), count: n),
+                   seconds: seconds, interrupted: false)
+    }
+}

@@ -40,9 +40,11 @@ public final class Runner: Sendable {
     public func run(_ selection: [Int]) throws -> RunSummary {
         let start = Date()
         if options.dryRun { return try dryRun(selection, start: start) }
-        try refuseStaleBinary(selection)
+        let stale = try refuseStaleBinary(selection)
         let processLock = try ProcessLock(url: project.processLockURL, cancelled: { [self] in isCancelled }) { reporter.message($0) }
         defer { withExtendedLifetime(processLock) {} }
+        NoOpProof.remove(project)
+        let processesBefore = NoOpProof.childProcessFaults()
         try? FileManager.default.removeItem(at: project.tmpDir)  // leftovers of a killed run; we hold the lock
         var schedule = Schedule(project: project, selection: selection, lock: try loadLock(), keepGoing: options.keepGoing)
         let mailbox = Mailbox()
@@ -71,7 +73,14 @@ public final class Runner: Sendable {
         }
         hasher.save()
         try? FileManager.default.removeItem(at: project.tmpDir)
-        return summary(schedule, start: start)
+        let result = summary(schedule, start: start)
+        // Everything up to date, decided from files alone: the next no-op can check those files instead (`NoOpProof`).
+        if selection == Array(project.pipeline.stages.indices), result.results.allSatisfy({ $0.outcome == .upToDate }),
+           !isCancelled, !options.force, stale.isEmpty, options.remote == nil, options.executor is LocalExecutor,
+           !schedule.lockDirty, !schedule.lockChanged, NoOpProof.childProcessFaults() == processesBefore {
+            NoOpProof.write(project, by: .run, existing: [ComputeCost.url(in: project).path, project.store.root.path])
+        }
+        return result
     }
 
     /// What a run would do, without doing it.
@@ -82,9 +91,10 @@ public final class Runner: Sendable {
         return RunSummary(results: results, seconds: Date().timeIntervalSince(start), interrupted: false)
     }
 
-    private func refuseStaleBinary(_ selection: [Int]) throws {
+    /// The stale sources (if `--allow-stale` lets the run go on with them).
+    private func refuseStaleBinary(_ selection: [Int]) throws -> [String] {
         let stale = project.staleSources(for: selection)
-        guard !stale.isEmpty && !options.allowStale else { return }
+        guard !stale.isEmpty && !options.allowStale else { return stale }
         throw EngineError.usage("""
             this repro binary was built from other sources than those on disk (\(stale.prefix(5).joined(separator: ", "))\(stale.count > 5 ? ", …" : "")): \
             its stage keys would not describe the code on disk. Rebuild it (`swift build -c release`, or run ./repro which rebuilds), \

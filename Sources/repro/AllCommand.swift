@@ -11,6 +11,7 @@ struct All: ParsableCommand {
     @OptionGroup var flags: RunFlags
 
     func run() throws {
+        if try flags.upToDateShortcut(projectOptions) { return }
         let project = try projectOptions.load()
         try flags.execute(project, selection: Array(project.pipeline.stages.indices), projectFile: projectOptions.file)
     }

@@ -18,6 +18,13 @@ struct ProjectOptions: ParsableArguments {
 
     static var registry: KindRegistry { Plugins.registry }
 
+    /// The number of stages, if `NoOpProof` shows every one up to date
+    /// without loading the project (nil: load it and decide).
+    func upToDateShortcut(writers: Set<NoOpProof.Writer>) -> Int? {
+        guard CPUFeatures.missingOnThisMachine().isEmpty else { return nil }
+        return NoOpProof.holds(root: URL(fileURLWithPath: project), pipelineFile: file, maxStages: maxStages, writers: writers)
+    }
+
     /// Loads and validates the project; prints every error and exits 65 if
     /// invalid, 64 if this CPU cannot run the science modules.
     func load() throws -> Project {

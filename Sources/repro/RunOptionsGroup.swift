@@ -77,6 +77,21 @@ struct RunFlags: ParsableArguments {
 }
 
 extension RunFlags {
+    /// A run of every stage that a run's `NoOpProof` shows to be a no-op:
+    /// says what the run would have said, and returns true. Only for the
+    /// plain command (no flag that changes what a run does or prints),
+    /// holding the project's lock; otherwise false, and the run goes ahead.
+    func upToDateShortcut(_ projectOptions: ProjectOptions) throws -> Bool {
+        guard !dryRun, !force, !verbose, !noSandbox, executor == nil, remote.remoteURL == nil, !remote.remoteRequired else { return false }
+        let start = Date()
+        let root = URL(fileURLWithPath: projectOptions.project)
+        guard let lock = ProcessLock.attempt(url: root.appendingPathComponent(".repro/lock")) else { return false }
+        defer { withExtendedLifetime(lock) {} }
+        guard let n = projectOptions.upToDateShortcut(writers: [.run]) else { return false }
+        ConsoleReporter(quiet: quiet, verbose: verbose).summary(.upToDate(stages: n, seconds: Date().timeIntervalSince(start)))
+        return true
+    }
+
     /// What a newcomer's first `repro all` on a fresh clone means, and how to recompute.
     static func nothingToDo(stages: Int, lock: String) -> String {
         """

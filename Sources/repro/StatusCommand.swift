@@ -17,6 +17,10 @@ struct Status: ParsableCommand {
     var stages: [String] = []
 
     func run() throws {
+        if !json, stages.isEmpty, let n = projectOptions.upToDateShortcut(writers: [.run, .status]) {
+            print("all \(n) stages up to date")
+            return
+        }
         let project = try projectOptions.load()
         let selection = try reporting {
             stages.isEmpty ? Array(project.pipeline.stages.indices) : try project.pipeline.select(stages)
