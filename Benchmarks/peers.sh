@@ -87,6 +87,8 @@ for r in $(seq "$rounds"); do
   read -r w c b < <(repro_cold --no-sandbox);  add repro_bare "$w" "$c" "$b"
 done
 sleep 3  # outputs past the stat cache's racy window, as in real use
+# The first no-op decides (parses, keys every stage) and writes .repro/uptodate.repro.lock; the next ones answer from it.
+read -r w c b < <(repro_noop); add repro_first "$w" "$c" "$b"
 for r in $(seq "$rounds"); do
   read -r w c b < <(repro_noop);   add repro_noop "$w" "$c" "$b"
   read -r w c b < <(snake_noop);   add snake_noop "$w" "$c" "$b"
@@ -109,5 +111,6 @@ for k in repro_cold repro_bare snake_cold; do
 done
 row "cold, sandboxed, -j 2" repro_cold snake_cold
 row "cold, --no-sandbox, -j 2" repro_bare snake_cold
+row "first no-op (decides)" repro_first snake_noop
 row "no-op" repro_noop snake_noop
 row "status / snakemake -n" repro_status snake_dry

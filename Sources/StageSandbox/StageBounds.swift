@@ -20,8 +20,10 @@ package struct StageBounds {
     /// The cgroups it runs in (from `CgroupPool`), given back by `release`.
     let lease: CgroupPool.Lease?
 
-    /// Gives the command's cgroups back to the pool (its processes are gone
-    /// by then; if not, they are removed in the background). Never waits.
+    /// Gives the command's cgroups back to the pool. Its last processes may
+    /// still be leaving (bwrap's init tears its namespaces down after bwrap
+    /// exits): the pool hands a cgroup out again only once it is empty, so
+    /// this never waits.
     package func release() {
         if let lease { CgroupPool.giveBack(lease) }
     }
