@@ -8,24 +8,9 @@ import EngineCore
 /// fail and the command decide again, with the right answer; and a proof is
 /// never written for a decision that read something it cannot pin.
 final class NoOpProofTests: XCTestCase {
-    static let pipeline = """
-        stages:
-          concat:
-            kind: shell
-            params:
-              argv: [sh, -c, "cat data/a.txt b.txt > out/ab.txt"]
-            deps: [data/a.txt, b.txt]
-            outs: [out/ab.txt]
-          upper:
-            kind: shell
-            params:
-              argv: [sh, -c, "tr a-z A-Z < out/ab.txt > out/up-${n}.txt"]
-            matrix:
-              n: [1, 2, 3]
-            deps: [out/ab.txt]
-            outs: ["out/up-${n}.txt"]
-
-        """
+    /// CLIRunTests' pipeline with its first dep in a directory (a directory on a dep's way is a fact too).
+    static let pipeline = CLIRunTests.pipeline.replacingOccurrences(of: "cat a.txt", with: "cat data/a.txt")
+        .replacingOccurrences(of: "deps: [a.txt,", with: "deps: [data/a.txt,") + "\n"
 
     /// A project run once, cold (its files are young: no proof can be written yet).
     func ranProject(_ pipeline: String = pipeline) throws -> Scratch {
