@@ -6,7 +6,7 @@ import Foundation
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show which stages are out of date, and why.",
-        discussion: "Exit 0 if everything is up to date, 2 if anything would run or be restored.")
+        discussion: "Exit 0 if everything is up to date, 2 if anything would run or be restored. Without stage names or --json, it answers from the no-op proof of an earlier all-up-to-date run or status when that still holds.")
 
     @OptionGroup var projectOptions: ProjectOptions
 
