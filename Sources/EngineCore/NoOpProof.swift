@@ -191,19 +191,26 @@ public enum NoOpProof {
         let cutoff = project.loadStarted - 2_000_000_000
         var facts: [Fact] = []
         var seenDirs = Set<String>()
-        // The directories on a path's way: real directories, same identity.
-        func dirs(of path: String) -> Bool {
+        enum Way { case real, absent, unpinnable }
+        // The directories on a path's way: real directories (same identity), or, if `absentEnds`, absent from some
+        // point on (then so is everything below it).
+        func way(to path: String, absentEnds: Bool) -> Way {
             var prefix = ""
             for part in path.split(separator: "/").dropLast() {
                 prefix += (prefix.isEmpty ? "" : "/") + part
                 guard seenDirs.insert(prefix).inserted else { continue }
-                guard let st = Stat.of(root + "/" + prefix), st.type == .directory else { return false }
+                guard let st = Stat.of(root + "/" + prefix) else {
+                    guard absentEnds, errno == ENOENT else { return .unpinnable }
+                    facts.append(Fact(kind: .absent, stat: Stat(), path: prefix))
+                    return .absent
+                }
+                guard st.type == .directory else { return .unpinnable }
                 facts.append(Fact(kind: .directory, stat: st, path: prefix))
             }
-            return true
+            return .real
         }
         func file(_ path: String) -> Bool {
-            guard dirs(of: path), let st = Stat.of(root + "/" + path), st.type == .regular, max(st.mtime, st.ctime) < cutoff else { return false }
+            guard way(to: path, absentEnds: false) == .real, let st = Stat.of(root + "/" + path), st.type == .regular, max(st.mtime, st.ctime) < cutoff else { return false }
             facts.append(Fact(kind: .file, stat: st, path: path))
             return true
         }
@@ -219,22 +226,12 @@ public enum NoOpProof {
         }
         // The sources the stale-binary check reads (absent in a project that is not this package's checkout).
         let codeDirs = Set(project.pipeline.stages.flatMap { project.code.scope(of: $0.kind.codeTarget) ?? [] })
-        code: for dir in codeDirs.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-            // Each directory on the way is real, or absent (then so is everything below it).
-            var prefix = ""
-            for part in dir.split(separator: "/").dropLast() {
-                prefix += (prefix.isEmpty ? "" : "/") + part
-                if seenDirs.contains(prefix) { continue }
-                guard let st = Stat.of(root + "/" + prefix) else {
-                    guard errno == ENOENT else { return nil }
-                    if seenDirs.insert(prefix).inserted { facts.append(Fact(kind: .absent, stat: Stat(), path: prefix)) }
-                    continue code
-                }
-                guard st.type == .directory else { return nil }
-                seenDirs.insert(prefix)
-                facts.append(Fact(kind: .directory, stat: st, path: prefix))
+        for dir in codeDirs.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            switch way(to: dir, absentEnds: true) {
+            case .unpinnable: return nil
+            case .absent: continue
+            case .real: guard listTree(dir, root: root, cutoff: cutoff, into: &facts) else { return nil }
             }
-            guard listTree(dir, root: root, cutoff: cutoff, into: &facts) else { return nil }
         }
         return facts
     }

@@ -135,9 +135,7 @@ public final class ProcessLock: Sendable {
                 usleep(20_000)
             }
         }
-        ftruncate(fd, 0)
-        let pid = "\(getpid())\n"
-        _ = pid.withCString { Foundation.pwrite(fd, $0, strlen($0), 0) }
+        Self.sayHolder(fd)
     }
 
     private init(holding fd: Int32) { self.fd = fd }
@@ -147,10 +145,15 @@ public final class ProcessLock: Sendable {
         let fd = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { return nil }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { close(fd); return nil }
+        sayHolder(fd)
+        return ProcessLock(holding: fd)
+    }
+
+    /// Our pid in the lock file, for the message of a repro that waits.
+    private static func sayHolder(_ fd: Int32) {
         ftruncate(fd, 0)
         let pid = "\(getpid())\n"
         _ = pid.withCString { Foundation.pwrite(fd, $0, strlen($0), 0) }
-        return ProcessLock(holding: fd)
     }
 
     deinit {
