@@ -13,7 +13,7 @@ struct All: ParsableCommand {
     @OptionGroup var flags: RunFlags
 
     func run() throws {
-        if try flags.upToDateShortcut(projectOptions) { return }
+        if flags.upToDateShortcut(projectOptions) { return }
         let project = try projectOptions.load()
         try flags.execute(project, selection: Array(project.pipeline.stages.indices), projectFile: projectOptions.file)
     }

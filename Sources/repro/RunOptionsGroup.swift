@@ -81,7 +81,7 @@ extension RunFlags {
     /// says what the run would have said, and returns true. Only for the
     /// plain command (no flag that changes what a run does or prints),
     /// holding the project's lock; otherwise false, and the run goes ahead.
-    func upToDateShortcut(_ projectOptions: ProjectOptions) throws -> Bool {
+    func upToDateShortcut(_ projectOptions: ProjectOptions) -> Bool {
         guard !dryRun, !force, !verbose, !noSandbox, executor == nil, remote.remoteURL == nil, !remote.remoteRequired else { return false }
         let start = Date()
         let root = URL(fileURLWithPath: projectOptions.project)
